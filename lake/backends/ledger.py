@@ -1,0 +1,139 @@
+"""The ingest ledger: one record per ingress object version, and its terminal outcome.
+
+Local: SQLite under ``$LAKE_HOME/platform``. AWS: DynamoDB with conditional writes
+(``lake.backends.aws_ledger``). Both honour the same contract: claiming an object version
+twice yields one ingest and one ``duplicate`` record, never two ingests.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+OUTCOMES = ("received", "staged", "partial", "quarantined", "duplicate", "ignored")
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_ingest_id() -> str:
+    # Sortable by time, unique without coordination (as a Lambda needs).
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:12]
+
+
+@dataclass
+class IngestRecord:
+    ingest_id: str
+    zone: str | None
+    dataset: str | None
+    source_bucket: str
+    source_key: str
+    version: str  # S3 version id / ETag; locally the SHA-256 of the bytes
+    sha256: str
+    size: int
+    arrived_at: str
+    outcome: str = "received"
+    reason: str | None = None
+    landing_key: str | None = None
+    staged_key: str | None = None
+    quarantine_key: str | None = None
+    rows_read: int = 0
+    rows_staged: int = 0
+    rows_quarantined: int = 0
+    warnings: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None
+    completed_at: str | None = None
+    promoted_at: str | None = None
+    promotion_run_id: str | None = None
+
+
+COLUMNS = list(IngestRecord.__dataclass_fields__)
+
+
+class Ledger(Protocol):
+    def claim(self, record: IngestRecord) -> IngestRecord: ...
+    def complete(self, ingest_id: str, **fields: Any) -> None: ...
+    def get(self, ingest_id: str) -> IngestRecord | None: ...
+    def records(self, zone: str | None = None) -> list[IngestRecord]: ...
+    def seen(self, source_bucket: str, source_key: str) -> set[str]: ...
+    def pending_promotion(self, zone: str, dataset: str) -> list[IngestRecord]: ...
+    def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None: ...
+
+
+class SqliteLedger:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        cols = ", ".join(f"{c} TEXT" if c not in ("size", "rows_read", "rows_staged", "rows_quarantined")
+                         else f"{c} INTEGER" for c in COLUMNS)
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS ingest_ledger ({cols}, PRIMARY KEY (ingest_id))")
+        # The identity of an object version: at most one real ingest each, enforced by the DB.
+        self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS one_ingest_per_version ON ingest_ledger"
+                        "(source_bucket, source_key, version) WHERE duplicate_of IS NULL")
+
+    def _row(self, rec: IngestRecord) -> dict[str, Any]:
+        d = asdict(rec)
+        d["warnings"] = json.dumps(d["warnings"])
+        return d
+
+    def _rec(self, row: sqlite3.Row) -> IngestRecord:
+        d = dict(row)
+        d["warnings"] = json.loads(d["warnings"] or "[]")
+        return IngestRecord(**d)
+
+    def claim(self, record: IngestRecord) -> IngestRecord:
+        """Insert the ingest, or, if this object version was claimed before, a duplicate record."""
+        sql = f"INSERT INTO ingest_ledger ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
+        try:
+            self.db.execute(sql, self._row(record))
+            return record
+        except sqlite3.IntegrityError:
+            first = self.db.execute(
+                "SELECT ingest_id FROM ingest_ledger WHERE source_bucket=? AND source_key=? AND version=?"
+                " AND duplicate_of IS NULL", (record.source_bucket, record.source_key, record.version)).fetchone()
+            dup = IngestRecord(**{**asdict(record), "outcome": "duplicate", "duplicate_of": first["ingest_id"],
+                                  "reason": f"same object version as ingest {first['ingest_id']}",
+                                  "completed_at": now()})
+            self.db.execute(sql, self._row(dup))
+            return dup
+
+    def complete(self, ingest_id: str, **fields: Any) -> None:
+        if "warnings" in fields:
+            fields["warnings"] = json.dumps(fields["warnings"])
+        fields.setdefault("completed_at", now())
+        sets = ", ".join(f"{k}=:{k}" for k in fields)
+        self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id", {**fields, "ingest_id": ingest_id})
+
+    def get(self, ingest_id: str) -> IngestRecord | None:
+        row = self.db.execute("SELECT * FROM ingest_ledger WHERE ingest_id=?", (ingest_id,)).fetchone()
+        return self._rec(row) if row else None
+
+    def records(self, zone: str | None = None) -> list[IngestRecord]:
+        q, args = "SELECT * FROM ingest_ledger", ()
+        if zone:
+            q, args = q + " WHERE zone=?", (zone,)
+        return [self._rec(r) for r in self.db.execute(q + " ORDER BY arrived_at, ingest_id", args)]
+
+    def seen(self, source_bucket: str, source_key: str) -> set[str]:
+        rows = self.db.execute("SELECT version FROM ingest_ledger WHERE source_bucket=? AND source_key=?",
+                               (source_bucket, source_key))
+        return {r["version"] for r in rows}
+
+    def pending_promotion(self, zone: str, dataset: str) -> list[IngestRecord]:
+        rows = self.db.execute(
+            "SELECT * FROM ingest_ledger WHERE zone=? AND dataset=? AND outcome IN ('staged','partial')"
+            " AND promoted_at IS NULL AND rows_staged > 0 ORDER BY arrived_at, ingest_id", (zone, dataset))
+        return [self._rec(r) for r in rows]
+
+    def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None:
+        ts = now()
+        self.db.executemany("UPDATE ingest_ledger SET promoted_at=?, promotion_run_id=? WHERE ingest_id=?",
+                            [(ts, run_id, i) for i in ingest_ids])

@@ -1,0 +1,242 @@
+"""Dataset contracts: ODCS v3.1 documents, read into the platform's view of a dataset.
+
+Two passes: the official ODCS JSON Schema (shipped in the maintained
+``open-data-contract-standard`` package) checks the document's shape, then the models
+here check what the platform reads from it — types, keys, PII treatment and the
+platform options kept in ``customProperties``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lake.config.problems import Problems
+from lake.config.types import ColumnType, TypeError_, parse_type
+
+ODCS_API_VERSION = "v3.1.0"
+
+
+class _Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CsvOptions(_Options):
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    quote: str = Field('"', min_length=1, max_length=1)
+    escape: str | None = Field(None, min_length=1, max_length=1)
+    header: bool = True
+
+
+class CdcOptions(_Options):
+    envelope: Literal["debezium"] = "debezium"
+    order_by: str = Field("lsn", alias="orderBy")
+
+
+class PlatformOptions(_Options):
+    """The contract's top-level ``customProperties``, as the platform reads them."""
+
+    format: Literal["csv", "jsonl", "parquet"] = "csv"
+    csv: CsvOptions = CsvOptions()
+    encoding: str = "utf-8"
+    timezone: str = "UTC"
+    latest_wins: str | None = Field(None, alias="latestWins")
+    max_bad_row_ratio: float = Field(0.05, alias="maxBadRowRatio", ge=0, le=1)
+    on_bad_rows: Literal["quarantine_rows", "reject_file"] = Field("quarantine_rows", alias="onBadRows")
+    extra_columns: Literal["drop", "reject"] = Field("drop", alias="extraColumns")
+    promotion: Literal["auto", "manual"] = "auto"
+    pii: dict[str, Literal["hash", "mask", "drop"]] = Field(
+        default_factory=dict, description="How each PII column is treated before it reaches ODS.")
+    cdc: CdcOptions | None = None
+
+
+class ColumnOptions(_Options):
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    name: str
+    metric: str
+    column: str | None
+    arguments: dict[str, Any]
+    operator: str
+    threshold: Any
+    action: Literal["warn", "quarantine", "halt"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    required: bool = False
+    primary_key: bool = False
+    classification: str | None = None
+    pii: str | None = None
+    subject: str | None = None
+    input_format: str | None = None
+    description: str = ""
+
+    @property
+    def is_pii(self) -> bool:
+        return (self.classification or "").lower() == "pii" or self.pii is not None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    zone: str
+    name: str
+    path: Path
+    version: str
+    description: str
+    columns: tuple[Column, ...]
+    options: PlatformOptions
+    quality: tuple[QualityRule, ...] = ()
+    freshness_hours: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def primary_key(self) -> list[str]:
+        return [c.name for c in self.columns if c.primary_key]
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@cache
+def odcs_schema() -> dict[str, Any]:
+    text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text()
+    return json.loads(text)
+
+
+def _custom(props: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {p["property"]: p["value"] for p in props or []}
+
+
+_OPERATORS = ("mustBe", "mustNotBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo",
+              "mustBeLessThan", "mustBeLessOrEqualTo", "mustBeBetween", "mustNotBeBetween")
+_HOURS = {"h": 1, "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24, "m": 1 / 60, "min": 1 / 60}
+
+
+def _pydantic_problems(problems: Problems, path: Path, where: str, err: ValidationError) -> None:
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"])
+        problems.add(path, f"{where}.{loc}" if loc else where, e["msg"])
+
+
+def _rules(raw: list[dict[str, Any]], column: str | None, where: str, path: Path,
+           problems: Problems) -> list[QualityRule]:
+    rules = []
+    for i, q in enumerate(raw or []):
+        if q.get("type", "library") != "library":
+            continue  # text/sql/custom rules are documentation here, not gates
+        action = _custom(q.get("customProperties")).get("action", "warn")
+        if action not in ("warn", "quarantine", "halt"):
+            problems.add(path, f"{where}.quality[{i}].customProperties.action",
+                         f"'{action}' is not one of warn, quarantine, halt")
+            continue
+        op = next((o for o in _OPERATORS if o in q), "mustBe")
+        rules.append(QualityRule(
+            name=q.get("name") or f"{column or 'table'}_{q['metric']}_{i}", metric=q["metric"],
+            column=column, arguments=q.get("arguments") or {}, operator=op,
+            threshold=q.get(op, 0), action=action))
+    return rules
+
+
+def _pii_treatment(prop: dict[str, Any], options: PlatformOptions) -> str | None:
+    """A column listed under ``pii`` gets that treatment; one merely classified PII is hashed."""
+    if prop["name"] in options.pii:
+        return options.pii[prop["name"]]
+    return "hash" if (prop.get("classification") or "").lower() == "pii" else None
+
+
+def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Dataset | None:
+    """Check one contract document; report problems; return the dataset when usable."""
+    if not isinstance(doc, dict):
+        problems.add(path, "-", "a data contract must be a YAML mapping")
+        return None
+    errors = sorted(jsonschema.Draft201909Validator(odcs_schema()).iter_errors(doc), key=lambda e: list(e.path))
+    for e in errors:
+        problems.add(path, ".".join(str(p) for p in e.absolute_path) or "-", f"ODCS: {e.message}")
+    if errors:
+        return None
+
+    name = doc.get("name") or path.stem
+    if name != path.stem:
+        problems.add(path, "name", f"'{name}' must match the file name '{path.stem}'")
+    if doc.get("domain") != zone:
+        problems.add(path, "domain", f"'{doc.get('domain')}' must be the zone '{zone}'")
+    if doc["apiVersion"] != ODCS_API_VERSION:
+        problems.add(path, "apiVersion", f"'{doc['apiVersion']}': this platform reads {ODCS_API_VERSION}")
+    objects = doc.get("schema") or []
+    if len(objects) != 1:
+        problems.add(path, "schema", f"a dataset contract describes exactly one table, found {len(objects)}")
+        return None
+    obj = objects[0]
+
+    try:
+        options = PlatformOptions.model_validate(_custom(doc.get("customProperties")))
+    except ValidationError as err:
+        _pydantic_problems(problems, path, "customProperties", err)
+        options = PlatformOptions()
+
+    columns: list[Column] = []
+    rules = _rules(obj.get("quality"), None, "schema[0]", path, problems)
+    seen: set[str] = set()
+    for i, prop in enumerate(obj.get("properties") or []):
+        where = f"schema[0].properties[{i}]"
+        cname = prop["name"]
+        if cname.lower() in seen:
+            problems.add(path, f"{where}.name", f"column '{cname}' is declared twice")
+        seen.add(cname.lower())
+        try:
+            ctype = parse_type(prop.get("physicalType") or "")
+        except TypeError_ as err:
+            problems.add(path, f"{where}.physicalType", str(err))
+            continue
+        logical = prop.get("logicalType")
+        if logical and logical not in ctype.logical:
+            problems.add(path, f"{where}.logicalType",
+                         f"'{logical}' does not fit physicalType '{ctype.sql}' (expected {'/'.join(sorted(ctype.logical))})")
+        try:
+            copts = ColumnOptions.model_validate(_custom(prop.get("customProperties")))
+        except ValidationError as err:
+            _pydantic_problems(problems, path, f"{where}.customProperties", err)
+            copts = ColumnOptions()
+        columns.append(Column(
+            name=cname, type=ctype, required=bool(prop.get("required")) or bool(prop.get("primaryKey")),
+            primary_key=bool(prop.get("primaryKey")), classification=prop.get("classification"),
+            pii=_pii_treatment(prop, options),
+            subject=copts.subject, input_format=(prop.get("logicalTypeOptions") or {}).get("format"),
+            description=prop.get("description", "")))
+        rules += _rules(prop.get("quality"), cname, where, path, problems)
+
+    names = {c.name for c in columns}
+    for col in options.pii:
+        if col not in names:
+            problems.add(path, f"customProperties.pii.{col}", f"PII treatment for '{col}', which is not in the schema")
+    if not any(c.primary_key for c in columns):
+        problems.add(path, "schema[0].properties", "no column is marked primaryKey")
+    if options.latest_wins and options.latest_wins not in names:
+        problems.add(path, "customProperties.latestWins", f"ordering column '{options.latest_wins}' is not in the schema")
+
+    freshness = None
+    for i, sla in enumerate(doc.get("slaProperties") or []):
+        if sla["property"] == "freshness":
+            unit = str(sla.get("unit", "h")).lower()
+            if unit not in _HOURS:
+                problems.add(path, f"slaProperties[{i}].unit", f"unknown unit '{unit}' (use h or d)")
+            else:
+                freshness = float(sla["value"]) * _HOURS[unit]
+
+    return Dataset(zone=zone, name=name, path=path, version=str(doc["version"]),
+                   description=(doc.get("description") or {}).get("purpose", ""),
+                   columns=tuple(columns), options=options, quality=tuple(rules),
+                   freshness_hours=freshness, raw=doc)

@@ -1,0 +1,52 @@
+"""Projections: one Athena (Trino) SQL file per analytics table.
+
+Dependencies are read from the SQL itself with sqlglot, so they are never declared twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+DIALECT = "trino"  # what users write, everywhere (Athena engine v3 is Trino)
+
+
+@dataclass(frozen=True)
+class Projection:
+    zone: str
+    name: str
+    path: Path
+    sql: str
+    reads: frozenset[str]  # fully qualified "<zone>_<layer>.<table>" names
+
+    @property
+    def table(self) -> str:
+        return f"{self.zone}_analytics.{self.name}"
+
+
+def parse_sql(sql: str) -> exp.Expression:
+    """Parse one Athena statement; raises sqlglot.errors.ParseError."""
+    statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    if len(statements) != 1:
+        raise sqlglot.errors.ParseError(f"expected exactly one statement, found {len(statements)}")
+    return statements[0]
+
+
+def table_refs(tree: exp.Expression) -> set[str]:
+    """Every real table the statement reads: CTE names are not tables, subqueries are walked."""
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    refs = set()
+    for t in tree.find_all(exp.Table):
+        if not t.name:
+            continue  # table functions such as UNNEST
+        if not t.db and t.name.lower() in ctes:
+            continue
+        refs.add(f"{t.db}.{t.name}".lower() if t.db else t.name.lower())
+    return refs
+
+
+def to_spark(sql: str) -> str:
+    return parse_sql(sql).sql(dialect="spark")

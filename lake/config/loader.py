@@ -81,7 +81,13 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
             loc = ".".join(str(x) for x in e["loc"]) or "-"
             msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
             problems.add(zfile, loc, msg)
-        return None
+        # Keep checking the zone's datasets and projections: without the unknown keys the
+        # spec may still load, and then one typo does not hide every other problem.
+        known = {k: v for k, v in raw.items() if k in ZoneSpec.model_fields} if isinstance(raw, dict) else {}
+        try:
+            spec = ZoneSpec.model_validate(known)
+        except ValidationError:
+            return None
     if spec.zone != folder.name:
         problems.add(zfile, "zone", f"'{spec.zone}' must match its folder name '{folder.name}'")
     zone = Zone(folder.name, folder, spec)

@@ -1,0 +1,37 @@
+# The README's commands. Each installs what it needs on a fresh machine (Python 3.11,
+# JDK 17, Node.js): a virtual environment with the pinned packages, and the CDK CLI from npm.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export SPARK_LOCAL_IP := 127.0.0.1
+
+.PHONY: demo test lint validate synth clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml package.json
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi
+	touch $(STAMP)
+
+demo: $(STAMP)  ## the whole flow on the embedded default, in ./.lake
+	$(VENV)/bin/lake demo
+
+test: $(STAMP)  ## the whole test suite
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lake lambdas glue_jobs infra tests
+	$(VENV)/bin/mypy lake lambdas infra
+
+validate: $(STAMP)
+	$(VENV)/bin/lake validate
+
+synth: $(STAMP)
+	npx cdk synth --quiet
+
+clean:
+	rm -rf .lake cdk.out

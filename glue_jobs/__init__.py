@@ -1,0 +1,1 @@
+"""Glue PySpark jobs: ``job.py`` does arguments and I/O, ``transforms.py`` is pure DataFrame code."""

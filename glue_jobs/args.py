@@ -1,0 +1,21 @@
+"""Job arguments: ``getResolvedOptions`` on Glue, argparse everywhere else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def resolve(names: list[str], optional: tuple[str, ...] = ()) -> dict[str, str | None]:
+    try:
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+    except ImportError:
+        parser = argparse.ArgumentParser()
+        for n in names:
+            parser.add_argument(f"--{n}", required=True)
+        for n in optional:
+            parser.add_argument(f"--{n}", default=None)
+        ns, _ = parser.parse_known_args()
+        return vars(ns)
+    present = [n for n in optional if f"--{n}" in sys.argv]
+    return dict.fromkeys(optional) | getResolvedOptions(sys.argv, names + present)

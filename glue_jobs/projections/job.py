@@ -1,0 +1,55 @@
+"""Glue job ``projections``: rebuild analytics tables from their Athena SQL, in DAG order.
+
+Each projection replaces its table atomically (Iceberg CREATE OR REPLACE ... AS SELECT),
+so a failing projection leaves the previous version in place; its dependants are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import SparkSession
+from pyspark.sql.utils import AnalysisException
+
+from glue_jobs.projections.transforms import affected
+from lake.config import LakeConfig, Projection
+from lake.config.projection import to_spark
+
+
+@dataclass
+class Build:
+    table: str
+    status: str  # "built" | "failed" | "skipped"
+    rows: int = 0
+    error: str | None = None
+    sql_file: str = ""
+
+
+def build(spark: SparkSession, projection: Projection) -> int:
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
+    query = to_spark(projection.sql)
+    spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg "
+              f"TBLPROPERTIES ('format-version'='2') AS {query}")
+    return spark.table(projection.table).count()
+
+
+def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str]) -> list[Build]:
+    """Rebuild what ``changed`` tables affect; a failure skips everything downstream of it."""
+    missing = {p.table for z in cfg.zones.values() for p in z.projections.values()
+               if not spark.catalog.tableExists(p.table)}
+    failed: set[str] = set()
+    results = []
+    for p in affected(cfg, changed, missing):
+        upstream_failed = sorted(p.reads & failed)
+        if upstream_failed:
+            failed.add(p.table)
+            results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
+                                 sql_file=str(p.path)))
+            continue
+        try:
+            results.append(Build(p.table, "built", build(spark, p), sql_file=str(p.path)))
+        except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
+            failed.add(p.table)
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path)))
+    return results

@@ -1,0 +1,178 @@
+"""The ``lake`` command line: the embedded default's front door.
+
+Exit codes: 0 success; 1 data was rejected or a check failed; 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lake.config import ConfigError
+
+OK, REJECTED, USAGE = 0, 1, 2
+
+
+def _ctx(args: argparse.Namespace):  # noqa: ANN202 - Context import is deferred to keep --help fast
+    from lake.runtime.context import Context
+
+    return Context.local(args.home, args.config)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from lake.config import load_config
+
+    cfg = load_config(args.config or "insight_zones")
+    n_ds = sum(len(z.datasets) for z in cfg.zones.values())
+    n_pr = sum(len(z.projections) for z in cfg.zones.values())
+    print(f"ok: {len(cfg.zones)} zones, {n_ds} datasets, {n_pr} projections")
+    return OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from lake.config.schema_export import write_zone_schema
+
+    print(write_zone_schema(Path(args.out) if args.out else None))
+    return OK
+
+
+def _summary(rec) -> str:  # noqa: ANN001
+    counts = f"{rec.rows_staged} staged, {rec.rows_quarantined} quarantined of {rec.rows_read} rows"
+    where = f"{rec.zone}/{rec.dataset}" if rec.zone else "?"
+    reason = f" — {rec.reason}" if rec.reason else ""
+    return f"{rec.outcome:<11} {rec.source_key} -> {where} ({counts}){reason} [ingest {rec.ingest_id}]"
+
+
+def _ingest_exit(records) -> int:  # noqa: ANN001
+    return REJECTED if any(r.outcome in ("partial", "quarantined") for r in records) else OK
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    from lake.runtime.ingest import drop_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"lake drop: no such file: {path}", file=sys.stderr)
+        return USAGE
+    records = drop_file(_ctx(args), path, args.zone, args.dataset)
+    for rec in records:
+        print(_summary(rec))
+    return _ingest_exit(records)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from lake.runtime.ingest import sweep
+
+    records = sweep(_ctx(args))
+    for rec in records:
+        print(_summary(rec))
+    print(f"{len(records)} new object(s) ingested")
+    return _ingest_exit(records)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from lake.runtime.run import run
+
+    ctx = _ctx(args)
+    if args.zone and args.zone not in ctx.cfg.zones:
+        print(f"lake run: unknown zone '{args.zone}'", file=sys.stderr)
+        return USAGE
+    report = run(ctx, args.zone)
+    for p in report.promotions:
+        if p.ingests:
+            print(f"promoted  {p.table}: {len(p.ingests)} ingest(s), {p.rows_in} rows in, {p.rows_out} rows in table")
+    for b in report.builds:
+        detail = f"{b.rows} rows" if b.status == "built" else b.error
+        print(f"{b.status:<9} {b.table}: {detail}")
+    if not any(p.ingests for p in report.promotions) and not report.builds:
+        print("nothing to promote: every staged ingest is already in ODS")
+    print(f"run {report.run_id}: {'ok' if report.ok else 'failed'}")
+    return OK if report.ok else REJECTED
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from lake.output import write
+    from lake.query import QueryEngine
+    from lake.query.engine import QueryError
+
+    ctx = _ctx(args)
+    try:
+        engine = QueryEngine(ctx.cfg, ctx.home, args.zone)
+        write(engine.batches(args.sql), args.format)
+    except PermissionError as err:
+        print(str(err), file=sys.stderr)
+        return REJECTED
+    except QueryError as err:
+        print(f"query failed: {err}", file=sys.stderr)
+        return REJECTED
+    return OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from lake.status import status
+
+    rows = status(_ctx(args), args.zone)
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+    else:
+        for r in rows:
+            print(f"{r['table']:<40} {r['health']:<13} rows={r['rows']:<7} last_load={r['last_load'] or '-'}"
+                  f"  quarantined_files={r['quarantined_files']}")
+    return OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lake.demo.run import demo
+
+    return demo(args.home, args.config)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lake", description="Insight Lake on the embedded default (no AWS needed).")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="lake home (default: $LAKE_HOME or ./.lake)")
+    common.add_argument("--config", help="insight_zones folder (default: $LAKE_CONFIG or the repo's)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("validate", parents=[common], help="validate all insight zone config").set_defaults(fn=cmd_validate)
+    s = sub.add_parser("schema", parents=[common], help="write the JSON Schema for zone.yaml")
+    s.add_argument("--out")
+    s.set_defaults(fn=cmd_schema)
+    sub.add_parser("demo", parents=[common], help="fresh home, sample data, full flow").set_defaults(fn=cmd_demo)
+    s = sub.add_parser("drop", parents=[common], help="put FILE into ingress and ingest it")
+    s.add_argument("file")
+    s.add_argument("--zone", required=True)
+    s.add_argument("--dataset", required=True)
+    s.set_defaults(fn=cmd_drop)
+    sub.add_parser("ingest", parents=[common], help="ingest every ingress object not yet seen").set_defaults(
+        fn=cmd_ingest)
+    s = sub.add_parser("run", parents=[common], help="promote staged data to ODS, rebuild projections")
+    s.add_argument("--zone")
+    s.set_defaults(fn=cmd_run)
+    s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z")
+    s.add_argument("sql")
+    s.add_argument("--zone", required=True)
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.set_defaults(fn=cmd_query)
+    s = sub.add_parser("status", parents=[common], help="per table: last load, rows, health")
+    s.add_argument("--zone")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except ConfigError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(err.problems)} problem(s) in insight zone config", file=sys.stderr)
+        return USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Printing query results as table, CSV or JSON lines, one batch at a time."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TextIO
+
+import pyarrow as pa
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    return str(v)
+
+
+def _json(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)  # exact: never through float
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return v
+
+
+def write(batches: Iterable[pa.RecordBatch], fmt: str = "table", out: TextIO = sys.stdout,
+          schema: pa.Schema | None = None) -> int:
+    """Stream ``batches`` to ``out``; returns the number of rows written."""
+    it: Iterator[pa.RecordBatch] = iter(batches)
+    first = next(it, None)
+    names = (first.schema if first is not None else schema or pa.schema([])).names
+    rows = 0
+    if fmt == "csv":
+        w = csv.writer(out)
+        w.writerow(names)
+    elif fmt == "table":
+        widths = [len(n) for n in names]
+        if first is not None:
+            for i, col in enumerate(first.to_pydict().values()):
+                widths[i] = max([widths[i]] + [len(_text(v)) for v in col[:200]])
+        out.write(" | ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip() + "\n")
+        out.write("-+-".join("-" * w for w in widths) + "\n")
+    for batch in _chain(first, it):
+        for row in batch.to_pylist():
+            values = [row[n] for n in names]
+            if fmt == "csv":
+                w.writerow(["" if v is None else _text(v) for v in values])
+            elif fmt == "json":
+                out.write(json.dumps(dict(zip(names, map(_json, values)))) + "\n")
+            else:
+                out.write(" | ".join(_text(v).ljust(wd) for v, wd in zip(values, widths)).rstrip() + "\n")
+            rows += 1
+    if fmt == "table":
+        out.write(f"({rows} row{'s' if rows != 1 else ''})\n")
+    return rows
+
+
+def _chain(first: pa.RecordBatch | None, rest: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    if first is not None:
+        yield first
+    yield from rest

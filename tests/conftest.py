@@ -1,0 +1,23 @@
+"""Shared fixtures: the repo's zones, a scratch copy of them, one SparkSession per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ZONES = REPO / "insight_zones"
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+@pytest.fixture
+def zones_copy(tmp_path: Path) -> Path:
+    """A writable copy of insight_zones/ for tests that break it on purpose."""
+    dst = tmp_path / "insight_zones"
+    shutil.copytree(ZONES, dst)
+    return dst

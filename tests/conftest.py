@@ -21,3 +21,18 @@ def zones_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "insight_zones"
     shutil.copytree(ZONES, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def spark_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("warehouse")
+
+
+@pytest.fixture(scope="session")
+def spark(spark_warehouse: Path):  # noqa: ANN201
+    """The one local[2] SparkSession of the test run (starting Spark costs 5-8 s)."""
+    from lake.spark import local_session
+
+    session = local_session(spark_warehouse)
+    yield session
+    session.stop()

@@ -1,0 +1,58 @@
+"""Zone isolation in `lake query`, checked before anything runs (no data needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lake.config import load_config
+from lake.home import LakeHome
+from lake.query import AccessDenied, QueryEngine
+from lake.query.engine import QueryError
+from tests.conftest import ZONES
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, QueryEngine]:
+    cfg, home = load_config(ZONES), LakeHome(Path(tmp_path_factory.mktemp("home")))
+    return {z: QueryEngine(cfg, home, z) for z in cfg.zones}
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM finance_ods.expenses",
+    "SELECT * FROM (SELECT * FROM finance_staging.expenses) t",
+    "WITH x AS (SELECT * FROM finance_ods.cost_centers) SELECT * FROM x",
+    "SELECT * FROM finance_analytics.expense_summary s JOIN customer_success_ods.accounts a ON true",
+    "SELECT * FROM finance_landing.expenses",
+])
+def test_executive_denied_unpublished_tables(engines: dict[str, QueryEngine], sql: str) -> None:
+    with pytest.raises(AccessDenied, match=r"^access denied: zone executive cannot read \w+\.\w+$"):
+        engines["executive"].check(sql)
+
+
+def test_executive_reads_published_tables(engines: dict[str, QueryEngine]) -> None:
+    engines["executive"].check("SELECT * FROM finance_analytics.expense_summary")
+    engines["executive"].check("SELECT * FROM customer_success_analytics.account_pipeline")
+
+
+def test_zone_reads_its_own_layers_but_not_landing(engines: dict[str, QueryEngine]) -> None:
+    for table in ("finance_staging.expenses", "finance_ods.expenses", "finance_analytics.expense_summary"):
+        engines["finance"].check(f"SELECT * FROM {table}")
+    with pytest.raises(AccessDenied):
+        engines["finance"].check("SELECT * FROM finance_landing.expenses")
+    with pytest.raises(AccessDenied, match="zone finance cannot read customer_success_ods.accounts"):
+        engines["finance"].check("SELECT * FROM customer_success_ods.accounts")
+
+
+def test_unknown_table_and_unqualified_names(engines: dict[str, QueryEngine]) -> None:
+    with pytest.raises(QueryError, match="does not exist"):
+        engines["finance"].check("SELECT * FROM finance_ods.nope")
+    with pytest.raises(QueryError, match="name the table with its database"):
+        engines["finance"].check("SELECT * FROM expenses")
+
+
+def test_empty_ods_table_is_queryable_with_contract_types(engines: dict[str, QueryEngine]) -> None:
+    rel = engines["finance"].execute("SELECT * FROM finance_ods.expenses")
+    assert rel.fetchall() == []
+    assert dict(zip(rel.columns, map(str, rel.types)))["amount"] == "DECIMAL(12,2)"

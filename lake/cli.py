@@ -82,7 +82,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = run(ctx, args.zone)
     for p in report.promotions:
         if p.ingests:
-            print(f"promoted  {p.table}: {len(p.ingests)} ingest(s), {p.rows_in} rows in, {p.rows_out} rows in table")
+            print(f"{p.status:<9} {p.table}: {len(p.ingests)} ingest(s), {p.rows_in} rows in, "
+                  f"{p.rows_quarantined} held back, {p.rows_out} rows in table" + (f" — {p.error}" if p.error else ""))
     for b in report.builds:
         detail = f"{b.rows} rows" if b.status == "built" else b.error
         print(f"{b.status:<9} {b.table}: {detail}")

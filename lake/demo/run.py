@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from pathlib import Path
 
 from lake.home import LakeHome
 from lake.output import write

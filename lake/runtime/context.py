@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lake.backends.alerts import Alert, Alerts, LocalAlerts
 from lake.backends.ledger import Ledger, SqliteLedger
+from lake.backends.records import Records
 from lake.backends.storage import LocalStorage, Storage
 from lake.config import LakeConfig, load_config
 from lake.home import LakeHome
@@ -41,13 +42,15 @@ class Context:
     storage: Storage
     ledger: Ledger
     alerts: Alerts
+    records: Records
     buckets: Buckets = Buckets()
 
     @classmethod
     def local(cls, home: str | Path | None = None, config_root: str | Path | None = None) -> Context:
         h = LakeHome.resolve(home).ensure()
         cfg = load_config(config_root or os.environ.get("LAKE_CONFIG") or CONFIG_ROOT)
-        return cls(cfg, h, LocalStorage(h.root), SqliteLedger(h.ledger_db), LocalAlerts(h.platform / "alerts.jsonl"))
+        return cls(cfg, h, LocalStorage(h.root), SqliteLedger(h.ledger_db), LocalAlerts(h.platform / "alerts.jsonl"),
+                   Records(h.platform / "records.sqlite"))
 
     def alert_zone(self, zone: str, severity: str, subject: str, detail: str = "", **context: object) -> None:
         """Alert the zone's owners and stewards (falls back to nobody for unknown zones)."""

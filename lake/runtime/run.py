@@ -23,7 +23,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return all(b.status == "built" for b in self.builds)
+        return all(b.status == "built" for b in self.builds) and all(p.status != "halted" for p in self.promotions)
 
 
 def new_run_id() -> str:
@@ -37,7 +37,13 @@ def run(ctx: Context, zone: str | None = None) -> RunReport:
     for z in zones:
         for name in z.datasets:
             report.promotions.append(promote(spark, ctx, z.name, name, report.run_id))
-    changed = {p.table for p in report.promotions if p.ingests}
+    for p in report.promotions:
+        if p.status == "halted":
+            ctx.alert_zone(p.table.split("_ods.")[0], "error", f"quality gate halted promotion of {p.table}: {p.error}",
+                           "Nothing from the batch was promoted. Fix the source file and drop it again, or reject "
+                           "the ingest; the batch stays pending until then.", run_id=report.run_id,
+                           ingests=p.ingests)
+    changed = {p.table for p in report.promotions if p.ingests and p.status == "promoted"}
     report.builds = rebuild(spark, ctx.cfg, changed)
     for b in report.builds:
         if b.status != "built":

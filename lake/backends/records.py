@@ -1,0 +1,43 @@
+"""Platform records (``platform.runs``, ``platform.quality_results``, ...): tables users query.
+
+Locally they live in one SQLite file beside the ledger; ``lake query`` exposes each as
+``platform.<name>``, filtered to the asking zone's rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+SCHEMAS: dict[str, tuple[str, ...]] = {
+    "quality_results": ("run_id", "zone", "table_name", "rule", "column_name", "metric", "action", "passed",
+                        "failing_rows", "measured", "detail", "ingest_ids", "checked_at"),
+    "runs": ("run_id", "parent_run_id", "task", "zone", "table_name", "inputs", "outputs", "rows_in", "rows_out",
+             "rows_quarantined", "started_at", "ended_at", "status", "error"),
+}
+
+
+class Records:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        for name, cols in SCHEMAS.items():
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(cols)})")
+
+    def add(self, table: str, **row: Any) -> None:
+        cols = SCHEMAS[table]
+        unknown = set(row) - set(cols)
+        if unknown:
+            raise KeyError(f"{table} has no columns {sorted(unknown)}")
+        values = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in (row.get(c) for c in cols)]
+        self.db.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", values)
+
+    def rows(self, table: str, zone: str | None = None) -> list[dict[str, Any]]:
+        q, args = f"SELECT * FROM {table}", ()
+        if zone:
+            q, args = q + " WHERE zone = ?", (zone,)
+        return [dict(r) for r in self.db.execute(q, args)]

@@ -20,6 +20,9 @@ from lake.home import LakeHome
 from lake.query.duck import connect
 
 
+PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results")
+
+
 class AccessDenied(PermissionError):
     pass
 
@@ -39,9 +42,10 @@ class QueryEngine:
         if zone not in cfg.zones:
             raise AccessDenied(f"unknown zone '{zone}' (zones: {', '.join(sorted(cfg.zones))})")
         self.cfg, self.home, self.zone = cfg, home, zone
-        self.readable = cfg.readable_by(zone)
+        self.readable = cfg.readable_by(zone) | set(PLATFORM_TABLES)
         self.con = connect()
         self._register()
+        self._register_platform()
 
     def _source(self, table: str) -> str | None:
         namespace, name = table.split(".")
@@ -60,13 +64,33 @@ class QueryEngine:
         return _empty_view(ds) if ds and layer == "ods" else None
 
     def _register(self) -> None:
-        for table in sorted(self.readable):
+        for table in sorted(self.readable - set(PLATFORM_TABLES)):
             source = self._source(table)
             if source is None:
                 continue  # e.g. a projection not built yet: querying it says "does not exist"
             namespace = table.split(".")[0]
             self.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
             self.con.execute(f"CREATE VIEW {table} AS {source}")
+
+    def _register_platform(self) -> None:
+        """Platform records as tables, holding only this zone's rows (as row filters would on AWS)."""
+        from dataclasses import asdict
+
+        from lake.backends.ledger import SqliteLedger
+        from lake.backends.records import SCHEMAS, Records
+
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS platform")
+        ledger = [asdict(r) for r in SqliteLedger(self.home.ledger_db).records(self.zone)]
+        for rec in ledger:
+            rec["warnings"] = "; ".join(rec["warnings"])
+        tables = {"ingest_ledger": ledger}
+        records = Records(self.home.platform / "records.sqlite")
+        tables |= {name: records.rows(name, self.zone) for name in SCHEMAS}
+        for name, rows in tables.items():
+            if not rows:
+                continue
+            self.con.register(f"_platform_{name}", pa.Table.from_pylist(rows))
+            self.con.execute(f"CREATE VIEW platform.{name} AS SELECT * FROM _platform_{name}")
 
     def check(self, sql: str) -> str:
         """Authorize and transpile one Athena statement; returns the DuckDB SQL."""

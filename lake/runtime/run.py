@@ -23,7 +23,8 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return all(b.status == "built" for b in self.builds) and all(p.status != "halted" for p in self.promotions)
+        return all(b.status == "built" for b in self.builds) and all(
+            p.status not in ("halted", "refused") for p in self.promotions)
 
 
 def new_run_id() -> str:
@@ -38,12 +39,13 @@ def run(ctx: Context, zone: str | None = None) -> RunReport:
         for name in z.datasets:
             report.promotions.append(promote(spark, ctx, z.name, name, report.run_id))
     for p in report.promotions:
-        if p.status == "halted":
-            ctx.alert_zone(p.table.split("_ods.")[0], "error", f"quality gate halted promotion of {p.table}: {p.error}",
-                           "Nothing from the batch was promoted. Fix the source file and drop it again, or reject "
-                           "the ingest; the batch stays pending until then.", run_id=report.run_id,
+        if p.status in ("halted", "refused"):
+            what = "quality gate halted promotion of" if p.status == "halted" else "schema change refused for"
+            ctx.alert_zone(p.table.split("_ods.")[0], "error", f"{what} {p.table}: {p.error}",
+                           "Nothing from the batch was promoted; it stays pending. Fix the data (drop a corrected "
+                           "file) or the contract, then run `lake run` again.", run_id=report.run_id,
                            ingests=p.ingests)
-    changed = {p.table for p in report.promotions if p.ingests and p.status == "promoted"}
+    changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
     report.builds = rebuild(spark, ctx.cfg, changed)
     for b in report.builds:
         if b.status != "built":

@@ -6,9 +6,11 @@ so a failing projection leaves the previous version in place; its dependants are
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
 from glue_jobs.projections.transforms import affected
@@ -25,11 +27,25 @@ class Build:
     sql_file: str = ""
 
 
+def _python_transform(projection: Projection):  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location(f"projection_{projection.zone}_{projection.name}", projection.path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.transform
+
+
 def build(spark: SparkSession, projection: Projection) -> int:
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
-    query = to_spark(projection.sql)
-    spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg "
-              f"TBLPROPERTIES ('format-version'='2') AS {query}")
+    if projection.is_python:
+        # Only the declared inputs are handed over: the same grants as a SQL projection.
+        inputs = {name: spark.table(name) for name in sorted(projection.reads)}
+        df = _python_transform(projection)(inputs).withColumn("_built_at", F.current_timestamp())
+        df.writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace()
+    else:
+        query = to_spark(projection.sql)
+        spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg "
+                  f"TBLPROPERTIES ('format-version'='2') AS SELECT *, current_timestamp() AS _built_at FROM ({query})")
     return spark.table(projection.table).count()
 
 

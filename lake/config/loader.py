@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from lake.config.contract import Dataset, parse_contract
 from lake.config.problems import ConfigError, Problems
-from lake.config.projection import Projection, parse_sql, table_refs
+from lake.config.projection import Projection, parse_sql, python_inputs, table_refs
 from lake.config.zone import ZoneSpec
 
 LAYERS = ("staging", "ods", "analytics")  # what zone readers may see; landing never
@@ -104,14 +104,22 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
             continue
         zone.datasets[ds.name] = ds
 
-    for path in sorted((folder / "projections").glob("*.sql")):
-        sql = path.read_text(encoding="utf-8")
+    for path in sorted((folder / "projections").glob("*.*")):
+        if path.suffix not in (".sql", ".py") or path.name.startswith("_"):
+            continue
+        source = path.read_text(encoding="utf-8")
         try:
-            reads = table_refs(parse_sql(sql))
+            reads = python_inputs(source) if path.suffix == ".py" else frozenset(table_refs(parse_sql(source)))
         except sqlglot.errors.SqlglotError as err:
             problems.add(path, "sql", f"not valid Athena SQL: {err}")
             continue
-        zone.projections[path.stem] = Projection(zone.name, path.stem, path, sql, frozenset(reads))
+        except (SyntaxError, ValueError) as err:
+            problems.add(path, "INPUTS", f"not a valid Python projection: {err}")
+            continue
+        if path.stem in zone.projections:
+            problems.add(path, "-", f"projection '{path.stem}' is defined twice (.sql and .py)")
+            continue
+        zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, reads)
     return zone
 
 

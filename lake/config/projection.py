@@ -5,6 +5,7 @@ Dependencies are read from the SQL itself with sqlglot, so they are never declar
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +20,12 @@ class Projection:
     zone: str
     name: str
     path: Path
-    sql: str
+    sql: str  # the Athena SQL, or the Python source of a Python projection
     reads: frozenset[str]  # fully qualified "<zone>_<layer>.<table>" names
+
+    @property
+    def is_python(self) -> bool:
+        return self.path.suffix == ".py"
 
     @property
     def table(self) -> str:
@@ -46,6 +51,23 @@ def table_refs(tree: exp.Expression) -> set[str]:
             continue
         refs.add(f"{t.db}.{t.name}".lower() if t.db else t.name.lower())
     return refs
+
+
+def python_inputs(source: str) -> frozenset[str]:
+    """A Python projection declares ``INPUTS = ["zone_layer.table", ...]`` as a literal.
+
+    Read with ``ast``, never by importing: validating config must not run user code.
+    """
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "INPUTS" for t in node.targets):
+            value = ast.literal_eval(node.value)
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValueError("INPUTS must be a list of table names")
+            if not any(isinstance(n, ast.FunctionDef) and n.name == "transform" for n in tree.body):
+                raise ValueError("a Python projection must define transform(inputs)")
+            return frozenset(v.lower() for v in value)
+    raise ValueError("a Python projection must declare INPUTS = [\"<zone>_<layer>.<table>\", ...]")
 
 
 def to_spark(sql: str) -> str:

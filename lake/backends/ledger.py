@@ -1,8 +1,9 @@
 """The ingest ledger: one record per ingress object version, and its terminal outcome.
 
 Local: SQLite under ``$LAKE_HOME/platform``. AWS: DynamoDB with conditional writes
-(``lake.backends.aws_ledger``). Both honour the same contract: claiming an object version
-twice yields one ingest and one ``duplicate`` record, never two ingests.
+(``lake.backends.dynamodb_ledger``). Both honour the same contract: claiming an object version
+twice yields one ingest and one ``duplicate`` record, never two ingests; ``start`` lets exactly
+one validator work on an ingest at a time (a lease, so a crashed run is retried).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import json
 import sqlite3
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-OUTCOMES = ("received", "staged", "partial", "quarantined", "duplicate", "ignored")
+OUTCOMES = ("received", "validating", "staged", "partial", "quarantined", "duplicate", "ignored")
+TERMINAL = ("staged", "partial", "quarantined", "duplicate", "ignored")
+INT_COLUMNS = ("size", "rows_read", "rows_staged", "rows_quarantined")
 
 
 def now() -> str:
@@ -51,6 +54,8 @@ class IngestRecord:
     completed_at: str | None = None
     promoted_at: str | None = None
     promotion_run_id: str | None = None
+    runner: str | None = None  # "lambda" or "glue": who validated it (big files go to Glue)
+    started_at: str | None = None  # when the current validation lease began
 
 
 COLUMNS = list(IngestRecord.__dataclass_fields__)
@@ -64,6 +69,12 @@ class Ledger(Protocol):
     def seen(self, source_bucket: str, source_key: str) -> set[str]: ...
     def pending_promotion(self, zone: str, dataset: str) -> list[IngestRecord]: ...
     def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None: ...
+    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool: ...
+    def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]: ...
+
+
+def _ago(seconds: int) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
 class SqliteLedger:
@@ -72,9 +83,13 @@ class SqliteLedger:
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
-        cols = ", ".join(f"{c} TEXT" if c not in ("size", "rows_read", "rows_staged", "rows_quarantined")
-                         else f"{c} INTEGER" for c in COLUMNS)
+        cols = ", ".join(f"{c} {'INTEGER' if c in INT_COLUMNS else 'TEXT'}" for c in COLUMNS)
         self.db.execute(f"CREATE TABLE IF NOT EXISTS ingest_ledger ({cols}, PRIMARY KEY (ingest_id))")
+        # A ledger written by an older release lacks newer columns: add them, never rewrite rows.
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(ingest_ledger)")}
+        for c in COLUMNS:
+            if c not in have:
+                self.db.execute(f"ALTER TABLE ingest_ledger ADD COLUMN {c} {'INTEGER' if c in INT_COLUMNS else 'TEXT'}")
         # The identity of an object version: at most one real ingest each, enforced by the DB.
         self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS one_ingest_per_version ON ingest_ledger"
                         "(source_bucket, source_key, version) WHERE duplicate_of IS NULL")
@@ -110,7 +125,8 @@ class SqliteLedger:
             fields["warnings"] = json.dumps(fields["warnings"])
         fields.setdefault("completed_at", now())
         sets = ", ".join(f"{k}=:{k}" for k in fields)
-        self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id", {**fields, "ingest_id": ingest_id})
+        self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id",
+                        {**fields, "ingest_id": ingest_id})
 
     def get(self, ingest_id: str) -> IngestRecord | None:
         row = self.db.execute("SELECT * FROM ingest_ledger WHERE ingest_id=?", (ingest_id,)).fetchone()
@@ -137,3 +153,18 @@ class SqliteLedger:
         ts = now()
         self.db.executemany("UPDATE ingest_ledger SET promoted_at=?, promotion_run_id=? WHERE ingest_id=?",
                             [(ts, run_id, i) for i in ingest_ids])
+
+    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool:
+        """Take the validation lease: true for exactly one caller while a lease is live."""
+        cur = self.db.execute(
+            "UPDATE ingest_ledger SET outcome='validating', runner=?, started_at=? WHERE ingest_id=?"
+            " AND (outcome='received' OR (outcome='validating' AND started_at < ?))",
+            (runner, now(), ingest_id, _ago(lease_seconds)))
+        return cur.rowcount == 1
+
+    def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]:
+        """Ingests stuck before a terminal outcome (a crashed receiver or validator)."""
+        rows = self.db.execute(
+            "SELECT * FROM ingest_ledger WHERE outcome IN ('received','validating')"
+            " AND COALESCE(started_at, arrived_at) < ? ORDER BY arrived_at", (_ago(older_than_seconds),))
+        return [self._rec(r) for r in rows]

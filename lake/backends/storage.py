@@ -1,15 +1,19 @@
 """Object storage: S3 on AWS, folders under ``$LAKE_HOME`` locally.
 
-Keys are S3 keys in both; a local bucket is the folder of that name.
+Keys are S3 keys in both; a local bucket is the folder of that name. Object metadata
+(S3 ``x-amz-meta-*``) is kept locally in a sidecar tree ``.meta/<bucket>/<key>.json``
+outside every bucket folder, so listings never see it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -22,6 +26,12 @@ class ObjectInfo:
     key: str
     size: int
     etag: str  # locally the SHA-256 of the bytes, as S3's ETag identifies content
+    version_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class NotFound(KeyError):
+    """The object does not exist (S3 404 / missing file)."""
 
 
 class Storage(Protocol):
@@ -29,10 +39,20 @@ class Storage(Protocol):
     def head(self, bucket: str, key: str) -> ObjectInfo: ...
     def put_file(self, bucket: str, key: str, path: Path) -> None: ...
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None: ...
-    def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> str: ...
+    def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
+                     metadata: dict[str, str] | None = None) -> str: ...
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]: ...
     def delete(self, bucket: str, key: str) -> None: ...
     def local_path(self, bucket: str, key: str) -> Path | None: ...
+    def writer(self, bucket: str, key: str) -> ObjectWriter: ...
+    def readable(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
+
+
+class ObjectWriter(Protocol):
+    """A context manager yielding a local path to write; the object appears, whole, on success."""
+
+    def __enter__(self) -> Path: ...
+    def __exit__(self, *exc: object) -> None: ...
 
 
 def sha256_file(path: Path) -> str:
@@ -46,47 +66,81 @@ def sha256_file(path: Path) -> str:
 class LocalStorage:
     def __init__(self, root: Path):
         self.root = root
+        # Called with (bucket, key, size) after each object is written: the local stand-in for
+        # S3 -> EventBridge "Object Created", so the runtime can deliver the next event.
+        self.listeners: list[Callable[[str, str, int], None]] = []
 
     def _path(self, bucket: str, key: str) -> Path:
         path = (self.root / bucket / key).resolve()
-        if not path.is_relative_to((self.root / bucket).resolve()):
-            raise ValueError(f"key escapes its bucket: {key}")
+        if not path.is_relative_to((self.root / bucket).resolve()) or key.endswith("/") or not key:
+            raise ValueError(f"not a valid object key in {bucket}: {key!r}")
         return path
+
+    def _meta(self, bucket: str, key: str) -> Path:
+        return self.root / ".meta" / bucket / f"{key}.json"
 
     def local_path(self, bucket: str, key: str) -> Path | None:
         return self._path(bucket, key)
 
+    @contextmanager
+    def readable(self, bucket: str, key: str) -> Iterator[Path]:
+        """A local file with the object's bytes (here: the object itself; on S3 a temp download)."""
+        path = self._path(bucket, key)
+        if not path.is_file():
+            raise NotFound(f"{bucket}/{key}")
+        yield path
+
     def open(self, bucket: str, key: str) -> BinaryIO:
-        return self._path(bucket, key).open("rb")
+        try:
+            return self._path(bucket, key).open("rb")
+        except FileNotFoundError as err:
+            raise NotFound(f"{bucket}/{key}") from err
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
         path = self._path(bucket, key)
-        return ObjectInfo(bucket, key, path.stat().st_size, sha256_file(path))
+        if not path.is_file():
+            raise NotFound(f"{bucket}/{key}")
+        meta = self._meta(bucket, key)
+        metadata = json.loads(meta.read_text()) if meta.exists() else {}
+        return ObjectInfo(bucket, key, path.stat().st_size, sha256_file(path), None, metadata)
 
-    def put_file(self, bucket: str, key: str, path: Path) -> None:
-        dst = self._path(bucket, key)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.tmp")
-        shutil.copyfile(path, tmp)
+    def _commit(self, tmp: Path, dst: Path) -> None:
         os.replace(tmp, dst)  # readers never see a half-written object, as on S3
 
+    def put_file(self, bucket: str, key: str, path: Path) -> None:
+        with self.writer(bucket, key) as tmp:
+            shutil.copyfile(path, tmp)
+
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        with self.writer(bucket, key) as tmp:
+            tmp.write_bytes(data)
+
+    @contextmanager
+    def writer(self, bucket: str, key: str) -> Iterator[Path]:
         dst = self._path(bucket, key)
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_name(f".{dst.name}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, dst)
+        try:
+            yield tmp
+            if tmp.exists():  # a writer that removed its file has abandoned it: nothing appears
+                self._commit(tmp, dst)
+                for notify in self.listeners:
+                    notify(bucket, key, dst.stat().st_size)
+        finally:
+            tmp.unlink(missing_ok=True)
 
-    def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str) -> str:
+    def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
+                     metadata: dict[str, str] | None = None) -> str:
         """Byte-exact copy, streamed, returning the SHA-256 of what was copied."""
-        dst = self._path(dst_bucket, dst_key)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp, h = dst.with_name(f".{dst.name}.tmp"), hashlib.sha256()
-        with self.open(src_bucket, src_key) as src, tmp.open("wb") as out:
+        h = hashlib.sha256()
+        with self.writer(dst_bucket, dst_key) as tmp, self.open(src_bucket, src_key) as src, tmp.open("wb") as out:
             while chunk := src.read(CHUNK):
                 h.update(chunk)
                 out.write(chunk)
-        os.replace(tmp, dst)
+        if metadata is not None:  # the landing copy carries its provenance, as S3 user metadata would
+            meta = self._meta(dst_bucket, dst_key)
+            meta.parent.mkdir(parents=True, exist_ok=True)
+            meta.write_text(json.dumps({**metadata, "sha256": h.hexdigest()}, sort_keys=True))
         return h.hexdigest()
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
@@ -99,3 +153,4 @@ class LocalStorage:
 
     def delete(self, bucket: str, key: str) -> None:
         self._path(bucket, key).unlink(missing_ok=True)
+        self._meta(bucket, key).unlink(missing_ok=True)

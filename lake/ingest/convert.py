@@ -1,0 +1,208 @@
+"""The validator's engine: raw batches in, typed Parquet and rejected rows out, in bounded memory.
+
+Per batch: coerce every contract column (``coerce``), mark a row bad if any of its values is,
+write the good rows with lineage columns to the staging Parquet writer and the bad ones, with
+their reasons, to a rejected-rows CSV. Nothing here knows about buckets, the ledger or alerts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from lake.config import Column, Dataset, parse_type
+from lake.ingest.coerce import Coerced, coerce
+from lake.ingest.readers import READERS, FileRejected, RawBatch, RowError, first_bad_bytes, sniff
+
+MAX_SAMPLES = 100
+ROW_GROUP_ROWS = 256_000  # buffer small batches into row groups readers like
+CDC_META = (Column("_op", parse_type("string"), required=True), Column("_lsn", parse_type("bigint"), required=True),
+            Column("_ts_ms", parse_type("bigint")))
+CDC_OPS = pa.array(["c", "u", "d", "r"])
+
+
+@dataclass(frozen=True)
+class Lineage:
+    ingest_id: str
+    source_file: str  # the ingress key the rows came from
+    ingested_at: datetime
+
+
+@dataclass
+class Result:
+    rows_read: int = 0
+    rows_staged: int = 0
+    rows_quarantined: int = 0
+    samples: list[dict] = field(default_factory=list)  # {row, column, value, message}
+    counts: Counter = field(default_factory=Counter)  # (column, message) -> bad values
+    warnings: list[str] = field(default_factory=list)
+    file_reason: str | None = None  # set when the file as a whole cannot be read
+    rejected_written: bool = False
+
+
+def staging_schema(ds: Dataset) -> pa.Schema:
+    fields = [pa.field(c.name, c.type.arrow) for c in ds.columns]
+    fields += [pa.field("_ingest_id", pa.string()), pa.field("_source_file", pa.string()),
+               pa.field("_row_number", pa.int64()), pa.field("_ingested_at", pa.timestamp("us", tz="UTC"))]
+    if ds.options.cdc:
+        fields += [pa.field(c.name, c.type.arrow) for c in CDC_META]
+    return pa.schema(fields)
+
+
+class _Rejected:
+    """Bad rows as CSV: ``_row_number``, ``_errors``, then the raw values as they arrived."""
+
+    def __init__(self, path: Path, names: list[str]):
+        self.path, self.names, self.writer = path, names, None
+        self.schema = pa.schema([("_row_number", pa.int64()), ("_errors", pa.string())]
+                                + [(n, pa.string()) for n in names])
+
+    def write(self, table: pa.Table) -> None:
+        if self.writer is None:
+            self.writer = pacsv.CSVWriter(str(self.path), self.schema)
+        self.writer.write_table(table.select(self.schema.names).cast(self.schema))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _as_text(arr: pa.Array) -> pa.Array:
+    try:
+        return pc.cast(arr, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.nulls(len(arr), pa.string())
+
+
+def _reader_rejects(rejected: list[RowError], res: Result, out: _Rejected) -> None:
+    res.rows_read += len(rejected)
+    res.rows_quarantined += len(rejected)
+    for e in rejected:
+        res.counts[(e.column, e.message)] += 1
+        if len(res.samples) < MAX_SAMPLES:
+            res.samples.append({"row": e.row, "column": e.column, "value": e.value, "message": e.message})
+    cols = {"_row_number": pa.array([e.row for e in rejected], pa.int64()),
+            "_errors": pa.array([f"{e.message}: {e.value}" for e in rejected], pa.string())}
+    cols |= {n: pa.nulls(len(rejected), pa.string()) for n in out.names}
+    out.write(pa.table(cols))
+
+
+def _check_batch(batch: RawBatch, ds: Dataset) -> dict[str, Coerced]:
+    n, tz = batch.num_rows, ds.options.timezone
+    raw = {c.name: batch.columns.get(c.name, pa.nulls(n, pa.string())) for c in ds.columns}
+    checked: dict[str, Coerced] = {}
+    applies = None
+    if ds.options.cdc:
+        op = batch.columns["_op"]
+        for m in CDC_META:
+            checked[m.name] = coerce(batch.columns[m.name], m, tz)
+        bad_op = pc.and_kleene(pc.is_valid(op), pc.invert(pc.is_in(op, CDC_OPS)))
+        if pc.any(bad_op).as_py():
+            msg = pc.if_else(bad_op, pa.scalar("op must be one of c, u, d, r"), pa.scalar(None, pa.string()))
+            prev = checked["_op"].errors
+            checked["_op"].errors = msg if prev is None else pc.coalesce(prev, msg)
+        applies = pc.not_equal(pc.fill_null(op, ""), "d")  # a delete carries the key, not the whole row
+    for c in ds.columns:
+        checked[c.name] = coerce(raw[c.name], c, tz, None if c.primary_key else applies)
+    return checked
+
+
+def _process(batch: RawBatch, ds: Dataset, lineage: Lineage, res: Result, rejected: _Rejected) -> pa.Table | None:
+    if batch.rejected:
+        _reader_rejects(batch.rejected, res, rejected)
+    n = batch.num_rows
+    if n == 0:
+        return None
+    res.rows_read += n
+    checked = _check_batch(batch, ds)
+    with_errors = {name: c for name, c in checked.items() if c.errors is not None}
+    bad = None
+    for name, c in with_errors.items():
+        bad = c.bad if bad is None else pc.or_(bad, c.bad)
+        for (msg, count) in ((v["values"].as_py(), v["counts"].as_py()) for v in pc.value_counts(c.errors)):
+            if msg is not None:
+                res.counts[(name, msg)] += count
+    if bad is not None:
+        _collect_bad(batch, with_errors, bad, res, rejected)
+        good = pc.invert(bad)
+    n_good = n if bad is None else n - pc.sum(bad).as_py()
+    res.rows_staged += n_good
+    cols = [checked[c.name].values for c in ds.columns]
+    cols += [pa.repeat(lineage.ingest_id, n), pa.repeat(lineage.source_file, n), batch.rows,
+             pa.repeat(pa.scalar(lineage.ingested_at, pa.timestamp("us", tz="UTC")), n)]
+    if ds.options.cdc:
+        cols += [checked[m.name].values for m in CDC_META]
+    table = pa.Table.from_arrays(cols, schema=staging_schema(ds))
+    return table if bad is None else table.filter(good)
+
+
+def _collect_bad(batch: RawBatch, with_errors: dict[str, Coerced], bad: pa.Array, res: Result,
+                 rejected: _Rejected) -> None:
+    idx = pc.indices_nonzero(bad)
+    res.rows_quarantined += len(idx)
+    room = MAX_SAMPLES - len(res.samples)
+    if room > 0:
+        found = []
+        for name, c in with_errors.items():
+            where = pc.indices_nonzero(c.bad)[:room]
+            raw = batch.columns.get(name)
+            values = _as_text(raw.take(where)).to_pylist() if raw is not None else [None] * len(where)
+            rows, msgs = batch.rows.take(where).to_pylist(), c.errors.take(where).to_pylist()
+            for row, value, msg in zip(rows, values, msgs, strict=True):
+                found.append({"row": row, "column": name, "value": value, "message": msg})
+        res.samples += sorted(found, key=lambda e: e["row"])[:room]
+    parts = [pc.binary_join_element_wise(f"{name}: ", c.errors.take(idx), "") for name, c in with_errors.items()]
+    errors = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
+    cols = {"_row_number": batch.rows.take(idx), "_errors": errors}
+    cols |= {n: _as_text(batch.columns[n].take(idx)) if n in batch.columns else pa.nulls(len(idx), pa.string())
+             for n in rejected.names}
+    rejected.write(pa.table(cols))
+
+
+def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path) -> Result:
+    """Stream ``path`` through the contract into ``staged`` (Parquet) and ``rejected_path`` (CSV)."""
+    res = Result()
+    names = [c.name for c in ds.columns] + ([m.name for m in CDC_META] if ds.options.cdc else [])
+    rejected = _Rejected(rejected_path, names)
+    writer = pq.ParquetWriter(str(staged), staging_schema(ds), compression="snappy")
+    buffered: list[pa.Table] = []
+    try:
+        if path.stat().st_size == 0:
+            raise FileRejected("empty file (0 bytes)")
+        head, gz = sniff(path)
+        if not head:
+            raise FileRejected("empty file (no bytes after decompression)")
+        fmt = ds.options.format
+        if head == b"PAR1" and fmt != "parquet":
+            raise FileRejected(f"the file is Parquet, but the contract's format is {fmt}")
+        try:
+            for batch in READERS[fmt](path, ds, gz, res.warnings):
+                table = _process(batch, ds, lineage, res, rejected)
+                if table is not None and table.num_rows:
+                    buffered.append(table)
+                    if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS:
+                        writer.write_table(pa.concat_tables(buffered))
+                        buffered = []
+        except (UnicodeDecodeError, pa.ArrowInvalid) as err:
+            text = str(err)
+            if isinstance(err, UnicodeDecodeError) or "UTF8" in text or "decode" in text.lower():
+                enc = ds.options.encoding
+                raise FileRejected(f"bytes not valid {enc} at {first_bad_bytes(path, gz, enc)} "
+                                   f"(declare the file's encoding in the contract)") from err
+            raise FileRejected(f"not readable as {fmt}: {text}") from err
+        if buffered:
+            writer.write_table(pa.concat_tables(buffered))
+    except FileRejected as err:
+        res.file_reason = str(err)
+    finally:
+        writer.close()
+        rejected.close()
+        res.rejected_written = rejected.writer is not None
+    return res

@@ -1,0 +1,29 @@
+"""The reconcile sweep: what the ledger has not seen, and what it saw but never finished.
+
+S3 events can be lost (or a user ``cp`` s straight into ``.lake/ingress``); the sweep lists the
+bucket and compares object versions with the ledger. On AWS a scheduled Lambda runs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lake.backends.storage import ObjectInfo
+from lake.ingest.routing import ignored
+from lake.runtime.context import Context
+
+
+def unseen_objects(ctx: Context) -> Iterator[ObjectInfo]:
+    bucket = ctx.buckets.ingress
+    for listed in ctx.storage.list(bucket):
+        if ignored(listed.key):
+            continue
+        info = ctx.storage.head(bucket, listed.key)  # version id (S3) or content hash (local)
+        if (info.version_id or info.etag) not in ctx.ledger.seen(bucket, listed.key):
+            yield info
+
+
+def stale_landing(ctx: Context, older_than_seconds: int = 900) -> list[tuple[str, str, int]]:
+    """Landed ingests whose validation never finished (crashed, timed out): (bucket, key, size)."""
+    return [(ctx.buckets.landing, r.landing_key, r.size) for r in ctx.ledger.unfinished(older_than_seconds)
+            if r.landing_key]

@@ -1,0 +1,143 @@
+"""The local event flow: the CLI's way into the same Lambda handlers AWS invokes.
+
+``drop_file`` puts a file into ingress and delivers, in order, exactly the events AWS would:
+the ingress object's "Object Created" (EventBridge, wrapped in an SQS record) to the receiver
+handler, then each landing object's event to the validator handler. ``sweep`` does the same for
+every ingress object the ledger has not seen. The handlers find the context through
+``current_context`` — the one given here, or one built from the environment (``LAKE_HOME``,
+``LAKE_BACKEND``) as on AWS.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from lake.backends.ledger import IngestRecord
+from lake.ingest.routing import QUARANTINE
+from lake.runtime.context import Context
+from lake.runtime.events import object_created, sqs_event
+
+_current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lake_context", default=None)
+
+
+@lru_cache(maxsize=4)
+def _from_env(backend: str, home: str | None, config: str | None) -> Context:
+    if backend != "local":
+        raise NotImplementedError(f"LAKE_BACKEND={backend}: only 'local' is wired here yet")
+    return Context.local(home, config)
+
+
+def context_from_env() -> Context:
+    """The context a handler runs with when nobody gave it one (AWS, or a bare local invoke)."""
+    env = os.environ
+    return _from_env(env.get("LAKE_BACKEND", "local"), env.get("LAKE_HOME"), env.get("LAKE_CONFIG"))
+
+
+def current_context() -> Context:
+    return _current.get() or context_from_env()
+
+
+@contextmanager
+def using(ctx: Context) -> Iterator[Context]:
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+@dataclass
+class LambdaContext:
+    """What Powertools reads from the Lambda context object, for local invocations."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def _local_lambda_env() -> None:
+    # Local runs are CLI runs: Powertools' JSON logs and EMF metrics would bury the CLI's output.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "InsightLake")
+
+
+def _records_for(ctx: Context, bucket: str, key: str) -> set[str]:
+    return {r.ingest_id for r in ctx.ledger.records() if r.source_bucket == bucket and r.source_key == key}
+
+
+def deliver(ctx: Context, events: list[dict[str, Any]]) -> None:
+    """Run the receiver on these ingress events, then the validator on the landing events they cause."""
+    _local_lambda_env()
+    from lambdas.receiver import handler as receiver
+    from lambdas.validator import handler as validator
+
+    landed: list[dict[str, Any]] = []
+
+    def on_created(bucket: str, key: str, size: int) -> None:
+        # The EventBridge rule feeding the validator: landing bucket, anything but _quarantine/.
+        if bucket == ctx.buckets.landing and not key.startswith(QUARANTINE + "/"):
+            landed.append(object_created(bucket, key, size, etag=""))
+
+    listeners = getattr(ctx.storage, "listeners", None)
+    if listeners is None:
+        raise NotImplementedError("the local event flow needs a storage that reports created objects")
+    listeners.append(on_created)
+    try:
+        with using(ctx):
+            for i in range(0, len(events), 10):  # SQS delivers at most 10 messages per batch
+                receiver.handler(sqs_event(*events[i:i + 10]), LambdaContext("receiver"))
+            while landed:
+                batch, landed[:] = landed[:10], landed[10:]
+                validator.handler(sqs_event(*batch), LambdaContext("validator"))
+    finally:
+        listeners.remove(on_created)
+
+
+def drop_file(ctx: Context, path: Path, zone: str, dataset: str) -> list[IngestRecord]:
+    """Put FILE into ingress at ``<zone>/<dataset>/<filename>`` and ingest it; the resulting ledger records."""
+    key = f"{zone}/{dataset}/{Path(path).name}"
+    bucket = ctx.buckets.ingress
+    ctx.storage.put_file(bucket, key, Path(path))
+    info = ctx.storage.head(bucket, key)
+    before = _records_for(ctx, bucket, key)
+    deliver(ctx, [object_created(bucket, key, info.size, info.etag, info.version_id)])
+    new = _records_for(ctx, bucket, key) - before
+    return [r for r in ctx.ledger.records() if r.ingest_id in new]
+
+
+def sweep(ctx: Context, stale_after_seconds: int = 900) -> list[IngestRecord]:
+    """Ingest every ingress object version the ledger has not seen; re-drive stuck validations."""
+    from lake.ingest.sweep import stale_landing, unseen_objects
+
+    before = {r.ingest_id for r in ctx.ledger.records()}
+    events = [object_created(o.bucket, o.key, o.size, o.etag, o.version_id) for o in unseen_objects(ctx)]
+    deliver(ctx, events)
+    _local_lambda_env()
+    from lambdas.validator import handler as validator
+
+    stuck = stale_landing(ctx, stale_after_seconds)
+    if stuck:
+        with using(ctx):
+            validator.handler(sqs_event(*[object_created(b, k, s, etag="") for b, k, s in stuck]),
+                              LambdaContext("validator"))
+    after = ctx.ledger.records()
+    redone = {k for _, k, _ in stuck}
+    return [r for r in after if r.ingest_id not in before or r.landing_key in redone]

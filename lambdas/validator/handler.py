@@ -1,0 +1,47 @@
+"""Validator Lambda: landing "Object Created" -> typed Parquet in staging, or quarantine with a report.
+
+Thin: the logic is ``lake.ingest.validator``; ``lake.ingest.big_files`` hands files too big for
+a Lambda to the Glue job running the same code. Idempotent through the ledger: an ingest that
+already has an outcome, or whose lease another run holds, is left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from lake.ingest.big_files import dispatch
+from lake.ingest.routing import parse_landing_key
+from lake.runtime.events import object_refs
+from lake.runtime.ingest import current_context
+
+logger = Logger(service="validator")
+metrics = Metrics(namespace="InsightLake", service="validator")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    for ref in object_refs(record.raw_event):
+        landing = parse_landing_key(ref.key)
+        if landing is None:
+            continue  # quarantine artefacts and stray keys: not ours to validate
+        logger.append_keys(ingest_id=landing.ingest_id, zone=landing.zone, dataset=landing.dataset)
+        rec = dispatch(current_context(), ref.bucket, ref.key, int(ref.size or 0))
+        if rec is None:
+            logger.info("handed to the Glue job", extra={"key": ref.key})
+            continue
+        logger.info("validated", extra={"outcome": rec.outcome, "rows_read": rec.rows_read,
+                                        "rows_staged": rec.rows_staged, "rows_quarantined": rec.rows_quarantined})
+        metrics.add_metric(name=f"Files_{rec.outcome}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="RowsStaged", unit=MetricUnit.Count, value=rec.rows_staged)
+        metrics.add_metric(name="RowsQuarantined", unit=MetricUnit.Count, value=rec.rows_quarantined)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,55 @@
+"""Least-privilege S3 + KMS statements, spelled out (no ``s3:*``, no action wildcards).
+
+CDK's ``bucket.grant_read_write`` grants ``s3:GetObject*``, ``s3:DeleteObject*`` and the
+whole bucket; the lake's roles need exactly one verb set on exactly some prefixes, and the
+key only through S3 for that bucket (S3 Bucket Keys put the bucket ARN in the encryption
+context). Tests assert on these exact action lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+
+READ = ("s3:GetObject", "s3:GetObjectVersion")
+WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
+DELETE = ("s3:DeleteObject", "s3:DeleteObjectVersion")
+LIST = ("s3:ListBucket", "s3:GetBucketLocation")
+KMS_READ = ("kms:Decrypt",)
+KMS_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")  # Decrypt: multipart uploads read their parts
+
+
+def objects(bucket: s3.IBucket, prefixes: Sequence[str]) -> list[str]:
+    return [bucket.arn_for_objects(f"{p}*") for p in prefixes] if prefixes else [bucket.arn_for_objects("*")]
+
+
+def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: bool = False,
+                  write: bool = False, delete: bool = False) -> list[iam.PolicyStatement]:
+    """Statements for one bucket: the chosen verbs on the prefixes (all keys when none)."""
+    actions = [*(READ if read else ()), *(WRITE if write else ()), *(DELETE if delete else ())]
+    out = [iam.PolicyStatement(actions=actions, resources=objects(bucket, prefixes))]
+    if read or delete:
+        listing = iam.PolicyStatement(actions=list(LIST), resources=[bucket.bucket_arn])
+        if prefixes:
+            listing.add_condition("StringLike", {"s3:prefix": [f"{p}*" for p in prefixes]})
+        out.append(listing)
+    if bucket.encryption_key is not None:
+        stack = Stack.of(bucket)
+        kms_actions = sorted({*(KMS_READ if read else ()), *(KMS_WRITE if write else ())})
+        if kms_actions:
+            out.append(iam.PolicyStatement(
+                actions=kms_actions, resources=[bucket.encryption_key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+                    "ArnLike": {"kms:EncryptionContext:aws:s3:arn": bucket.bucket_arn},
+                }))
+    return out
+
+
+def grant_s3(principal: iam.IGrantable, bucket: s3.IBucket, *, prefixes: Sequence[str] = (),
+             read: bool = False, write: bool = False, delete: bool = False) -> None:
+    for statement in s3_statements(bucket, prefixes=prefixes, read=read, write=write, delete=delete):
+        principal.grant_principal.add_to_principal_policy(statement)

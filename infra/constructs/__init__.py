@@ -1,0 +1,1 @@
+"""Constructs: one architectural piece per file, keyword-only typed arguments."""

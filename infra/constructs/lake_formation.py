@@ -1,0 +1,57 @@
+"""Lake Formation for the account, in one place: administrators, no IAM-only defaults,
+and every data bucket registered with a dedicated role (not the service-linked role, so
+its permissions are visible and scoped here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import DefaultStackSynthesizer, Fn, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lakeformation as lakeformation
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.access import grant_s3
+
+
+class LakeFormationSettings(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        admins: Sequence[str],
+        data_buckets: Mapping[str, s3.IBucket],
+    ) -> None:
+        super().__init__(scope, id)
+        synthesizer = Stack.of(self).synthesizer
+        deployer = ([Fn.sub(synthesizer.cloud_formation_execution_role_arn)]
+                    if isinstance(synthesizer, DefaultStackSynthesizer) else [])
+        # The CloudFormation execution role must be an administrator, or the zone stacks
+        # could not create LF-tags and grants; the humans come from cdk.json context.
+        self.settings = lakeformation.CfnDataLakeSettings(
+            self, "Settings",
+            admins=[lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=a)
+                    for a in [*admins, *deployer]],
+            # Empty defaults: no IAMAllowedPrincipals grant on new databases and tables,
+            # so Lake Formation permissions are the only way in.
+            create_database_default_permissions=[],
+            create_table_default_permissions=[],
+        )
+
+        self.registration_role = iam.Role(
+            self, "RegistrationRole",
+            assumed_by=iam.ServicePrincipal("lakeformation.amazonaws.com"),
+            description="Lake Formation vends credentials for the lake's data buckets with this role",
+        )
+        for name, bucket in data_buckets.items():
+            # Lake Formation vends credentials for reads, writes and deletes (DELETE grants).
+            grant_s3(self.registration_role, bucket, read=True, write=True, delete=True)
+            resource = lakeformation.CfnResource(
+                self, f"Register{name.title()}",
+                resource_arn=bucket.bucket_arn,
+                use_service_linked_role=False,
+                role_arn=self.registration_role.role_arn,
+            )
+            resource.node.add_dependency(self.settings)

@@ -1,0 +1,42 @@
+"""The ingest ledger: one item per ingress object version and its terminal outcome.
+
+Key design (read by ``lake.backends.aws_ledger``): ``pk`` is ``ingest#<ingest_id>`` for an
+ingest record and ``object#<bucket>/<key>#<version>`` for the claim that makes a second
+event for the same object version a no-op (a conditional put). ``by_zone`` lists a zone's
+records in arrival order; ``by_source`` lists the versions seen for one object key.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+S = dynamodb.AttributeType.STRING
+
+
+class LedgerTable(Construct):
+    def __init__(self, scope: Construct, id: str, *, key: kms.IKey, allow_destroy: bool) -> None:
+        super().__init__(scope, id)
+        self.table = dynamodb.Table(
+            self, "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=S),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            deletion_protection=not allow_destroy,
+            removal_policy=RemovalPolicy.DESTROY if allow_destroy else RemovalPolicy.RETAIN,
+        )
+        self.table.add_global_secondary_index(
+            index_name="by_zone",
+            partition_key=dynamodb.Attribute(name="zone", type=S),
+            sort_key=dynamodb.Attribute(name="arrived_at", type=S),
+        )
+        self.table.add_global_secondary_index(
+            index_name="by_source",
+            partition_key=dynamodb.Attribute(name="source", type=S),
+            sort_key=dynamodb.Attribute(name="version", type=S),
+        )

@@ -1,0 +1,103 @@
+"""Deployment settings, read from the cdk.json context in one place.
+
+Every key lives under the ``lake:`` prefix and can be overridden on the command line,
+e.g. ``npx cdk deploy --all -c lake:stage=prod`` or ``-c lake:allowDestroy=true``
+(command-line values arrive as strings, hence the parsing here).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from constructs import Construct
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = re.compile(r"^\d{12}$")
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One deployment target: an account and region, and who administers its lake."""
+
+    stage: str
+    account: str
+    region: str
+    lake_admins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment
+    zones_dir: Path
+    allow_destroy: bool = False
+    backup_retention_days: int = 35
+    noncurrent_version_days: int = 90
+    quarantine_retention_days: int = 180
+    athena_results_days: int = 30
+    athena_bytes_scanned_cutoff: int = 10 * 1024**3
+    replication_region: str | None = None
+
+    @property
+    def prefix(self) -> str:
+        """Stack-name prefix, so that several stages can share one account."""
+        return f"InsightLake-{self.env.stage}"
+
+
+def _ctx(scope: Construct, key: str, default: Any = None) -> Any:
+    value = scope.node.try_get_context(f"lake:{key}")
+    return default if value is None else value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes"):
+        return True
+    if str(value).lower() in ("false", "0", "no", ""):
+        return False
+    raise SettingsError(f"expected true or false, got {value!r}")
+
+
+def _environment(stage: str, raw: dict[str, Any]) -> Environment:
+    account, region = str(raw.get("account", "")), str(raw.get("region", ""))
+    if not ACCOUNT.match(account):
+        raise SettingsError(f"lake:environments.{stage}.account must be a 12-digit account id, got {account!r}")
+    if not re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", region):
+        raise SettingsError(f"lake:environments.{stage}.region is not an AWS region: {region!r}")
+    admins = tuple(raw.get("lakeAdmins") or ())
+    for arn in admins:
+        if not arn.startswith("arn:"):
+            raise SettingsError(f"lake:environments.{stage}.lakeAdmins: {arn!r} is not an IAM ARN")
+    return Environment(stage, account, region, admins)
+
+
+def load_settings(scope: Construct) -> Settings:
+    """The settings of the stage chosen by ``lake:stage`` (default ``dev``)."""
+    stage = str(_ctx(scope, "stage", "dev"))
+    environments = _json(_ctx(scope, "environments", {}))
+    if stage not in environments:
+        raise SettingsError(f"lake:stage '{stage}' is not one of lake:environments ({', '.join(environments)})")
+    replication = _ctx(scope, "replicationRegion")
+    return Settings(
+        env=_environment(stage, environments[stage]),
+        zones_dir=(ROOT / str(_ctx(scope, "zonesDir", "insight_zones"))).resolve(),
+        allow_destroy=_bool(_ctx(scope, "allowDestroy", False)),
+        backup_retention_days=int(_ctx(scope, "backupRetentionDays", 35)),
+        noncurrent_version_days=int(_ctx(scope, "noncurrentVersionDays", 90)),
+        quarantine_retention_days=int(_ctx(scope, "quarantineRetentionDays", 180)),
+        athena_results_days=int(_ctx(scope, "athenaResultsDays", 30)),
+        athena_bytes_scanned_cutoff=int(_ctx(scope, "athenaBytesScannedCutoff", 10 * 1024**3)),
+        replication_region=str(replication) if replication else None,
+    )

@@ -57,14 +57,14 @@ def dispatch(ctx: Context, bucket: str, key: str, size: int,
     return validate(ctx, bucket, key, runner="glue")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     """Entry point of the Glue job (``--landing_bucket B --landing_key K``), also runnable locally."""
-    from lake.runtime.ingest import context_from_env
+    from lake.runtime.ingest import current_context
 
     p = argparse.ArgumentParser(description="Validate one landed file (big-file path).")
     p.add_argument("--landing_bucket", required=True)
     p.add_argument("--landing_key", required=True)
     args, _ = p.parse_known_args(argv)  # Glue adds its own arguments (--JOB_ID, ...)
-    rec = validate(context_from_env(), args.landing_bucket, args.landing_key, runner="glue")
+    rec = validate(ctx or current_context(), args.landing_bucket, args.landing_key, runner="glue")
     print(rec.outcome if rec else "nothing to do")
     return 0

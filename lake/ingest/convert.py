@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from lake.config import Column, Dataset, parse_type
 from lake.ingest.coerce import Coerced, coerce
-from lake.ingest.readers import READERS, FileRejected, RawBatch, RowError, first_bad_bytes, sniff
+from lake.ingest.readers import READERS, FileRejected, RawBatch, RowError, check_text, first_bad_bytes, sniff
 
 MAX_SAMPLES = 100
 ROW_GROUP_ROWS = 256_000  # buffer small batches into row groups readers like
@@ -180,8 +180,10 @@ def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_pa
         if not head:
             raise FileRejected("empty file (no bytes after decompression)")
         fmt = ds.options.format
-        if head == b"PAR1" and fmt != "parquet":
+        if head[:4] == b"PAR1" and fmt != "parquet":
             raise FileRejected(f"the file is Parquet, but the contract's format is {fmt}")
+        if fmt != "parquet":
+            check_text(head, ds.options.encoding)
         try:
             for batch in READERS[fmt](path, ds, gz, res.warnings):
                 table = _process(batch, ds, lineage, res, rejected)

@@ -52,18 +52,25 @@ class RawBatch:
         return len(self.rows)
 
 
-def sniff(path: Path) -> tuple[bytes, bool]:
-    """First bytes of the (decompressed) content, and whether the file is gzip."""
+def sniff(path: Path, size: int = 64 << 10) -> tuple[bytes, bool]:
+    """First bytes of the (decompressed) content, and whether the file is gzip (by its magic, not its name)."""
     with path.open("rb") as f:
-        head = f.read(4)
+        head = f.read(size)
     gz = head[:2] == b"\x1f\x8b"
     if gz:
         try:
             with gzip.open(path, "rb") as f:
-                head = f.read(4)
+                head = f.read(size)
         except (OSError, EOFError) as err:
             raise FileRejected(f"gzip stream is corrupt: {err}") from err
     return head, gz
+
+
+def check_text(head: bytes, encoding: str) -> None:
+    """Refuse binary content early, with a hint, before a text parser makes a confusing error of it."""
+    if b"\x00" in head and "16" not in encoding and "32" not in encoding:
+        hint = " (is it UTF-16? declare the encoding in the contract)" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise FileRejected(f"binary content (NUL bytes), not {encoding} text{hint}")
 
 
 def _stream(path: Path, gz: bool) -> pa.NativeFile:
@@ -85,6 +92,10 @@ def first_bad_bytes(path: Path, gz: bool, encoding: str) -> str:
     return "end of file"
 
 
+def _skip(row: Any) -> str:
+    return "skip"
+
+
 def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Iterator[RawBatch]:
     opts, enc = ds.options.csv, ds.options.encoding
     rejected: list[RowError] = []
@@ -95,8 +106,11 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Itera
         n = row.number - offset if row.number is not None else None
         if n is not None:
             skipped.append(n)
-        rejected.append(RowError(n, None, row.text[:500],
-                                 f"expected {row.expected_columns} fields, found {row.actual_columns}"))
+        try:
+            text = row.text[:500]
+        except UnicodeDecodeError:  # the row's bytes are not UTF-8: the conversion will reject the file
+            text = None
+        rejected.append(RowError(n, None, text, f"expected {row.expected_columns} fields, found {row.actual_columns}"))
         return "skip"
 
     parse = pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote, escape_char=opts.escape or False,
@@ -107,7 +121,7 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Itera
             probe = pacsv.open_csv(_stream(path, gz), read_options=pacsv.ReadOptions(block_size=1 << 20, encoding=enc),
                                    parse_options=pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote,
                                                                     newlines_in_values=True,
-                                                                    invalid_row_handler=lambda r: "skip"))
+                                                                    invalid_row_handler=_skip))
             header = probe.schema.names
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
             raise FileRejected(f"not readable as CSV: {err}") from err

@@ -1,0 +1,95 @@
+"""Issue items 3 and 11: one ledger record per object version; the sweep accounts for everything."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+from lake.backends.ledger import TERMINAL, IngestRecord, SqliteLedger
+from lake.ingest.receiver import receive
+from lake.runtime.events import ObjectRef
+from lake.runtime.ingest import drop_file, sweep
+from tests.ingest.conftest import FIXTURES, expenses, good_rows, write
+
+UGLY = FIXTURES / "ugly"
+
+
+def record(version: str = "v1", key: str = "finance/expenses/a.csv") -> IngestRecord:
+    from lake.backends.ledger import new_ingest_id, now
+
+    return IngestRecord(new_ingest_id(), "finance", "expenses", "ingress", key, version, "", 1, now())
+
+
+def test_a_changed_file_under_the_same_key_is_a_new_version(ctx, tmp_path):
+    path = write(tmp_path, "claims.csv", expenses(*good_rows(2)))
+    [first] = drop_file(ctx, path, "finance", "expenses")
+    path.write_text(expenses(*good_rows(3, start=10)))
+    [second] = drop_file(ctx, path, "finance", "expenses")
+    assert first.outcome == second.outcome == "staged" and first.version != second.version
+    assert second.rows_staged == 3 and len(ctx.ledger.pending_promotion("finance", "expenses")) == 2
+    [dup] = drop_file(ctx, path, "finance", "expenses")
+    assert dup.outcome == "duplicate" and dup.duplicate_of == second.ingest_id
+
+
+def test_concurrent_claims_of_one_version_make_one_ingest(tmp_path):
+    db = tmp_path / "ledger.sqlite"
+    SqliteLedger(db)
+
+    def claim(i: int) -> str:
+        return SqliteLedger(db).claim(record()).outcome  # a connection each, as separate processes would have
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(claim, range(8)))
+    assert outcomes == ["duplicate"] * 7 + ["received"]
+
+
+def test_the_validation_lease_is_taken_once_and_expires(tmp_path):
+    ledger = SqliteLedger(tmp_path / "l.sqlite")
+    rec = ledger.claim(record())
+    assert ledger.start(rec.ingest_id, "lambda") and not ledger.start(rec.ingest_id, "lambda")
+    assert ledger.start(rec.ingest_id, "lambda", lease_seconds=-1)  # a crashed run's lease has lapsed
+    ledger.complete(rec.ingest_id, outcome="staged")
+    assert not ledger.start(rec.ingest_id, "lambda", lease_seconds=-1)  # finished: never again
+
+
+def test_an_older_ledger_gains_the_new_columns(tmp_path):
+    db = tmp_path / "old.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE ingest_ledger (ingest_id TEXT PRIMARY KEY, source_bucket TEXT, source_key TEXT,"
+                " version TEXT, duplicate_of TEXT)")
+    con.commit()
+    con.close()
+    ledger = SqliteLedger(db)
+    ledger.claim(record())
+    assert ledger.records()[0].runner is None
+
+
+def test_the_sweep_finishes_what_a_crash_left_behind(ctx):
+    ctx.storage.put_file("ingress", "finance/expenses/a.csv", FIXTURES / "expenses_good.csv")
+    rec = receive(ctx, ObjectRef("ingress", "finance/expenses/a.csv"))  # landed, but the validator never ran
+    assert rec.outcome == "received" and rec.landing_key
+    assert sweep(ctx) == []  # within the lease: another run may still be on it
+    [done] = sweep(ctx, stale_after_seconds=-1)
+    assert done.ingest_id == rec.ingest_id and done.outcome == "staged"
+
+
+def test_after_any_mix_of_drops_the_ledger_accounts_for_every_object(ctx, tmp_path):
+    drops = [UGLY / "one_bad_date.csv", UGLY / "many_bad.csv", FIXTURES / "expenses_good.csv",
+             FIXTURES / "expenses_good.csv", UGLY / "semicolon.csv", FIXTURES / "expenses_empty.csv"]
+    for path in drops:
+        drop_file(ctx, path, "finance", "expenses")
+    drop_file(ctx, FIXTURES / "accounts.jsonl", "customer_success", "accounts")
+    drop_file(ctx, FIXTURES / "accounts.jsonl", "nowhere", "accounts")
+    stray = ctx.home.ingress / "finance" / "expenses" / "copied-in.csv"
+    stray.write_bytes((FIXTURES / "expenses_good.csv").read_bytes())
+    sweep(ctx)
+    records = ctx.ledger.records()
+    assert all(r.outcome in TERMINAL for r in records)
+    ingests = {(r.source_key, r.version): r for r in records if r.outcome != "duplicate"}
+    assert len(ingests) == len([r for r in records if r.outcome != "duplicate"])  # one ingest per version
+    for obj in ctx.storage.list("ingress"):
+        info = ctx.storage.head("ingress", obj.key)
+        assert (obj.key, info.etag) in ingests, obj.key
+    outcomes = sorted(r.outcome for r in records)
+    assert outcomes == sorted(["partial", "quarantined", "staged", "duplicate", "quarantined", "quarantined",
+                               "staged", "quarantined", "staged"])

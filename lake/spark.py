@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 CATALOG = "lake"
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 _JAR = "iceberg-spark-runtime-3.5_2.12-1.9.2.jar"  # the 2.13 build does not match PySpark 3.5
 
 
@@ -55,7 +56,7 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
         .config("spark.sql.shuffle.partitions", os.environ.get("LAKE_SHUFFLE_PARTITIONS", "4"))
         .config("spark.driver.memory", os.environ.get("LAKE_SPARK_MEMORY", "2g"))
         .config("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED")
-        .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=ERROR")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

@@ -118,9 +118,9 @@ class QueryEngine:
             raise QueryError(str(err).splitlines()[0]) from err
 
     def arrow(self, sql: str) -> pa.Table:
-        return self.execute(sql).arrow()
+        return self.execute(sql).to_arrow_table()
 
     def batches(self, sql: str, rows: int = 10_000) -> Iterator[pa.RecordBatch]:
         """Stream the result: large answers never sit in memory whole."""
-        reader = self.execute(sql).fetch_record_batch(rows)
+        reader = self.execute(sql).to_arrow_reader(rows)
         yield from reader

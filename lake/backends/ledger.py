@@ -136,7 +136,7 @@ class SqliteLedger:
         q, args = "SELECT * FROM ingest_ledger", ()
         if zone:
             q, args = q + " WHERE zone=?", (zone,)
-        return [self._rec(r) for r in self.db.execute(q + " ORDER BY arrived_at, ingest_id", args)]
+        return [self._rec(r) for r in self.db.execute(q + " ORDER BY arrived_at, rowid", args)]
 
     def seen(self, source_bucket: str, source_key: str) -> set[str]:
         rows = self.db.execute("SELECT version FROM ingest_ledger WHERE source_bucket=? AND source_key=?",
@@ -146,7 +146,7 @@ class SqliteLedger:
     def pending_promotion(self, zone: str, dataset: str) -> list[IngestRecord]:
         rows = self.db.execute(
             "SELECT * FROM ingest_ledger WHERE zone=? AND dataset=? AND outcome IN ('staged','partial')"
-            " AND promoted_at IS NULL AND rows_staged > 0 ORDER BY arrived_at, ingest_id", (zone, dataset))
+            " AND promoted_at IS NULL AND rows_staged > 0 ORDER BY arrived_at, rowid", (zone, dataset))
         return [self._rec(r) for r in rows]
 
     def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 
 READ = ("s3:GetObject", "s3:GetObjectVersion")
 WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
@@ -53,3 +56,58 @@ def grant_s3(principal: iam.IGrantable, bucket: s3.IBucket, *, prefixes: Sequenc
              read: bool = False, write: bool = False, delete: bool = False) -> None:
     for statement in s3_statements(bucket, prefixes=prefixes, read=read, write=write, delete=delete):
         principal.grant_principal.add_to_principal_policy(statement)
+
+
+LEDGER = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+          "dynamodb:ConditionCheckItem")
+
+
+def grant_ledger(principal: iam.IGrantable, table: dynamodb.ITable, *, scan: bool = False) -> None:
+    """Read and write ledger items (conditional writes), query its indexes; scan only for the sweep."""
+    actions = [*LEDGER, *(("dynamodb:Scan",) if scan else ())]
+    policy = principal.grant_principal
+    policy.add_to_principal_policy(iam.PolicyStatement(
+        actions=actions, resources=[table.table_arn, f"{table.table_arn}/index/*"]))
+    if table.encryption_key is not None:
+        policy.add_to_principal_policy(iam.PolicyStatement(
+            actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], resources=[table.encryption_key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(table).region}.amazonaws.com"}}))
+
+
+def grant_catalog(principal: iam.IGrantable, scope: Stack, *, databases: Sequence[str], write: bool,
+                  tables: Sequence[str] = ()) -> None:
+    """Glue Data Catalog calls on exactly these databases (all their tables) and tables.
+
+    Lake Formation still decides; IAM only stops calls on anything else.
+    """
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions",
+               "glue:BatchGetPartition"]
+    if write:
+        actions += ["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:CreatePartition",
+                    "glue:BatchCreatePartition", "glue:UpdatePartition"]
+    resources = [scope.format_arn(service="glue", resource="catalog")]
+    for db in databases:
+        resources += [scope.format_arn(service="glue", resource="database", resource_name=db),
+                      scope.format_arn(service="glue", resource="table", resource_name=f"{db}/*")]
+    for table in tables:
+        db, name = table.split(".")
+        resources += [scope.format_arn(service="glue", resource="database", resource_name=db),
+                      scope.format_arn(service="glue", resource="table", resource_name=f"{db}/{name}")]
+    principal.grant_principal.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+
+def grant_catalog_key(principal: iam.IGrantable, key: kms.IKey) -> None:
+    """The Data Catalog is encrypted with the lake key: decrypt (and, to write, encrypt) via Glue only."""
+    principal.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"glue.{Stack.of(key).region}.amazonaws.com"}}))
+
+
+def grant_send(principal: iam.IGrantable, queue: sqs.IQueue) -> None:
+    """Send to one KMS-encrypted queue (CDK's grant_send_messages adds kms:ReEncrypt* and more)."""
+    policy = principal.grant_principal
+    policy.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
+    if queue.encryption_master_key is not None:
+        policy.add_to_principal_policy(iam.PolicyStatement(
+            actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[queue.encryption_master_key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(queue).region}.amazonaws.com"}}))

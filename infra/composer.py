@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import App
+from aws_cdk import App, Stack
 from aws_cdk import Environment as CdkEnvironment
 
-from infra import nag
+from infra import grants, nag
 from infra.settings import Settings, load_settings
+from infra.stacks.pipeline import PipelineStack
 from infra.stacks.storage import StorageStack
 from infra.stacks.zone import ZoneStack
 from lake.config import LakeConfig, load_config
@@ -20,7 +21,12 @@ class Lake:
     settings: Settings
     cfg: LakeConfig
     storage: StorageStack
+    pipeline: PipelineStack
     zones: dict[str, ZoneStack] = field(default_factory=dict)
+
+    @property
+    def stacks(self) -> list[Stack]:
+        return [self.storage, self.pipeline, *self.zones.values()]
 
 
 def stack_name(settings: Settings, *parts: str) -> str:
@@ -33,12 +39,19 @@ def build(app: App, *, cfg: LakeConfig | None = None, settings: Settings | None 
     env = CdkEnvironment(account=settings.env.account, region=settings.env.region)
 
     storage = StorageStack(app, "Storage", stack_name=stack_name(settings, "Storage"), env=env,
-                           settings=settings, description="Insight Lake storage: key, buckets, ledger, Lake Formation")
-    lake = Lake(settings, cfg, storage)
+                           settings=settings, zones=sorted(cfg.zones),
+                           description="Insight Lake storage: key, buckets, ledger, Lake Formation, backups")
+    pipeline = PipelineStack(app, "Pipeline", stack_name=stack_name(settings, "Pipeline"), env=env,
+                             settings=settings, storage=storage,
+                             description="Insight Lake pipeline: S3 events, queues, receiver/validator, sweep")
+    grants.pipeline(storage, pipeline)
+    lake = Lake(settings, cfg, storage, pipeline)
     for name, zone in cfg.zones.items():
-        lake.zones[name] = ZoneStack(app, f"Zone-{name}", stack_name=stack_name(settings, "Zone", name), env=env,
-                                     zone=zone, cfg=cfg, storage=storage,
-                                     description=f"Insight Lake zone '{name}': catalog, grants, workgroup, alerts")
+        z = ZoneStack(app, f"Zone-{name}", stack_name=stack_name(settings, "Zone", name), env=env,
+                      zone=zone, cfg=cfg, settings=settings, storage=storage, pipeline=pipeline,
+                      description=f"Insight Lake zone '{name}': catalog, grants, workgroup, alerts, pipeline")
+        grants.zone(storage, z, cfg)
+        lake.zones[name] = z
     nag.enable(app)
     nag.acknowledge(lake)
     return lake

@@ -1,26 +1,54 @@
-"""cdk-nag: the rule packs every synth runs, and every acknowledgment, each scoped to one
-resource and one finding id with a reason a reviewer would accept.
+"""cdk-nag: the rule packs every synth runs, and every acknowledgment.
 
 cdk-nag 3 runs as a CDK validation plugin (``Validations.of(app).add_plugins``); an
-unacknowledged finding fails ``cdk synth`` (and the tests). Finding ids that name a
-resource are computed from the construct here, never copied as hashed logical ids.
+unacknowledged finding fails ``cdk synth`` and the tests. Each acknowledgment is scoped to
+one resource and one finding id, with a reason. Wildcard findings (AwsSolutions-IAM5) are
+acknowledged by the rules in ``_wildcard_reason``: a wildcard no rule explains stays an
+error, so a new one needs a rule (and a reason) here. Finding ids are computed from the
+constructs, never copied as hashed logical ids.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import re
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, App, CfnElement, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import IConstruct
+
+from infra.constructs.dead_letter_queue import DeadLetterQueue
+from infra.constructs.ingest_queue import IngestQueue
 
 if TYPE_CHECKING:
     from infra.composer import Lake
 
-OBJECT_WILDCARD = ("Object-level permissions must name keys with a wildcard: the keys are generated "
-                   "at run time (per ingest). The bucket and, where given, the zone prefix are fixed.")
+# Actions that do not support resource-level permissions: "*" is the only possible resource.
+NO_RESOURCE_LEVEL = {
+    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
+    "lakeformation:GetDataAccess", "cloudwatch:PutMetricData",
+    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+}
+KMS_WILDCARDS = {"kms:GenerateDataKey*", "kms:ReEncrypt*"}
+REASONS = {
+    "star": "These actions do not support resource-level permissions (AWS service authorization reference): "
+            "{actions}. Every other action of this policy names its resources.",
+    "objects": "Object-level permissions must name keys with a wildcard: keys are generated at run time (per "
+               "ingest, per Iceberg commit). The bucket, and where the role is zone-scoped the zone's prefix, are fixed.",
+    "tables": "All tables of one named database: tables are created at run time by the zone's jobs; "
+              "Lake Formation grants decide which of them the principal may use.",
+    "staging": "The validator is the shared segment that stages every zone's files: it may manage tables and "
+               "partitions of the *_staging databases only (never ODS or analytics).",
+    "glue-logs": "Glue writes each job run's logs to log groups it creates under /aws-glue/; "
+                 "the role may write there only, encrypted by the job's security configuration.",
+    "indexes": "The ingest ledger's global secondary indexes (by_zone, by_source) of this one table.",
+    "kms": "CDK's grant for sending to an encrypted queue or publishing to an encrypted topic; the statement "
+           "names the lake key only.",
+}
 
 
 def enable(app: App) -> None:
@@ -32,22 +60,118 @@ def _ack(construct: IConstruct, finding: str, reason: str) -> None:
     Validations.of(construct).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))
 
 
-def _ref(scope: IConstruct, bucket: s3.IBucket) -> str:
-    """How cdk-nag prints a bucket's ARN in a finding id, from where it is used."""
-    cfn = bucket.node.default_child
-    assert isinstance(cfn, CfnElement)
-    return f"<{Stack.of(cfn).get_logical_id(cfn)}.Arn>"
+class _Renderer:
+    """Flattens a resolved CloudFormation value the way cdk-nag prints it in a finding id."""
+
+    def __init__(self, lake: Lake) -> None:
+        storage = lake.storage
+        self.storage = storage
+        self.exported: dict[tuple[str, str], Any] = {}
+        for b in [*storage.data_buckets.values(), storage.athena_results, storage.artifacts]:
+            self.exported[(self._lid(b), "Arn")] = b.bucket_arn
+        self.exported[(self._lid(storage.ledger), "Arn")] = storage.ledger.table_arn
+        self.exported[(self._lid(storage.key), "Arn")] = storage.key.key_arn
+
+    def _lid(self, construct: IConstruct) -> str:
+        cfn = construct.node.default_child
+        assert isinstance(cfn, CfnElement)
+        return self.storage.get_logical_id(cfn)
+
+    def flatten(self, node: Any, consumer: Stack) -> str:
+        if node is None:
+            return ""
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict) and "Fn::Join" in node:
+            sep, items = node["Fn::Join"]
+            return sep.join(self.flatten(i, consumer) for i in items)
+        if isinstance(node, dict) and "Fn::Sub" in node:
+            return self.flatten(node["Fn::Sub"], consumer)
+        if isinstance(node, dict) and "Fn::GetAtt" in node:
+            lid, attr = node["Fn::GetAtt"]
+            if consumer is not self.storage and (lid, attr) in self.exported:
+                # A cross-stack reference becomes Fn::ImportValue of the storage stack's export.
+                imported = consumer.resolve(self.storage.export_value(self.exported[(lid, attr)]))
+                return self.flatten(imported["Fn::ImportValue"], consumer)
+            return f"<{lid}.{attr}>"
+        if isinstance(node, dict) and "Fn::ImportValue" in node:
+            return self.flatten(node["Fn::ImportValue"], consumer)
+        if isinstance(node, dict) and "Ref" in node:
+            return f"<{node['Ref']}>"
+        return json.dumps(node, separators=(",", ":"))
 
 
-def _ack_objects(policy_owner: iam.Role, bucket: s3.IBucket, prefix: str = "") -> None:
-    policy = policy_owner.node.find_child("DefaultPolicy").node.default_child
-    assert policy is not None
-    _ack(policy, f"AwsSolutions-IAM5[Resource::{_ref(policy, bucket)}/{prefix}*]", OBJECT_WILDCARD)
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lake_arns: dict[str, str]) -> str | None:
+    kind, _, value = finding.partition("::")
+    if kind == "Action":
+        key = lake_arns["key"]
+        return REASONS["kms"] if value in KMS_WILDCARDS and resources == [key] else None
+    if value == "*":
+        return REASONS["star"].format(actions=", ".join(sorted(actions))) if set(actions) <= NO_RESOURCE_LEVEL else None
+    for name, arn in lake_arns.items():
+        if name.startswith("bucket:") and value.startswith(arn + "/") and value.endswith("*"):
+            return REASONS["objects"]
+    if value == lake_arns["ledger"] + "/index/*":
+        return REASONS["indexes"]
+    if re.search(r":glue:[^:]*:[^:]*:(database/\*_staging|table/\*_staging/\*)$", value):
+        return REASONS["staging"]
+    if re.search(r":glue:[^:]*:[^:]*:table/[a-z][a-z0-9_]*/\*$", value):
+        return REASONS["tables"]
+    if re.search(r":logs:[^:]*:[^:]*:log-group:/aws-glue/\*(:\*)?$", value):
+        return REASONS["glue-logs"]
+    return None
+
+
+def _acknowledge_wildcards(lake: Lake) -> None:
+    render = _Renderer(lake)
+    for stack in lake.stacks:
+        lake_arns = {"key": render.flatten(stack.resolve(lake.storage.key.key_arn), stack),
+                     "ledger": render.flatten(stack.resolve(lake.storage.ledger.table_arn), stack)}
+        for name, bucket in lake.storage.all_buckets.items():
+            lake_arns[f"bucket:{name}"] = render.flatten(stack.resolve(bucket.bucket_arn), stack)
+        for policy in stack.node.find_all():
+            if not isinstance(policy, iam.CfnPolicy | iam.CfnManagedPolicy):
+                continue
+            document = stack.resolve(policy.policy_document)
+            verdicts: dict[str, list[str | None]] = {}
+            for st in document.get("Statement", []):
+                if st.get("Effect") != "Allow":
+                    continue
+                actions = _list(st.get("Action", []))
+                resources = [render.flatten(r, stack) for r in _list(st.get("Resource", []))]
+                findings = [f"Action::{a}" for a in actions if "*" in a] + [f"Resource::{r}" for r in resources if "*" in r]
+                for f in findings:
+                    verdicts.setdefault(f, []).append(_wildcard_reason(f, actions, resources, lake_arns))
+            for finding, reasons in verdicts.items():
+                if all(reasons):
+                    _ack(policy, f"AwsSolutions-IAM5[{finding}]", str(reasons[0]))
 
 
 def acknowledge(lake: Lake) -> None:
     storage = lake.storage
     _ack(storage.access_logs.node.default_child, "AwsSolutions-S1",
          "This is the server-access-log target of every other bucket; logging it into itself would loop.")
-    for bucket in storage.data_buckets.values():
-        _ack_objects(storage.lake_formation.registration_role, bucket)
+    backup_role = storage.backups.selection.node.find_child("Role").node.default_child
+    for policy in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"):
+        _ack(backup_role, f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
+             "AWS Backup's own service-role policies, maintained by AWS as the services evolve; the backup "
+             "selection limits which resources the plan touches.")
+    for stack in lake.stacks:
+        for c in stack.node.find_all():
+            if isinstance(c, DeadLetterQueue):
+                _ack(c.queue.node.default_child, "Serverless-SQSRedrivePolicy",
+                     "This queue is itself a dead-letter queue: its messages are kept 14 days and alarmed, "
+                     "not redriven again.")
+                if not isinstance(c.node.scope, IngestQueue):
+                    _ack(c.queue.node.default_child, "AwsSolutions-SQS3",
+                         "This queue is the dead-letter queue of SNS subscriptions, EventBridge targets or Lambda "
+                         "asynchronous invocations; cdk-nag only recognizes dead-letter queues of SQS redrive policies.")
+            elif isinstance(c, lambda_.CfnEventSourceMapping):
+                _ack(c, "Serverless-LambdaEventSourceMappingDestination",
+                     "An SQS event source: failed messages return to the queue and move to its dead-letter queue "
+                     "after 5 receives (on-failure destinations apply to stream sources only).")
+    _acknowledge_wildcards(lake)

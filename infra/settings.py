@@ -31,6 +31,8 @@ class Environment:
     account: str
     region: str
     lake_admins: tuple[str, ...]
+    platform_alert_emails: tuple[str, ...] = ()
+    sdk_for_pandas_layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,12 @@ class Settings:
     athena_results_days: int = 30
     athena_bytes_scanned_cutoff: int = 10 * 1024**3
     replication_region: str | None = None
+    principals: tuple[tuple[str, str], ...] = ()
+    require_lambda_deps: bool = False
+
+    @property
+    def principal_map(self) -> dict[str, str]:
+        return dict(self.principals)
 
     @property
     def prefix(self) -> str:
@@ -80,7 +88,10 @@ def _environment(stage: str, raw: dict[str, Any]) -> Environment:
     for arn in admins:
         if not arn.startswith("arn:"):
             raise SettingsError(f"lake:environments.{stage}.lakeAdmins: {arn!r} is not an IAM ARN")
-    return Environment(stage, account, region, admins)
+    layer = raw.get("sdkForPandasLayerArn")
+    if layer and f":{region}:" not in layer:
+        raise SettingsError(f"lake:environments.{stage}.sdkForPandasLayerArn must be a layer in {region}")
+    return Environment(stage, account, region, admins, tuple(raw.get("platformAlertEmails") or ()), layer)
 
 
 def load_settings(scope: Construct) -> Settings:
@@ -100,4 +111,6 @@ def load_settings(scope: Construct) -> Settings:
         athena_results_days=int(_ctx(scope, "athenaResultsDays", 30)),
         athena_bytes_scanned_cutoff=int(_ctx(scope, "athenaBytesScannedCutoff", 10 * 1024**3)),
         replication_region=str(replication) if replication else None,
+        principals=tuple(sorted(_json(_ctx(scope, "principals", {})).items())),
+        require_lambda_deps=_bool(_ctx(scope, "requireLambdaDeps", False)),
     )

@@ -31,12 +31,13 @@ class LakeKey(Construct):
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                                     f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"}},
         ))
-        # ... and EventBridge (into the encrypted queues) and CloudWatch alarms (into the
-        # encrypted topics), only on behalf of this account.
+        # ... EventBridge (into the encrypted queues), CloudWatch alarms (into the encrypted
+        # topics) and SNS (into the subscriptions' dead-letter queues), for this account only.
         self.key.add_to_resource_policy(iam.PolicyStatement(
-            sid="EventsAndAlarms",
+            sid="EventsAlarmsAndNotifications",
             principals=[iam.ServicePrincipal("events.amazonaws.com"),
-                        iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                        iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                        iam.ServicePrincipal("sns.amazonaws.com")],
             actions=["kms:Decrypt", "kms:GenerateDataKey*"],
             resources=["*"],
             conditions={"StringEquals": {"aws:SourceAccount": stack.account}},

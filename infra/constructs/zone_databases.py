@@ -1,5 +1,7 @@
 """A zone's Glue databases, one per readable layer: ``<zone>_staging``, ``<zone>_ods``,
-``<zone>_analytics``. Landing has no database: it is never readable by zone readers.
+``<zone>_analytics``, each tagged ``zone``, ``layer`` and ``sensitivity=pii`` (fail closed:
+tables and columns inherit it until the catalog governor marks non-PII columns ``general``).
+Landing has no database: it is never readable by zone readers.
 
 The names are fixed on purpose: they are the table names users write in SQL everywhere.
 """
@@ -10,10 +12,16 @@ from collections.abc import Mapping
 
 from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_lakeformation as lf
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-LAYERS = ("staging", "ods", "analytics")
+from infra.lf import LAYER, PII, READABLE_LAYERS, SENSITIVITY, ZONE
+
+
+def location(bucket: s3.IBucket, zone: str) -> str:
+    # No trailing slash: Iceberg's Glue catalog appends "/<table>" to the database location.
+    return f"s3://{bucket.bucket_name}/{zone}"
 
 
 class ZoneDatabases(Construct):
@@ -22,18 +30,26 @@ class ZoneDatabases(Construct):
         super().__init__(scope, id)
         account = Stack.of(self).account
         self.databases: dict[str, glue.CfnDatabase] = {}
-        for layer in LAYERS:
+        for layer in READABLE_LAYERS:
             name = f"{zone}_{layer}"
-            self.databases[layer] = glue.CfnDatabase(
+            db = glue.CfnDatabase(
                 self, layer.title(),
                 catalog_id=account,
                 database_input=glue.CfnDatabase.DatabaseInputProperty(
                     name=name,
                     description=f"{description} ({layer})".strip(),
-                    # Each zone owns one prefix per layer bucket: IAM scopes by it.
-                    location_uri=f"s3://{buckets[layer].bucket_name}/{zone}/",
+                    location_uri=location(buckets[layer], zone),
                 ),
             )
+            tags = lf.CfnTagAssociation(
+                self, f"{layer.title()}Tags",
+                lf_tags=[lf.CfnTagAssociation.LFTagPairProperty(catalog_id=account, tag_key=k, tag_values=[v])
+                         for k, v in ((ZONE, zone), (LAYER, layer), (SENSITIVITY, PII))],
+                resource=lf.CfnTagAssociation.ResourceProperty(
+                    database=lf.CfnTagAssociation.DatabaseResourceProperty(catalog_id=account, name=name)),
+            )
+            tags.node.add_dependency(db)
+            self.databases[layer] = db
 
     def name(self, layer: str) -> str:
         return str(self.databases[layer].database_input.name)  # type: ignore[union-attr]

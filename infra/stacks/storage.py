@@ -1,18 +1,23 @@
 """Storage (stateful): the lake key, one bucket per layer, the ingest ledger, Lake Formation
-settings, and backups. Everything here RETAINs unless ``lake:allowDestroy`` is true."""
+(settings, bucket registrations, LF-tags), catalog encryption, and backups. Everything here
+RETAINs unless ``lake:allowDestroy`` is true."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Stack
+from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.constructs.access_log_bucket import AccessLogBucket
+from infra.constructs.backups import Backups
 from infra.constructs.lake_formation import LakeFormationSettings
 from infra.constructs.lake_key import LakeKey
 from infra.constructs.ledger_table import LedgerTable
+from infra.constructs.lf_tags import LfTags
 from infra.constructs.secure_bucket import SecureBucket
 from infra.settings import Settings
 
@@ -21,7 +26,8 @@ QUARANTINE_PREFIX = "_quarantine/"
 
 
 class StorageStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, id: str, *, settings: Settings, zones: Sequence[str],
+                 **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         s = settings
         self.key = LakeKey(self, "LakeKey", allow_destroy=s.allow_destroy).key
@@ -34,7 +40,9 @@ class StorageStack(Stack):
 
         # Ingress emits S3 events to EventBridge, which the pipeline routes to the receiver.
         self.ingress = bucket("Ingress", event_bridge=True)
-        self.landing = bucket("Landing", expire_prefixes={QUARANTINE_PREFIX: s.quarantine_retention_days})
+        # Landing emits events too: a landed copy is what the validator picks up.
+        self.landing = bucket("Landing", event_bridge=True,
+                              expire_prefixes={QUARANTINE_PREFIX: s.quarantine_retention_days})
         # Staging emits events too: a staged object is what starts a zone's promotion.
         self.staging = bucket("Staging", event_bridge=True)
         self.ods = bucket("Ods")
@@ -45,6 +53,23 @@ class StorageStack(Stack):
 
         self.lake_formation = LakeFormationSettings(
             self, "LakeFormation", admins=s.env.lake_admins, data_buckets=self.data_buckets)
+        self.lf_tags = LfTags(self, "LfTags", zones=zones)
+        for tag in self.lf_tags.tags.values():
+            tag.node.add_dependency(self.lake_formation.settings)  # created as an administrator
+        # Table metadata (schemas, locations) is encrypted too; readers decrypt it through Glue.
+        glue.CfnDataCatalogEncryptionSettings(
+            self, "CatalogEncryption", catalog_id=self.account,
+            data_catalog_encryption_settings=glue.CfnDataCatalogEncryptionSettings.DataCatalogEncryptionSettingsProperty(
+                encryption_at_rest=glue.CfnDataCatalogEncryptionSettings.EncryptionAtRestProperty(
+                    catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=self.key.key_id),
+                connection_password_encryption=glue.CfnDataCatalogEncryptionSettings.ConnectionPasswordEncryptionProperty(
+                    return_connection_password_encrypted=True, kms_key_id=self.key.key_id)))
+        self.backups = Backups(self, "Backups", key=self.key, table=self.ledger, buckets=[self.ods, self.analytics],
+                               retention_days=s.backup_retention_days, allow_destroy=s.allow_destroy)
+
+    @property
+    def all_buckets(self) -> dict[str, s3.IBucket]:
+        return {**self.data_buckets, "athena_results": self.athena_results, "artifacts": self.artifacts}
 
     @property
     def data_buckets(self) -> dict[str, s3.IBucket]:

@@ -1,22 +1,102 @@
-"""One stack per insight zone, generated from ``insight_zones/<zone>/``."""
+"""One stack per insight zone, generated from ``insight_zones/<zone>/``: its Glue databases
+and LF-tags, who may read and write it, its Athena workgroup, its alerts topic, and its own
+pipeline (Glue jobs and the promotion state machine, with roles scoped to the zone)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_events as events
 from constructs import Construct
 
+from infra import lambda_deps
+from infra.constructs.alerts_topic import AlertsTopic
+from infra.constructs.dead_letter_queue import DeadLetterQueue
+from infra.constructs.glue_job import LakeGlueJob
+from infra.constructs.glue_security import GlueSecurity
+from infra.constructs.producer_access import ProducerAccess
+from infra.constructs.promotion_workflow import EVENT_SOURCE, TABLES_UPDATED, PromotionWorkflow
 from infra.constructs.zone_databases import ZoneDatabases
+from infra.constructs.zone_readers import ZoneReaders
+from infra.constructs.zone_workgroup import ZoneWorkgroup
+from infra.principals import imported_role, principal_arn
+from infra.settings import Settings
+from infra.stacks.pipeline import PipelineStack, object_created
 from infra.stacks.storage import StorageStack
 from lake.config import LakeConfig, Zone
 
+GLUE_MODULES = ("pydantic", "PyYAML", "jsonschema", "sqlglot", "open-data-contract-standard")
+
+
+def python_modules() -> str:
+    pins = lambda_deps.pinned()
+    return ",".join(f"{m}=={pins[m.lower()]}" for m in GLUE_MODULES)
+
 
 class ZoneStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, zone: Zone, cfg: LakeConfig, storage: StorageStack,
-                 **kwargs: Any) -> None:
+    def __init__(self, scope: Construct, id: str, *, zone: Zone, cfg: LakeConfig, settings: Settings,
+                 storage: StorageStack, pipeline: PipelineStack, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         self.zone = zone
+        spec, name, mapping = zone.spec, zone.name, settings.principal_map
+        self.shared_in = sorted(t for t in cfg.readable_by(name) if cfg.all_tables()[t].name != name)
+        self.published = sorted({p.table for p in spec.publish})
+
         self.catalog = ZoneDatabases(
-            self, "Databases", zone=zone.name, description=zone.spec.description,
+            self, "Databases", zone=name, description=spec.description,
             buckets={"staging": storage.staging, "ods": storage.ods, "analytics": storage.analytics})
+        self.readers = ZoneReaders(
+            self, "Readers", zone=name, receives_shares=bool(self.shared_in),
+            readers=[principal_arn(self, r, mapping) for r in spec.readers],
+            pii_readers=[principal_arn(self, r, mapping) for r in spec.pii_readers])
+        reader_roles = [imported_role(self, f"Reader-{r}", r, mapping)
+                        for r in sorted(set(spec.readers) | set(spec.pii_readers))]
+        self.workgroup = ZoneWorkgroup(
+            self, "Athena", zone=name, name=f"{settings.prefix}-{name}", results=storage.athena_results,
+            key=storage.key, bytes_scanned_cutoff=settings.athena_bytes_scanned_cutoff,
+            shared_tables=self.shared_in, readers=reader_roles)
+        self.producers = (ProducerAccess(
+            self, "Producers", zone=name, ingress=storage.ingress,
+            producers=[imported_role(self, f"Producer-{p}", p, mapping) for p in sorted(set(spec.producers))])
+            if spec.producers else None)
+        self.alerts = AlertsTopic(self, "Alerts", key=storage.key, display_name=f"Insight zone {name}",
+                                  emails=[p.email for p in [*spec.owners, *spec.stewards]],
+                                  dlq_alarm_topic=pipeline.alerts).topic
+        self.event_dlq = DeadLetterQueue(self, "EventTargetDeadLetters", key=storage.key, alarm_topic=pipeline.alerts,
+                                         what=f"Events for zone {name} EventBridge could not deliver")
+
+        self.glue_security = GlueSecurity(self, "GlueSecurity", key=storage.key, name=f"{settings.prefix}-{name}")
+        common = {"key": storage.key, "security_configuration": self.glue_security.configuration.ref,
+                  "python_modules": python_modules(),
+                  "temp_dir": f"s3://{storage.artifacts.bucket_name}/glue-temp/{name}/",
+                  "arguments": {"--zone": name, "--ledger_table": storage.ledger.table_name,
+                                "--staging_bucket": storage.staging.bucket_name}}
+        self.to_ods = (LakeGlueJob(self, "ToOds", script="glue_jobs/to_ods/job.py",
+                                   description=f"Promote staged {name} data into {name}_ods (Iceberg MERGE)",
+                                   max_concurrent_runs=max(1, len(zone.datasets)), **common)
+                       if zone.datasets else None)
+        self.projections = (LakeGlueJob(self, "Projections", script="glue_jobs/projections/job.py",
+                                        description=f"Rebuild {name}_analytics projections in DAG order", **common)
+                            if zone.projections else None)
+        self.workflow = PromotionWorkflow(self, "Promotion", zone=name, key=storage.key, topic=self.alerts,
+                                          to_ods=self.to_ods, projections=self.projections,
+                                          published_tables=self.published)
+        if self.to_ods is not None:
+            self.workflow.trigger("OnStaged", description=f"A staged object of zone {name} starts its promotion",
+                                  pattern=object_created(storage.staging.bucket_name, key=[{"prefix": f"{name}/"}]),
+                                  dead_letters=self.event_dlq.queue)
+        if self.projections is not None and self.shared_in:
+            self.workflow.trigger("OnUpstream", description=f"Tables published to {name} changed: rebuild",
+                                  pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=[TABLES_UPDATED],
+                                                              detail={"tables": self.shared_in}),
+                                  dead_letters=self.event_dlq.queue)
+        failed = cloudwatch.Alarm(
+            self, "PromotionFailedAlarm", alarm_description=f"A promotion of zone {name} failed",
+            metric=self.workflow.state_machine.metric_failed(period=Duration.minutes(5), statistic="Sum"),
+            threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+        failed.add_alarm_action(actions.SnsAction(self.alerts))
+        failed.add_alarm_action(actions.SnsAction(pipeline.alerts))

@@ -27,7 +27,7 @@ def synth(tmp: Path, **context: object) -> tuple[Lake, dict[str, Template]]:
     app = cdk.App(outdir=str(tmp), context=cdk_context(**context))
     lake = build(app)
     app.synth()  # runs cdk-nag: raises if any finding is unacknowledged
-    stacks = [lake.storage, *lake.zones.values()]
+    stacks = lake.stacks
     return lake, {s.node.id: Template.from_stack(s) for s in stacks}
 
 

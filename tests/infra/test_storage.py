@@ -46,11 +46,11 @@ def test_data_buckets_are_retained(storage: Template) -> None:
     assert {b["UpdateReplacePolicy"] for b in buckets.values()} == {"Retain"}
 
 
-def test_quarantine_expires_and_ingress_and_staging_emit_events(storage: Template) -> None:
+def test_quarantine_expires_and_ingress_landing_staging_emit_events(storage: Template) -> None:
     storage.has_resource_properties("AWS::S3::Bucket", {"LifecycleConfiguration": {"Rules": Match.array_with([
         Match.object_like({"Prefix": "_quarantine/", "ExpirationInDays": 180})])}})
     storage.resource_properties_count_is("AWS::S3::Bucket", {
-        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}, 2)
+        "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}}, 3)
 
 
 def test_access_log_bucket_is_private_and_uses_sse_s3(storage: Template) -> None:

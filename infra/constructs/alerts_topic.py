@@ -1,0 +1,29 @@
+"""An alerts topic: KMS-encrypted, TLS-only, with e-mail subscriptions whose undeliverable
+messages land in a dead-letter queue (alarmed to ``dlq_alarm_topic``, by default itself).
+
+Alarms publish to it (CloudWatch is allowed to use the lake key by its key policy), so do
+Step Functions failure handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from infra.constructs.dead_letter_queue import DeadLetterQueue
+
+
+class AlertsTopic(Construct):
+    def __init__(self, scope: Construct, id: str, *, key: kms.IKey, display_name: str, emails: Sequence[str],
+                 dlq_alarm_topic: sns.ITopic | None = None) -> None:
+        super().__init__(scope, id)
+        self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=key, enforce_ssl=True)
+        self.dead_letters = DeadLetterQueue(self, "Undelivered", key=key, alarm_topic=dlq_alarm_topic or self.topic,
+                                            what=f"Notifications of '{display_name}'")
+        for email in sorted(set(emails)):
+            self.topic.add_subscription(subscriptions.EmailSubscription(
+                email, dead_letter_queue=self.dead_letters.queue))

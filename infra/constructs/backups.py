@@ -1,0 +1,35 @@
+"""AWS Backup: a daily plan (35 days by default) for the ingest ledger and the ODS and
+analytics buckets, into a vault encrypted with the lake key. Landing is the raw, immutable
+source of everything else and is versioned; staging is rebuilt from landing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_backup as backup
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+
+class Backups(Construct):
+    def __init__(self, scope: Construct, id: str, *, key: kms.IKey, table: dynamodb.ITable,
+                 buckets: Sequence[s3.IBucket], retention_days: int, allow_destroy: bool) -> None:
+        super().__init__(scope, id)
+        self.vault = backup.BackupVault(
+            self, "Vault", encryption_key=key,
+            removal_policy=RemovalPolicy.DESTROY if allow_destroy else RemovalPolicy.RETAIN)
+        self.plan = backup.BackupPlan(self, "Plan", backup_vault=self.vault, backup_plan_rules=[
+            backup.BackupPlanRule(
+                rule_name="daily",
+                schedule_expression=events.Schedule.cron(hour="3", minute="0"),
+                delete_after=Duration.days(retention_days),
+                start_window=Duration.hours(1), completion_window=Duration.hours(8),
+            )])
+        self.selection = self.plan.add_selection("LakeState", allow_restores=True, resources=[
+            backup.BackupResource.from_dynamo_db_table(table),
+            *(backup.BackupResource.from_arn(b.bucket_arn) for b in buckets),
+        ])

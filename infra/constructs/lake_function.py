@@ -1,0 +1,72 @@
+"""A pipeline Lambda function as the lake runs them: ARM64, the latest Python runtime,
+the lake's code and layers, X-Ray tracing, KMS-encrypted environment and logs (kept a
+year), a dead-letter queue for asynchronous invocations, bounded concurrency, and an
+alarm on errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.lake_code import ARCHITECTURE, RUNTIME, LakeCode
+
+
+class LakeFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        code: LakeCode,
+        handler: str,
+        description: str,
+        key: kms.IKey,
+        environment: Mapping[str, str],
+        dead_letters: sqs.IQueue,
+        alarm_topic: sns.ITopic,
+        timeout: Duration,
+        memory_mb: int = 1024,
+        concurrency: int = 20,
+    ) -> None:
+        super().__init__(scope, id)
+        self.log_group = logs.LogGroup(self, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR,
+                                       removal_policy=RemovalPolicy.RETAIN)
+        # Our own role rather than AWSLambdaBasicExecutionRole: logs go to this log group only.
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                             description=f"Lambda {id}: {description}")
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="WriteOwnLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[self.log_group.log_group_arn]))
+        self.function = lambda_.Function(
+            self, "Function",
+            description=description,
+            code=code.code, handler=handler, runtime=RUNTIME, architecture=ARCHITECTURE, layers=code.layers,
+            memory_size=memory_mb, timeout=timeout,
+            reserved_concurrent_executions=concurrency,
+            environment={"POWERTOOLS_SERVICE_NAME": id.lower(), "POWERTOOLS_METRICS_NAMESPACE": "InsightLake",
+                         **environment},
+            environment_encryption=key,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            dead_letter_queue=dead_letters,
+            role=self.role,
+        )
+        self.errors_alarm = cloudwatch.Alarm(
+            self, "ErrorsAlarm",
+            alarm_description=f"{id}: invocations failed",
+            metric=self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            threshold=0, comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1, treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.errors_alarm.add_alarm_action(actions.SnsAction(alarm_topic))

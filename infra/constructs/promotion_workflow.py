@@ -1,0 +1,99 @@
+"""A zone's promotion: staged data -> ``to_ods`` -> the zone's projections (in DAG order,
+inside the job) -> "Tables Updated" for the zones that read what this zone publishes.
+
+Started by a staged object of the zone (S3 -> EventBridge) or by an upstream zone's
+"Tables Updated" event (projections only). Glue tasks retry on concurrency limits and
+transient errors; any failure publishes to the zone's alerts topic and fails the execution
+(an alarm on failed executions reaches the platform too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from infra.constructs.glue_job import LakeGlueJob
+
+EVENT_SOURCE = "insight-lake"
+TABLES_UPDATED = "Tables Updated"
+
+
+class PromotionWorkflow(Construct):
+    def __init__(self, scope: Construct, id: str, *, zone: str, key: kms.IKey, topic: sns.ITopic,
+                 to_ods: LakeGlueJob | None, projections: LakeGlueJob | None,
+                 published_tables: Sequence[str]) -> None:
+        super().__init__(scope, id)
+        failed = sfn.Fail(self, "Failed", cause=f"Promotion of zone {zone} failed")
+        notify = tasks.SnsPublish(
+            self, "AlertZone", topic=topic, subject=f"Insight Lake: promotion failed in zone {zone}",
+            message=sfn.TaskInput.from_object({
+                "zone": zone, "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
+                "error": sfn.JsonPath.object_at("$.error")}),
+            result_path=sfn.JsonPath.DISCARD).next(failed)
+
+        def glue(name: str, job: LakeGlueJob, arguments: dict[str, object]) -> tasks.GlueStartJobRun:
+            task = tasks.GlueStartJobRun(
+                self, name, glue_job_name=job.job_name, integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+                arguments=sfn.TaskInput.from_object({"--zone": zone, "--run_id": sfn.JsonPath.execution_name,
+                                                     **arguments}),
+                result_path=sfn.JsonPath.DISCARD)
+            task.add_retry(errors=["Glue.ConcurrentRunsExceededException"], interval=Duration.minutes(1),
+                           backoff_rate=2, max_attempts=6)
+            task.add_retry(errors=["Glue.AWSGlueException", "States.Timeout"], interval=Duration.minutes(2),
+                           backoff_rate=2, max_attempts=2)
+            task.add_catch(notify, errors=["States.ALL"], result_path="$.error")
+            return task
+
+        done: sfn.IChainable = sfn.Succeed(self, "Done")
+        if published_tables:
+            announce = tasks.EventBridgePutEvents(self, "AnnounceTables", result_path=sfn.JsonPath.DISCARD, entries=[
+                tasks.EventBridgePutEventsEntry(source=EVENT_SOURCE, detail_type=TABLES_UPDATED,
+                                                detail=sfn.TaskInput.from_object({
+                                                    "zone": zone, "tables": sorted(published_tables)}))])
+            announce.add_catch(notify, errors=["States.ALL"], result_path="$.error")
+            done = announce.next(done)
+
+        def projections_after(name: str, changed: str) -> sfn.IChainable:
+            if projections is None:
+                return done
+            return glue(name, projections, {"--changed": changed}).next(done)
+
+        start: sfn.IChainable = projections_after(
+            "BuildProjectionsAfterUpstream", sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.detail.tables")))
+        if to_ods is not None:
+            dataset = sfn.Pass(self, "DatasetFromKey", result_path="$.promotion", parameters={
+                # staging key: <zone>/<dataset>/ingest_date=.../<ingest_id>.parquet
+                "dataset": sfn.JsonPath.array_get_item(
+                    sfn.JsonPath.string_split(sfn.JsonPath.string_at("$.detail.object.key"), "/"), 1)})
+            promote = glue("PromoteToOds", to_ods, {"--dataset": sfn.JsonPath.string_at("$.promotion.dataset")})
+            changed = sfn.JsonPath.format('["{}_ods.{}"]', zone, sfn.JsonPath.string_at("$.promotion.dataset"))
+            start = (sfn.Choice(self, "WhatChanged")
+                     .when(sfn.Condition.string_equals("$.detail-type", "Object Created"),
+                           dataset.next(promote).next(projections_after("BuildProjectionsAfterOds", changed)))
+                     .otherwise(start))
+
+        self.log_group = logs.LogGroup(self, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR,
+                                       removal_policy=RemovalPolicy.RETAIN)
+        self.state_machine = sfn.StateMachine(
+            self, "StateMachine",
+            comment=f"Promote insight zone {zone}: to_ods, projections, announce",
+            definition_body=sfn.DefinitionBody.from_chainable(start),
+            timeout=Duration.hours(6), tracing_enabled=True,
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+        )
+
+    def trigger(self, id: str, *, pattern: events.EventPattern, description: str,
+                dead_letters: sqs.IQueue) -> events.Rule:
+        return events.Rule(self, id, description=description, event_pattern=pattern,
+                           targets=[targets.SfnStateMachine(self.state_machine, retry_attempts=3,
+                                                            dead_letter_queue=dead_letters)])

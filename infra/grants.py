@@ -1,0 +1,106 @@
+"""Least privilege between segments, in one place (the composer calls these).
+
+Each segment reads its source layer and writes its target, nothing more:
+  receiver      reads ingress                      writes landing (incl. _quarantine/ for unroutable)
+  validator     reads landing                      writes staging, landing/_quarantine/
+  sweep         lists ingress and landing           re-queues work on the receiver and validator queues
+  to_ods <Z>    reads staging/<Z>/                 writes ods/<Z>/
+  projections   reads ods/<Z>/, analytics/<Z>/ and the tables published to <Z>; writes analytics/<Z>/
+No role deletes objects in a data layer (the erasure job will be the only one that may).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_iam as iam
+
+from infra import lf
+from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_s3, grant_send
+from infra.stacks.pipeline import PipelineStack
+from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
+from infra.stacks.zone import ZoneStack
+from lake.config import LakeConfig
+
+
+def pipeline(storage: StorageStack, p: PipelineStack) -> None:
+    receiver, validator, sweep = p.receiver.function, p.validator.function, p.sweep.function
+    grant_s3(receiver, storage.ingress, read=True)
+    grant_s3(receiver, storage.landing, write=True)
+    grant_ledger(receiver, storage.ledger)
+
+    grant_s3(validator, storage.landing, read=True)
+    grant_s3(validator, storage.landing, prefixes=[QUARANTINE_PREFIX], write=True)
+    grant_s3(validator, storage.staging, write=True)
+    grant_ledger(validator, storage.ledger)
+    # Staged files become partitions of <zone>_staging.<dataset> (every zone: a shared segment).
+    validator.add_to_role_policy(iam.PolicyStatement(
+        actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition",
+                 "glue:CreatePartition", "glue:BatchCreatePartition"],
+        resources=[p.format_arn(service="glue", resource="catalog"),
+                   p.format_arn(service="glue", resource="database", resource_name="*_staging"),
+                   p.format_arn(service="glue", resource="table", resource_name="*_staging/*")]))
+    grant_catalog_key(validator, storage.key)
+    arn = validator.role.role_arn  # type: ignore[union-attr]
+    lf.tag_policy_grant(p, "ValidatorStagingDatabases", principal=arn, resource_type="DATABASE",
+                        expression={lf.LAYER: ["staging"]}, permissions=["CREATE_TABLE", "DESCRIBE"])
+    lf.tag_policy_grant(p, "ValidatorStagingTables", principal=arn, resource_type="TABLE",
+                        expression={lf.LAYER: ["staging"], lf.SENSITIVITY: [lf.PII, lf.GENERAL]},
+                        permissions=["SELECT", "INSERT", "ALTER", "DESCRIBE"])
+    lf.location_grant(p, "ValidatorStagingLocation", principal=arn, location_arn=storage.staging.bucket_arn)
+
+    grant_s3(sweep, storage.ingress, read=True)
+    grant_s3(sweep, storage.landing, read=True)
+    grant_ledger(sweep, storage.ledger, scan=True)
+    grant_send(sweep, p.receiver_queue.queue)
+    grant_send(sweep, p.validator_queue.queue)
+
+
+def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
+    name = z.zone.name
+    own = f"{name}/"
+    temp = f"glue-temp/{name}/"
+    if z.to_ods is not None:
+        role = z.to_ods.role
+        grant_s3(role, storage.staging, prefixes=[own], read=True)
+        grant_s3(role, storage.ods, prefixes=[own], read=True, write=True)
+        grant_s3(role, storage.artifacts, prefixes=[temp], read=True, write=True, delete=True)
+        grant_ledger(role, storage.ledger)
+        grant_catalog(role, z, databases=[f"{name}_ods"], write=True)
+        grant_catalog_key(role, storage.key)
+        _job_grants(z, "ToOds", role.role_arn, write_layer="ods", read_layers=["ods"],
+                    location=f"{storage.ods.bucket_arn}/{name}")
+    if z.projections is not None:
+        role = z.projections.role
+        grant_s3(role, storage.ods, prefixes=[own], read=True)
+        grant_s3(role, storage.analytics, prefixes=[own], read=True, write=True)
+        grant_s3(role, storage.artifacts, prefixes=[temp], read=True, write=True, delete=True)
+        tables = cfg.all_tables()
+        for table in z.shared_in:  # exactly the tables published to this zone
+            publisher, layer = tables[table].name, table.split(".")[0].rsplit("_", 1)[1]
+            bucket = {"staging": storage.staging, "ods": storage.ods, "analytics": storage.analytics}[layer]
+            grant_s3(role, bucket, prefixes=[f"{publisher}/{table.split('.')[1]}/"], read=True)
+        grant_catalog(role, z, databases=[f"{name}_analytics"], write=True)
+        grant_catalog(role, z, databases=[f"{name}_ods"], tables=z.shared_in, write=False)
+        grant_catalog_key(role, storage.key)
+        _job_grants(z, "Projections", role.role_arn, write_layer="analytics", read_layers=["ods", "analytics"],
+                    location=f"{storage.analytics.bucket_arn}/{name}")
+        if z.readers.shared_tag is not None:
+            g = lf.tag_policy_grant(z, "ProjectionsShared", principal=role.role_arn, resource_type="TABLE",
+                                    expression={lf.shared_with(name): [lf.SHARED_VALUE],
+                                                lf.SENSITIVITY: [lf.GENERAL]}, permissions=lf.READ)
+            g.node.add_dependency(z.readers.shared_tag)
+
+
+def _job_grants(z: ZoneStack, id: str, principal: str, *, write_layer: str, read_layers: list[str],
+                location: str) -> None:
+    name = z.zone.name
+    every = {lf.SENSITIVITY: [lf.PII, lf.GENERAL]}  # jobs see every column of their own zone
+    lf.tag_policy_grant(z, f"{id}Database", principal=principal, resource_type="DATABASE",
+                        expression={lf.ZONE: [name], lf.LAYER: [write_layer]}, permissions=["CREATE_TABLE", "DESCRIBE"])
+    lf.tag_policy_grant(z, f"{id}WriteTables", principal=principal, resource_type="TABLE",
+                        expression={lf.ZONE: [name], lf.LAYER: [write_layer], **every},
+                        permissions=[*lf.WRITE, "DROP"])
+    others = [layer for layer in read_layers if layer != write_layer]
+    if others:
+        lf.tag_policy_grant(z, f"{id}ReadTables", principal=principal, resource_type="TABLE",
+                            expression={lf.ZONE: [name], lf.LAYER: others, **every}, permissions=lf.READ)
+    lf.location_grant(z, f"{id}Location", principal=principal, location_arn=location)

@@ -1,0 +1,101 @@
+"""Pipeline (shared, stateless): S3 events -> EventBridge -> SQS -> the receiver and validator
+Lambdas; the scheduled reconcile sweep and freshness check; the platform alerts topic every
+alarm reports to.
+
+Zone-specific orchestration (Glue jobs, the promotion state machine) lives in the zone stacks,
+so that no role of one zone's pipeline can touch another zone's data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda_event_sources as sources
+from constructs import Construct
+
+from infra import lambda_deps
+from infra.constructs.alerts_topic import AlertsTopic
+from infra.constructs.dead_letter_queue import DeadLetterQueue
+from infra.constructs.ingest_queue import IngestQueue
+from infra.constructs.lake_code import LakeCode
+from infra.constructs.lake_function import LakeFunction
+from infra.settings import Settings
+from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
+
+RECEIVER_TIMEOUT = Duration.minutes(5)
+VALIDATOR_TIMEOUT = Duration.minutes(15)
+SWEEP_TIMEOUT = Duration.minutes(15)
+SCHEDULES = {"Reconcile": Duration.hours(1), "Freshness": Duration.hours(1)}
+
+
+def object_created(bucket_name: str, **object_filter: Any) -> events.EventPattern:
+    detail: dict[str, Any] = {"bucket": {"name": [bucket_name]}}
+    if object_filter:
+        detail["object"] = object_filter
+    return events.EventPattern(source=["aws.s3"], detail_type=["Object Created"], detail=detail)
+
+
+class PipelineStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, settings: Settings, storage: StorageStack,
+                 **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        key = storage.key
+        self.alerts = AlertsTopic(self, "PlatformAlerts", key=key, display_name="Insight Lake platform alerts",
+                                  emails=settings.env.platform_alert_emails).topic
+        self.code = LakeCode(self, "Code", settings=settings,
+                             powertools_version=lambda_deps.pinned()["aws-lambda-powertools"])
+        # EventBridge could not deliver to a target (throttled, deleted, no permission): keep the event.
+        self.event_dlq = DeadLetterQueue(self, "EventTargetDeadLetters", key=key, alarm_topic=self.alerts,
+                                         what="Events EventBridge could not deliver")
+        environment = {
+            "LAKE_BACKEND": "aws",
+            "INGRESS_BUCKET": storage.ingress.bucket_name,
+            "LANDING_BUCKET": storage.landing.bucket_name,
+            "STAGING_BUCKET": storage.staging.bucket_name,
+            "LEDGER_TABLE": storage.ledger.table_name,
+        }
+
+        def segment(name: str, handler: str, timeout: Duration, description: str) -> tuple[LakeFunction, IngestQueue]:
+            queue = IngestQueue(self, f"{name}Queue", key=key, consumer_timeout=timeout, alarm_topic=self.alerts)
+            fn = LakeFunction(self, name, code=self.code, handler=handler, description=description, key=key,
+                              environment=environment, dead_letters=queue.dlq, alarm_topic=self.alerts,
+                              timeout=timeout)
+            # One bad object must not retry the nine good ones of its batch.
+            fn.function.add_event_source(sources.SqsEventSource(
+                queue.queue, batch_size=10, max_batching_window=Duration.seconds(5),
+                report_batch_item_failures=True))
+            return fn, queue
+
+        self.receiver, self.receiver_queue = segment(
+            "Receiver", "lambdas.receiver.handler.handler", RECEIVER_TIMEOUT,
+            "Ingress object -> byte-exact landing copy + ledger claim")
+        self.validator, self.validator_queue = segment(
+            "Validator", "lambdas.validator.handler.handler", VALIDATOR_TIMEOUT,
+            "Landing object -> typed Parquet in staging, or quarantine with a report")
+
+        events.Rule(self, "IngressObjectCreated", description="Every new ingress object goes to the receiver",
+                    event_pattern=object_created(storage.ingress.bucket_name),
+                    targets=[targets.SqsQueue(self.receiver_queue.queue, dead_letter_queue=self.event_dlq.queue)])
+        events.Rule(self, "LandingObjectCreated",
+                    description="Every landed copy (not quarantine artefacts) goes to the validator",
+                    event_pattern=object_created(storage.landing.bucket_name,
+                                                 key=[{"anything-but": {"prefix": QUARANTINE_PREFIX}}]),
+                    targets=[targets.SqsQueue(self.validator_queue.queue, dead_letter_queue=self.event_dlq.queue)])
+
+        # The sweep re-drives what events missed (reconcile) and reports stale datasets
+        # against their freshness SLA; both are the same function with a different task.
+        sweep_dlq = DeadLetterQueue(self, "SweepDeadLetters", key=key, alarm_topic=self.alerts,
+                                    what="Scheduled sweep invocations")
+        self.sweep = LakeFunction(self, "Sweep", code=self.code, handler="lambdas.sweep.handler.handler",
+                                  description="Reconcile sweep and freshness check (scheduled)", key=key,
+                                  environment=environment, dead_letters=sweep_dlq.queue, alarm_topic=self.alerts,
+                                  timeout=SWEEP_TIMEOUT, concurrency=2)
+        for task, every in SCHEDULES.items():
+            events.Rule(self, f"{task}Schedule", description=f"{task} every {every.to_human_string()}",
+                        schedule=events.Schedule.rate(every),
+                        targets=[targets.LambdaFunction(
+                            self.sweep.function, retry_attempts=2, dead_letter_queue=sweep_dlq.queue,
+                            event=events.RuleTargetInput.from_object({"task": task.lower()}))])

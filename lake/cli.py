@@ -114,13 +114,40 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from lake.status import status
 
-    rows = status(_ctx(args), args.zone)
+    from lake.approvals import waiting
+
+    ctx = _ctx(args)
+    rows = status(ctx, args.zone)
+    held = waiting(ctx, args.zone)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        print(json.dumps({"tables": rows, "waiting_for_approval": [
+            {"zone": r.zone, "dataset": r.dataset, "ingest_id": r.ingest_id, "source_key": r.source_key,
+             "rows_staged": r.rows_staged} for r in held]}, indent=2, default=str))
     else:
+        for r in held:
+            print(f"waiting for approval: {r.zone}/{r.dataset} ingest {r.ingest_id} ({r.source_key}, "
+                  f"{r.rows_staged} rows) — lake approve {r.zone}/{r.dataset} --ingest {r.ingest_id}")
         for r in rows:
             print(f"{r['table']:<40} {r['health']:<13} rows={r['rows']:<7} last_load={r['last_load'] or '-'}"
                   f"  quarantined_files={r['quarantined_files']}")
+    return OK
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from lake.approvals import decide
+
+    decision = "approved" if args.command == "approve" else "rejected"
+    try:
+        ids = decide(_ctx(args), args.target, decision, args.ingest, getattr(args, "reason", "") or "")
+    except ValueError as err:
+        print(f"lake {args.command}: {err}", file=sys.stderr)
+        return USAGE
+    for i in ids:
+        print(f"{decision} ingest {i}")
+    if not ids:
+        print(f"nothing waiting for approval in {args.target}")
+    elif decision == "approved":
+        print("run `lake run` to promote the approved ingests")
     return OK
 
 
@@ -161,6 +188,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--zone")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)
+    for name, text in (("approve", "let waiting ingests of a manual dataset reach ODS"),
+                       ("reject", "keep waiting ingests of a manual dataset out of ODS, telling producers why")):
+        s = sub.add_parser(name, parents=[common], help=text)
+        s.add_argument("target", metavar="ZONE/DATASET")
+        s.add_argument("--ingest", help="one ingest id (default: every waiting ingest)")
+        if name == "reject":
+            s.add_argument("--reason", required=True)
+        s.set_defaults(fn=cmd_decide)
     return p
 
 

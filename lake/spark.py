@@ -8,7 +8,9 @@ named ``lake`` and made the default, so ``finance_ods.expenses`` resolves exactl
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,27 +30,39 @@ def iceberg_jar() -> Path:
     return path
 
 
+def catalog_name(warehouse: Path) -> str:
+    return f"{CATALOG}_{hashlib.sha1(str(warehouse.resolve()).encode()).hexdigest()[:8]}"
+
+
+def use_warehouse(spark: SparkSession, warehouse: Path) -> SparkSession:
+    """Point the session's default catalog at ``warehouse``.
+
+    Catalogs are created lazily per name, so each lake home gets its own catalog in the one
+    running session: switching homes (tests, benchmarks) costs nothing, not a JVM restart.
+    """
+    warehouse.mkdir(parents=True, exist_ok=True)
+    name = catalog_name(warehouse)
+    spark.conf.set(f"spark.sql.catalog.{name}", "org.apache.iceberg.spark.SparkCatalog")
+    spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
+    spark.conf.set(f"spark.sql.catalog.{name}.warehouse", warehouse.resolve().as_uri())
+    spark.conf.set("spark.sql.defaultCatalog", name)
+    return spark
+
+
 def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSession:
     """One local[2] session per process, reused: starting Spark costs 5-8 s."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     active = SparkSession.getActiveSession()
-    if active is not None and active.conf.get(f"spark.sql.catalog.{CATALOG}.warehouse") == warehouse.as_uri():
-        return active
     if active is not None:
-        active.stop()
-    warehouse.mkdir(parents=True, exist_ok=True)
+        return use_warehouse(active, warehouse)
     builder = (
         SparkSession.builder.master(os.environ.get("LAKE_SPARK_MASTER", "local[2]"))
         .appName(app_name)
         .config("spark.jars", str(iceberg_jar()))
         .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-        .config(f"spark.sql.catalog.{CATALOG}", "org.apache.iceberg.spark.SparkCatalog")
-        .config(f"spark.sql.catalog.{CATALOG}.type", "hadoop")
-        .config(f"spark.sql.catalog.{CATALOG}.warehouse", warehouse.as_uri())
-        .config("spark.sql.defaultCatalog", CATALOG)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -60,4 +74,4 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    return use_warehouse(spark, warehouse)

@@ -14,9 +14,13 @@ from typing import Any
 SCHEMAS: dict[str, tuple[str, ...]] = {
     "quality_results": ("run_id", "zone", "table_name", "rule", "column_name", "metric", "action", "passed",
                         "failing_rows", "measured", "detail", "ingest_ids", "checked_at"),
+    "approvals": ("ingest_id", "zone", "dataset", "decision", "reason", "decided_by", "decided_at"),
     "runs": ("run_id", "parent_run_id", "task", "zone", "table_name", "inputs", "outputs", "rows_in", "rows_out",
              "rows_quarantined", "started_at", "ended_at", "status", "error"),
 }
+
+
+BOOLEANS = {"passed"}  # SQLite keeps 0/1; users should see true/false
 
 
 class Records:
@@ -40,4 +44,8 @@ class Records:
         q, args = f"SELECT * FROM {table}", ()
         if zone:
             q, args = q + " WHERE zone = ?", (zone,)
-        return [dict(r) for r in self.db.execute(q, args)]
+        rows = [dict(r) for r in self.db.execute(q, args)]
+        for row in rows:
+            for col in BOOLEANS & row.keys():
+                row[col] = None if row[col] is None else bool(row[col])
+        return rows

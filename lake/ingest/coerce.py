@@ -10,6 +10,7 @@ bad value; blank values are null, which only a required column turns into an err
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -133,7 +134,17 @@ def _float(raw: pa.Array, t: ColumnType) -> Coerced:
     return Coerced(values, _messages((pc.or_kleene(pc.invert(syntax), unfit), "not a number")))
 
 
+def _casings(*words: str) -> pa.Array:
+    return pa.array(sorted({"".join(p) for w in words for p in itertools.product(*({c.lower(), c.upper()} for c in w))}))
+
+
+TRUE_ANY_CASE, FALSE_ANY_CASE = _casings("true", "yes", "1"), _casings("false", "no", "0")
+
+
 def _boolean(raw: pa.Array, t: ColumnType) -> Coerced:
+    yes, no = pc.is_in(raw, TRUE_ANY_CASE), pc.is_in(raw, FALSE_ANY_CASE)  # hash lookups, no lower-casing
+    if pc.sum(yes).as_py() + pc.sum(no).as_py() + raw.null_count == len(raw):
+        return Coerced(pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_()))))
     s = pc.utf8_lower(_clean(raw))
     yes, no = pc.is_in(s, TRUE), pc.is_in(s, FALSE)
     values = pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_())))
@@ -160,10 +171,43 @@ def date_regex(fmt: str) -> str | None:
     return pattern if all(g in pattern for g in ("<y>", "<m>", "<d>")) else None
 
 
+_STRPTIME = {"yyyy": "%Y", "MM": "%m", "M": "%m", "dd": "%d", "d": "%d"}
+
+
+def _strptime_format(fmt: str) -> str | None:
+    parts = re.findall(r"yyyy|MM|M|dd|d|[A-Za-z]+|[^A-Za-z%]+|%", fmt)
+    if any(p.isalpha() and p not in _STRPTIME for p in parts) or "%" in parts:
+        return None
+    return "".join(_STRPTIME.get(p, p) for p in parts)
+
+
 def _date(raw: pa.Array, t: ColumnType, fmt: str | None) -> Coerced:
+    """Dates: Arrow's strptime for speed, the strict path for whatever it may have got wrong.
+
+    strptime rolls 02/30 over to 03/01 and takes a 2-digit year as year 24, so a result on
+    day 1-3 or before year 1000 (and every value it refused) is re-read strictly.
+    """
     iso = fmt in (None, "yyyy-MM-dd")
     if iso and (fast := _try_cast(raw, pa.date32())) is not None:
         return Coerced(fast)
+    pfmt = None if iso else _strptime_format(fmt or "")
+    if pfmt is None:
+        return _date_strict(raw, fmt)
+    parsed = pc.strptime(raw, format=pfmt, unit="s", error_is_null=True)
+    doubtful = pc.or_kleene(pc.less_equal(pc.day(parsed), 3), pc.less(pc.year(parsed), 1000))
+    doubtful = pc.fill_null(pc.or_kleene(pc.and_kleene(pc.is_valid(raw), pc.is_null(parsed)), doubtful), False)
+    values = pc.cast(parsed, pa.date32())
+    if not pc.any(doubtful).as_py():
+        return Coerced(values)
+    strict = _date_strict(raw.filter(doubtful), fmt)
+    values = pc.replace_with_mask(values, doubtful, strict.values)
+    if strict.errors is None:
+        return Coerced(values)
+    return Coerced(values, pc.replace_with_mask(pa.nulls(len(raw), pa.string()), doubtful, strict.errors))
+
+
+def _date_strict(raw: pa.Array, fmt: str | None) -> Coerced:
+    iso = fmt in (None, "yyyy-MM-dd")
     s = _clean(raw)
     if iso:
         text, syntax = s, pc.match_substring_regex(s, r"^\d{4}-\d{2}-\d{2}$")
@@ -235,8 +279,9 @@ def coerce(raw: pa.Array, column: Column, tz: str = "UTC", required: pa.Array | 
             result = _timestamp(text, column.type, tz)
     if column.required:
         missing = pc.is_null(result.values)
-        if name == "string":
-            missing = pc.or_kleene(missing, pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(result.values)), 0))
+        if name == "string":  # empty or only whitespace is missing too
+            blank = pc.or_kleene(pc.equal(pc.binary_length(result.values), 0), pc.utf8_is_space(result.values))
+            missing = pc.or_kleene(missing, pc.fill_null(blank, False))
         if result.errors is not None:
             missing = pc.and_kleene(missing, pc.is_null(result.errors))
         if required is not None:

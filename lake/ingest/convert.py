@@ -7,25 +7,27 @@ their reasons, to a rejected-rows CSV. Nothing here knows about buckets, the led
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from lake.config import Column, Dataset, parse_type
 from lake.ingest.coerce import Coerced, coerce
 from lake.ingest.readers import READERS, FileRejected, RawBatch, RowError, check_text, first_bad_bytes, sniff
+from lake.ingest.sink import StagingWriter
 
 MAX_SAMPLES = 100
-ROW_GROUP_ROWS = 256_000  # buffer small batches into row groups readers like
 CDC_META = (Column("_op", parse_type("string"), required=True), Column("_lsn", parse_type("bigint"), required=True),
             Column("_ts_ms", parse_type("bigint")))
 CDC_OPS = pa.array(["c", "u", "d", "r"])
+DICT = pa.dictionary(pa.int32(), pa.string())
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,12 @@ class Result:
     rejected_written: bool = False
 
 
-def staging_schema(ds: Dataset) -> pa.Schema:
+def staging_schema(ds: Dataset, constant: pa.DataType = pa.string()) -> pa.Schema:
+    """The staging file's columns. ``constant`` types the per-file constant lineage columns: the
+    writer gets them dictionary-encoded (one value, no hashing of millions of copies), and the
+    file stores plain strings, since the Arrow schema is not stored alongside."""
     fields = [pa.field(c.name, c.type.arrow) for c in ds.columns]
-    fields += [pa.field("_ingest_id", pa.string()), pa.field("_source_file", pa.string()),
+    fields += [pa.field("_ingest_id", constant), pa.field("_source_file", constant),
                pa.field("_row_number", pa.int64()), pa.field("_ingested_at", pa.timestamp("us", tz="UTC"))]
     if ds.options.cdc:
         fields += [pa.field(c.name, c.type.arrow) for c in CDC_META]
@@ -135,11 +140,13 @@ def _process(batch: RawBatch, ds: Dataset, lineage: Lineage, res: Result, reject
     n_good = n if bad is None else n - pc.sum(bad).as_py()
     res.rows_staged += n_good
     cols = [checked[c.name].values for c in ds.columns]
-    cols += [pa.repeat(lineage.ingest_id, n), pa.repeat(lineage.source_file, n), batch.rows,
+    zeros = pa.array(np.zeros(n, np.int32))
+    cols += [pa.DictionaryArray.from_arrays(zeros, pa.array([lineage.ingest_id])),
+             pa.DictionaryArray.from_arrays(zeros, pa.array([lineage.source_file])), batch.rows,
              pa.repeat(pa.scalar(lineage.ingested_at, pa.timestamp("us", tz="UTC")), n)]
     if ds.options.cdc:
         cols += [checked[m.name].values for m in CDC_META]
-    table = pa.Table.from_arrays(cols, schema=staging_schema(ds))
+    table = pa.Table.from_arrays(cols, schema=staging_schema(ds, DICT))
     return table if bad is None else table.filter(good)
 
 
@@ -166,13 +173,30 @@ def _collect_bad(batch: RawBatch, with_errors: dict[str, Coerced], bad: pa.Array
     rejected.write(pa.table(cols))
 
 
+def use_jemalloc() -> None:
+    """Make jemalloc Arrow's allocator, unless the operator chose one (``ARROW_DEFAULT_MEMORY_POOL``).
+
+    pyarrow's default, mimalloc, keeps freed blocks: streaming 1 GB of CSV through 160 MB of live
+    Arrow memory left 700+ MB resident. jemalloc hands them back, and RSS stays flat.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or pa.default_memory_pool().backend_name == "jemalloc":
+        return
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # a pyarrow build without jemalloc: keep the default
+        pass
+
+
 def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path) -> Result:
     """Stream ``path`` through the contract into ``staged`` (Parquet) and ``rejected_path`` (CSV)."""
+    use_jemalloc()
     res = Result()
     names = [c.name for c in ds.columns] + ([m.name for m in CDC_META] if ds.options.cdc else [])
     rejected = _Rejected(rejected_path, names)
-    writer = pq.ParquetWriter(str(staged), staging_schema(ds), compression="snappy")
-    buffered: list[pa.Table] = []
+    schema = staging_schema(ds, DICT)
+    # Dictionary pages pay off for repetitive text; unique numbers and instants only waste the attempt.
+    dictionary = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
+    writer = StagingWriter(staged, schema, dictionary)
     try:
         if path.stat().st_size == 0:
             raise FileRejected("empty file (0 bytes)")
@@ -188,10 +212,7 @@ def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_pa
             for batch in READERS[fmt](path, ds, gz, res.warnings):
                 table = _process(batch, ds, lineage, res, rejected)
                 if table is not None and table.num_rows:
-                    buffered.append(table)
-                    if sum(t.num_rows for t in buffered) >= ROW_GROUP_ROWS:
-                        writer.write_table(pa.concat_tables(buffered))
-                        buffered = []
+                    writer.write(table)
         except (UnicodeDecodeError, pa.ArrowInvalid) as err:
             text = str(err)
             if isinstance(err, UnicodeDecodeError) or "UTF8" in text or "decode" in text.lower():
@@ -199,8 +220,6 @@ def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_pa
                 raise FileRejected(f"bytes not valid {enc} at {first_bad_bytes(path, gz, enc)} "
                                    f"(declare the file's encoding in the contract)") from err
             raise FileRejected(f"not readable as {fmt}: {text}") from err
-        if buffered:
-            writer.write_table(pa.concat_tables(buffered))
     except FileRejected as err:
         res.file_reason = str(err)
     finally:

@@ -92,12 +92,17 @@ def first_bad_bytes(path: Path, gz: bool, encoding: str) -> str:
     return "end of file"
 
 
+def arrow_encoding(name: str) -> str:
+    """pyarrow decodes only 'utf8' natively; any other spelling (even 'utf-8') goes through Python codecs."""
+    return "utf8" if codecs.lookup(name).name == "utf-8" else name
+
+
 def _skip(row: Any) -> str:
     return "skip"
 
 
 def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Iterator[RawBatch]:
-    opts, enc = ds.options.csv, ds.options.encoding
+    opts, enc = ds.options.csv, arrow_encoding(ds.options.encoding)
     rejected: list[RowError] = []
     skipped: list[int] = []  # data-row numbers the parser left out, so later rows keep their numbers
     offset = 1 if opts.header else 0

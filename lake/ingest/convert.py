@@ -7,6 +7,7 @@ their reasons, to a rejected-rows CSV. Nothing here knows about buckets, the led
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,11 +50,12 @@ class Result:
     rejected_written: bool = False
 
 
-def staging_schema(ds: Dataset, constant: pa.DataType = pa.string()) -> pa.Schema:
+def staging_schema(ds: Dataset, constant: pa.DataType | None = None) -> pa.Schema:
     """The staging file's columns. ``constant`` types the per-file constant lineage columns: the
     writer gets them dictionary-encoded (one value, no hashing of millions of copies), and the
     file stores plain strings, since the Arrow schema is not stored alongside."""
     fields = [pa.field(c.name, c.type.arrow) for c in ds.columns]
+    constant = constant or pa.string()
     fields += [pa.field("_ingest_id", constant), pa.field("_source_file", constant),
                pa.field("_row_number", pa.int64()), pa.field("_ingested_at", pa.timestamp("us", tz="UTC"))]
     if ds.options.cdc:
@@ -181,10 +183,8 @@ def use_jemalloc() -> None:
     """
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or pa.default_memory_pool().backend_name == "jemalloc":
         return
-    try:
+    with contextlib.suppress(NotImplementedError):  # a pyarrow build without jemalloc keeps its default
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow build without jemalloc: keep the default
-        pass
 
 
 def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path) -> Result:

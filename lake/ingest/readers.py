@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from lake.config import Dataset
 from lake.ingest.header import match_columns
 
-CSV_BLOCK = 4 << 20  # bytes parsed per batch: large enough to amortise kernels, small for RSS
+CSV_BLOCK = 2 << 20  # bytes parsed per batch: large enough to amortise kernels, small for RSS
 JSON_ROWS = 20_000
 
 

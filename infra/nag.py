@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 # Actions that do not support resource-level permissions: "*" is the only possible resource.
 NO_RESOURCE_LEVEL = {
     "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
-    "lakeformation:GetDataAccess", "cloudwatch:PutMetricData",
+    "lakeformation:GetDataAccess", "lakeformation:AddLFTagsToResource", "lakeformation:RemoveLFTagsFromResource",
+    "lakeformation:GetResourceLFTags", "cloudwatch:PutMetricData",
     "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
     "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
 }
@@ -43,6 +44,8 @@ REASONS = {
               "Lake Formation grants decide which of them the principal may use.",
     "staging": "The validator is the shared segment that stages every zone's files: it may manage tables and "
                "partitions of the *_staging databases only (never ODS or analytics).",
+    "catalog-read": "Read-only catalog metadata (glue:Get*) of every zone's lake databases, for the catalog "
+                    "governor, which tags whatever tables the zones' jobs create.",
     "glue-logs": "Glue writes each job run's logs to log groups it creates under /aws-glue/; "
                  "the role may write there only, encrypted by the job's security configuration.",
     "indexes": "The ingest ledger's global secondary indexes (by_zone, by_source) of this one table.",
@@ -117,8 +120,12 @@ def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lak
             return REASONS["objects"]
     if value == lake_arns["ledger"] + "/index/*":
         return REASONS["indexes"]
-    if re.search(r":glue:[^:]*:[^:]*:(database/\*_staging|table/\*_staging/\*)$", value):
-        return REASONS["staging"]
+    every_zone = re.search(r":glue:[^:]*:[^:]*:(database/\*_(\w+)|table/\*_(\w+)/\*)$", value)
+    if every_zone:
+        layer = every_zone.group(2) or every_zone.group(3)
+        if all(a.startswith("glue:Get") for a in actions) and layer in ("staging", "ods", "analytics"):
+            return REASONS["catalog-read"]
+        return REASONS["staging"] if layer == "staging" else None
     if re.search(r":glue:[^:]*:[^:]*:table/[a-z][a-z0-9_]*/\*$", value):
         return REASONS["tables"]
     if re.search(r":logs:[^:]*:[^:]*:log-group:/aws-glue/\*(:\*)?$", value):

@@ -1,7 +1,8 @@
 """The lake's code, as shipped to Lambda and Glue: one plain folder asset (no Docker).
 
 The asset is the repository filtered to the packages the runtime imports (``lake``,
-``lambdas``, ``glue_jobs``) and the zone config it reads (``insight_zones``). Lambda runs it
+``lambdas``, ``glue_jobs``, the catalog governor's runtime) and the zone config it reads
+(``insight_zones``). Lambda runs it
 as its code; Glue gets the same zip as ``--extra-py-files``. Third-party packages come from
 layers: Powertools and the AWS SDK for pandas (AWS-managed) and the lake's dependency layer.
 """
@@ -17,7 +18,9 @@ from infra import lambda_deps
 from infra.settings import ROOT, Settings
 
 SHIPPED = ("lake", "lambdas", "glue_jobs", "insight_zones")
-EXCLUDE = ["/*", *(f"!/{d}/" for d in SHIPPED), "__pycache__/", "*.pyc", ".*"]
+# gitignore syntax: everything but the shipped folders, and of infra/ only the governor's runtime.
+EXCLUDE = ["/*", *(f"!/{d}/" for d in SHIPPED), "!/infra/", "/infra/*", "!/infra/__init__.py", "!/infra/governance/",
+           "/infra/governance/construct.py", "__pycache__/", "*.pyc", ".*"]
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 

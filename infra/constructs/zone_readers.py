@@ -14,12 +14,13 @@ from aws_cdk import Stack
 from aws_cdk import aws_lakeformation as lf
 from constructs import Construct
 
-from infra.lf import GENERAL, LAYER, PII, READ, READABLE_LAYERS, SENSITIVITY, SHARED_VALUE, ZONE, shared_with, tag_policy_grant
+from infra.lf import (GENERAL, LAYER, PII, READ, READABLE_LAYERS, SENSITIVITY, SHARED_VALUE, ZONE, shared_with,
+                      tag_grant, tag_policy_grant)
 
 
 class ZoneReaders(Construct):
     def __init__(self, scope: Construct, id: str, *, zone: str, readers: Sequence[str], pii_readers: Sequence[str],
-                 receives_shares: bool) -> None:
+                 receives_shares: bool, governor: str) -> None:
         super().__init__(scope, id)
         own = {ZONE: [zone], LAYER: list(READABLE_LAYERS)}
         self.shared_tag: lf.CfnTag | None = None
@@ -27,6 +28,8 @@ class ZoneReaders(Construct):
             # This zone's own key: only the catalog governor applies it, per the publishers' config.
             self.shared_tag = lf.CfnTag(self, "SharedWithTag", catalog_id=Stack.of(self).account,
                                         tag_key=shared_with(zone), tag_values=[SHARED_VALUE])
+            tag_grant(self, "GovernorMayApplySharedWith", principal=governor, key=shared_with(zone),
+                      values=[SHARED_VALUE], permissions=["ASSOCIATE", "DESCRIBE"]).node.add_dependency(self.shared_tag)
         people = [(arn, False) for arn in readers] + [(arn, True) for arn in pii_readers]
         for i, (arn, pii) in enumerate(people):
             kind = "PiiReader" if pii else "Reader"

@@ -22,6 +22,7 @@ from infra.constructs.dead_letter_queue import DeadLetterQueue
 from infra.constructs.ingest_queue import IngestQueue
 from infra.constructs.lake_code import LakeCode
 from infra.constructs.lake_function import LakeFunction
+from infra.governance.construct import CatalogGovernor
 from infra.settings import Settings
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 
@@ -99,3 +100,8 @@ class PipelineStack(Stack):
                         targets=[targets.LambdaFunction(
                             self.sweep.function, retry_attempts=2, dead_letter_queue=sweep_dlq.queue,
                             event=events.RuleTargetInput.from_object({"task": task.lower()}))])
+
+        governor_dlq = DeadLetterQueue(self, "GovernorDeadLetters", key=key, alarm_topic=self.alerts,
+                                       what="Catalog governor invocations")
+        self.governor = CatalogGovernor(self, "CatalogGovernor", code=self.code, key=key, alarm_topic=self.alerts,
+                                        dead_letters=governor_dlq.queue)

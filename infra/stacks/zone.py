@@ -50,6 +50,7 @@ class ZoneStack(Stack):
             buckets={"staging": storage.staging, "ods": storage.ods, "analytics": storage.analytics})
         self.readers = ZoneReaders(
             self, "Readers", zone=name, receives_shares=bool(self.shared_in),
+            governor=pipeline.governor.function.role.role_arn,
             readers=[principal_arn(self, r, mapping) for r in spec.readers],
             pii_readers=[principal_arn(self, r, mapping) for r in spec.pii_readers])
         reader_roles = [imported_role(self, f"Reader-{r}", r, mapping)

@@ -49,3 +49,7 @@ def templates(synthesized: tuple[Lake, dict[str, Template]]) -> dict[str, Templa
 @pytest.fixture(scope="session")
 def storage(templates: dict[str, Template]) -> Template:
     return templates["Storage"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: synthesizes a large generated lake (still runs in CI)")

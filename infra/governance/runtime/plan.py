@@ -1,0 +1,73 @@
+"""What LF-tags a catalog table of the lake should carry, from the zone config alone (pure).
+
+Databases carry ``sensitivity=pii`` (fail closed); this plan marks each column explicitly:
+``pii`` when the contracts say so, ``general`` otherwise. A column is PII when
+  - staging/ODS: it is a PII column of the zone's dataset of that name, or (for the platform's
+    side tables, e.g. held-back rows) a PII column of any dataset of the zone;
+  - analytics: its name is a PII column of any dataset of a zone the projection reads from.
+Lineage columns (``_ingest_id``, ``_promoted_at`` ...) are ``general``. A table published to
+zone Z carries ``shared_with_Z=true``; a table no longer published to Z loses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lake.config import LakeConfig
+
+LAYERS = ("staging", "ods", "analytics")
+SENSITIVITY, PII, GENERAL = "sensitivity", "pii", "general"
+SHARED_PREFIX, SHARED_VALUE = "shared_with_", "true"
+
+
+@dataclass
+class TablePlan:
+    database: str
+    table: str
+    pii_columns: list[str] = field(default_factory=list)
+    general_columns: list[str] = field(default_factory=list)
+    shared_with: list[str] = field(default_factory=list)
+
+    @property
+    def shared_tags(self) -> dict[str, str]:
+        return {f"{SHARED_PREFIX}{z}": SHARED_VALUE for z in self.shared_with}
+
+
+def zone_and_layer(cfg: LakeConfig, database: str) -> tuple[str, str] | None:
+    for layer in LAYERS:
+        zone = database.removesuffix(f"_{layer}")
+        if zone != database and zone in cfg.zones:
+            return zone, layer
+    return None
+
+
+def _pii_names(cfg: LakeConfig, zones: set[str]) -> set[str]:
+    return {c.name.lower() for z in zones for d in cfg.zones[z].datasets.values() for c in d.columns if c.is_pii}
+
+
+def pii_columns(cfg: LakeConfig, zone: str, layer: str, table: str) -> set[str]:
+    z = cfg.zones[zone]
+    if layer in ("staging", "ods"):
+        ds = z.datasets.get(table)
+        if ds is not None:
+            return {c.name.lower() for c in ds.columns if c.is_pii}
+        return _pii_names(cfg, {zone})
+    projection = z.projections.get(table)
+    reads = projection.reads if projection else frozenset()
+    tables = cfg.all_tables()
+    upstream = {tables[t].name for t in reads if t in tables} | {zone}
+    return _pii_names(cfg, upstream)
+
+
+def plan(cfg: LakeConfig, database: str, table: str, columns: list[str]) -> TablePlan | None:
+    """The tags for one table, or None when the table is not one of the lake's zones."""
+    where = zone_and_layer(cfg, database)
+    if where is None:
+        return None
+    zone, layer = where
+    pii = pii_columns(cfg, zone, layer, table)
+    result = TablePlan(database, table)
+    for col in columns:
+        (result.pii_columns if col.lower() in pii else result.general_columns).append(col)
+    result.shared_with = sorted(cfg.zones[zone].spec.published_to(f"{database}.{table}"))
+    return result

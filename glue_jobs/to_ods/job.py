@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 
 from glue_jobs.to_ods import evolution, quality, tables
 from glue_jobs.to_ods import transforms as T
+from lake import approvals
 from lake.backends.ledger import IngestRecord, now
 from lake.config import Dataset
 from lake.pii import zone_key
@@ -69,16 +70,18 @@ def _prepare(spark: SparkSession, ctx: Context, ds: Dataset, table: str, result:
 
 def _pending(ctx: Context, ds: Dataset, rebuild: bool) -> list[IngestRecord]:
     if not rebuild:
-        return ctx.ledger.pending_promotion(ds.zone, ds.name)
-    return [r for r in ctx.ledger.records(ds.zone) if r.dataset == ds.name and r.outcome in ("staged", "partial")
-            and r.rows_staged > 0]
+        records = ctx.ledger.pending_promotion(ds.zone, ds.name)
+    else:
+        records = [r for r in ctx.ledger.records(ds.zone) if r.dataset == ds.name
+                   and r.outcome in ("staged", "partial") and r.rows_staged > 0]
+    return approvals.promotable(ctx, ds.zone, ds.name, records)
 
 
 def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: str) -> Promotion:
     ds = ctx.cfg.zones[zone].datasets[dataset]
     table = f"{zone}_ods.{dataset}"
     result = Promotion(table)
-    pending = ctx.ledger.pending_promotion(zone, dataset)
+    pending = _pending(ctx, ds, rebuild=False)
     if not pending and spark.catalog.tableExists(table) and not evolution.plan(
             ds, {f.name: f.dataType.simpleString() for f in spark.table(table).schema}).changes:
         return result

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from lake.demo.samples import EXPENSE_HEADER
 from lake.query import QueryEngine
 from lake.runtime.context import Context
 from lake.runtime.ingest import drop_file
@@ -33,9 +32,8 @@ class Lake:
         if dataset in JSONL:
             path.write_text("".join(json.dumps(r) + "\n" for r in rows))
         else:
-            header = EXPENSE_HEADER if dataset == "expenses" else list(rows[0])
             with path.open("w", newline="") as f:
-                w = csv.DictWriter(f, header)
+                w = csv.DictWriter(f, list(rows[0]))
                 w.writeheader()
                 w.writerows(rows)
         return drop_file(self.ctx, path, zone, dataset)

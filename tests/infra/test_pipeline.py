@@ -1,0 +1,147 @@
+"""The shared pipeline: events, queues, functions, alarms, and each segment's exact S3 reach."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Match, Template
+
+from infra.composer import Lake
+from tests.infra.helpers import arn_ref, lid, permissions
+
+READ = {"s3:GetObject", "s3:GetObjectVersion"}
+WRITE = {"s3:PutObject", "s3:AbortMultipartUpload"}
+LIST = {"s3:ListBucket", "s3:GetBucketLocation"}
+
+
+def s3(template: Template, role: object) -> set[tuple[str, str]]:
+    return permissions(template, prefix="s3:", role_lid=lid(role))  # type: ignore[arg-type]
+
+
+def expect(bucket: str, keys: str, actions: set[str], listing: bool = False) -> set[tuple[str, str]]:
+    out = {(a, f"{bucket}/{keys}") for a in actions}
+    return out | ({(a, bucket) for a in LIST} if listing else set())
+
+
+def test_functions_are_arm64_latest_python_traced_encrypted_and_bounded(lake: Lake, templates: dict) -> None:
+    t: Template = templates["Pipeline"]
+    storage = lake.storage
+    t.resource_properties_count_is("AWS::Lambda::Function", {
+        "Architectures": ["arm64"], "Runtime": "python3.14", "TracingConfig": {"Mode": "Active"},
+        "KmsKeyArn": Match.any_value(), "ReservedConcurrentExecutions": Match.any_value(),
+        "DeadLetterConfig": {"TargetArn": Match.any_value()},
+        "Layers": Match.array_with(["{{resolve:ssm:/aws/service/powertools/python/arm64/python3.14/3.37.0}}"]),
+    }, 4)  # receiver, validator, sweep, catalog governor
+    t.has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "lambdas.receiver.handler.handler",
+        "Environment": {"Variables": Match.object_like({
+            "LAKE_BACKEND": "aws", "INGRESS_BUCKET": Match.any_value(), "LANDING_BUCKET": Match.any_value(),
+            "STAGING_BUCKET": Match.any_value(), "LEDGER_TABLE": Match.any_value()})}})
+    assert storage.ledger is not None
+
+
+def test_queue_visibility_is_six_times_the_consumer_timeout(templates: dict) -> None:
+    resources = templates["Pipeline"].to_json()["Resources"]
+    mappings = [r for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert len(mappings) == 2
+    for m in mappings:
+        props = m["Properties"]
+        fn = resources[props["FunctionName"]["Ref"]]["Properties"]
+        queue = resources[props["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
+        assert queue["VisibilityTimeout"] >= 6 * fn["Timeout"]
+        assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_every_queue_is_encrypted_and_every_dead_letter_queue_alarmed(templates: dict) -> None:
+    for sid, t in templates.items():
+        queues = t.find_resources("AWS::SQS::Queue")
+        for q in queues.values():
+            assert "KmsMasterKeyId" in q["Properties"], sid
+        dlqs = [k for k, q in queues.items() if "RedrivePolicy" not in q["Properties"]]
+        alarmed = {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+                   for a in t.find_resources("AWS::CloudWatch::Alarm").values()
+                   if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"}
+        assert set(dlqs) == alarmed, sid
+        for a in t.find_resources("AWS::CloudWatch::Alarm").values():
+            assert a["Properties"]["AlarmActions"], sid
+
+
+def test_alarms_on_function_errors_and_failed_promotions(templates: dict) -> None:
+    templates["Pipeline"].resource_properties_count_is(
+        "AWS::CloudWatch::Alarm", {"MetricName": "Errors", "Namespace": "AWS/Lambda"}, 4)
+    for sid, t in templates.items():
+        if sid.startswith("Zone-"):
+            t.has_resource_properties("AWS::CloudWatch::Alarm",
+                                      {"MetricName": "ExecutionsFailed", "Namespace": "AWS/States"})
+
+
+def test_event_rules_route_ingress_and_landing_but_not_quarantine(templates: dict) -> None:
+    t = templates["Pipeline"]
+    t.has_resource_properties("AWS::Events::Rule", {"EventPattern": {
+        "source": ["aws.s3"], "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [Match.any_value()]},
+                   "object": {"key": [{"anything-but": {"prefix": "_quarantine/"}}]}}}})
+    t.resource_properties_count_is("AWS::Events::Rule", {"ScheduleExpression": "rate(1 hour)"}, 2)
+    t.has_resource_properties("AWS::Events::Rule", {"Targets": [Match.object_like(
+        {"Input": '{"task":"reconcile"}', "DeadLetterConfig": Match.any_value()})]})
+
+
+def test_receiver_reads_ingress_and_writes_landing_only(lake: Lake, templates: dict) -> None:
+    st, p = lake.storage, lake.pipeline
+    assert s3(templates["Pipeline"], p.receiver.role) == (
+        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", WRITE))
+
+
+def test_validator_reads_landing_and_writes_staging_and_quarantine_only(lake: Lake, templates: dict) -> None:
+    st, p = lake.storage, lake.pipeline
+    assert s3(templates["Pipeline"], p.validator.role) == (
+        expect(arn_ref(st.landing), "*", READ, listing=True) | expect(arn_ref(st.landing), "_quarantine/*", WRITE)
+        | expect(arn_ref(st.staging), "*", WRITE))
+
+
+def test_sweep_only_lists_and_reads_ingress_and_landing(lake: Lake, templates: dict) -> None:
+    st, p = lake.storage, lake.pipeline
+    assert s3(templates["Pipeline"], p.sweep.role) == (
+        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", READ, listing=True))
+
+
+def test_zone_jobs_read_their_source_and_write_their_target_in_their_zone_only(lake: Lake, templates: dict) -> None:
+    st = lake.storage
+    for name, z in lake.zones.items():
+        t = templates[f"Zone-{name}"]
+        temp = expect(arn_ref(st.artifacts), f"glue-temp/{name}/*", READ | WRITE | {"s3:DeleteObject",
+                                                                                   "s3:DeleteObjectVersion"})
+        temp |= {(a, arn_ref(st.artifacts)) for a in LIST}
+        if z.to_ods is not None:
+            assert s3(t, z.to_ods.role) - _code(t, z.to_ods.role) == (
+                expect(arn_ref(st.staging), f"{name}/*", READ) | expect(arn_ref(st.ods), f"{name}/*", READ | WRITE)
+                | {(a, arn_ref(st.staging)) for a in LIST} | {(a, arn_ref(st.ods)) for a in LIST} | temp)
+        if z.projections is not None:
+            shared = set()
+            for table in z.shared_in:
+                db, tname = table.split(".")
+                publisher = db.rsplit("_", 1)[0]
+                shared |= expect(arn_ref(st.analytics), f"{publisher}/{tname}/*", READ)
+            assert s3(t, z.projections.role) - _code(t, z.projections.role) == (
+                expect(arn_ref(st.ods), f"{name}/*", READ) | expect(arn_ref(st.analytics), f"{name}/*", READ | WRITE)
+                | {(a, arn_ref(st.ods)) for a in LIST} | {(a, arn_ref(st.analytics)) for a in LIST} | shared | temp)
+
+
+def _code(t: Template, role: object) -> set[tuple[str, str]]:
+    """The job's own script and code zip (CDK asset bucket), read-only."""
+    return {(a, r) for a, r in s3(t, role) if a == "s3:GetObject" and "cdk-" in r and "-assets-" in r}
+
+
+def test_no_role_deletes_objects_in_a_data_layer(lake: Lake, templates: dict) -> None:
+    data = {arn_ref(b) for b in lake.storage.data_buckets.values()}
+    registration = lid(lake.storage.lake_formation.registration_role)
+    for sid, t in templates.items():
+        for res in t.find_resources("AWS::IAM::Policy").values():
+            roles = {r.get("Ref") for r in res["Properties"].get("Roles", []) if isinstance(r, dict)}
+            if sid == "Storage" and registration in roles:
+                continue  # Lake Formation vends DELETE only to principals granted DELETE on a table
+            for a, r in permissions(t, prefix="s3:Delete", policy_lid=_lid_of(t, res)):
+                assert not any(r.startswith(d) for d in data), (sid, a, r)
+
+
+def _lid_of(t: Template, res: dict) -> str:
+    return next(k for k, v in t.to_json()["Resources"].items() if v is res or v == res)

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 OUTCOMES = ("received", "validating", "staged", "partial", "quarantined", "duplicate", "ignored")
 TERMINAL = ("staged", "partial", "quarantined", "duplicate", "ignored")
@@ -133,7 +133,7 @@ class SqliteLedger:
         return self._rec(row) if row else None
 
     def records(self, zone: str | None = None) -> list[IngestRecord]:
-        q, args = "SELECT * FROM ingest_ledger", ()
+        q, args = "SELECT * FROM ingest_ledger", cast(tuple[str, ...], ())
         if zone:
             q, args = q + " WHERE zone=?", (zone,)
         return [self._rec(r) for r in self.db.execute(q + " ORDER BY arrived_at, rowid", args)]

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
+from urllib.parse import quote
 
 CHUNK = 8 * 1024 * 1024
 
@@ -40,19 +41,12 @@ class Storage(Protocol):
     def put_file(self, bucket: str, key: str, path: Path) -> None: ...
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None: ...
     def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
-                     metadata: dict[str, str] | None = None) -> str: ...
+                     metadata: dict[str, str] | None = None, src_version: str | None = None) -> str: ...
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]: ...
     def delete(self, bucket: str, key: str) -> None: ...
     def local_path(self, bucket: str, key: str) -> Path | None: ...
-    def writer(self, bucket: str, key: str) -> ObjectWriter: ...
+    def writer(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
     def readable(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
-
-
-class ObjectWriter(Protocol):
-    """A context manager yielding a local path to write; the object appears, whole, on success."""
-
-    def __enter__(self) -> Path: ...
-    def __exit__(self, *exc: object) -> None: ...
 
 
 def sha256_file(path: Path) -> str:
@@ -130,8 +124,8 @@ class LocalStorage:
             tmp.unlink(missing_ok=True)
 
     def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
-                     metadata: dict[str, str] | None = None) -> str:
-        """Byte-exact copy, streamed, returning the SHA-256 of what was copied."""
+                     metadata: dict[str, str] | None = None, src_version: str | None = None) -> str:
+        """Byte-exact copy, streamed, returning the SHA-256 of what was copied (no versions locally)."""
         h = hashlib.sha256()
         with self.writer(dst_bucket, dst_key) as tmp, self.open(src_bucket, src_key) as src, tmp.open("wb") as out:
             while chunk := src.read(CHUNK):
@@ -154,3 +148,86 @@ class LocalStorage:
     def delete(self, bucket: str, key: str) -> None:
         self._path(bucket, key).unlink(missing_ok=True)
         self._meta(bucket, key).unlink(missing_ok=True)
+
+
+class S3Storage:
+    """The same interface over S3. Work files live in the Lambda's (or Glue job's) /tmp."""
+
+    def __init__(self, client: object | None = None):
+        import boto3
+
+        self.s3: Any = client or boto3.client("s3")
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        return None
+
+    def open(self, bucket: str, key: str) -> BinaryIO:
+        try:
+            return self.s3.get_object(Bucket=bucket, Key=key)["Body"]
+        except self.s3.exceptions.NoSuchKey as err:
+            raise NotFound(f"{bucket}/{key}") from err
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        from botocore.exceptions import ClientError
+
+        try:
+            h = self.s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as err:
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                raise NotFound(f"{bucket}/{key}") from err
+            raise
+        return ObjectInfo(bucket, key, h["ContentLength"], h["ETag"].strip('"'), h.get("VersionId"),
+                          h.get("Metadata", {}))
+
+    def put_file(self, bucket: str, key: str, path: Path) -> None:
+        self.s3.upload_file(str(path), bucket, key)
+
+    def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
+        self.s3.put_object(Bucket=bucket, Key=key, Body=data)
+
+    @contextmanager
+    def writer(self, bucket: str, key: str) -> Iterator[Path]:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="lake-out-") as work:
+            tmp = Path(work) / "object"
+            yield tmp
+            if tmp.exists():  # as locally: a writer that removed its file has abandoned it
+                self.put_file(bucket, key, tmp)
+
+    @contextmanager
+    def readable(self, bucket: str, key: str) -> Iterator[Path]:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="lake-in-") as work:
+            path = Path(work) / key.rsplit("/", 1)[-1]
+            try:
+                self.s3.download_file(bucket, key, str(path))
+            except Exception as err:
+                self.head(bucket, key)  # NotFound when it is gone; otherwise the original error
+                raise err
+            yield path
+
+    def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
+                     metadata: dict[str, str] | None = None, src_version: str | None = None) -> str:
+        """Hash the source version as it streams past, then copy exactly that version server-side."""
+        h = hashlib.sha256()
+        args = {"Bucket": src_bucket, "Key": src_key, **({"VersionId": src_version} if src_version else {})}
+        body = self.s3.get_object(**args)["Body"]
+        while chunk := body.read(CHUNK):
+            h.update(chunk)
+        source = {"Bucket": src_bucket, "Key": src_key, **({"VersionId": src_version} if src_version else {})}
+        # S3 user metadata is ASCII: percent-encode anything else (a key with an accent, say).
+        meta = {k: quote(v, safe="/:=+@-_.,~ ") for k, v in {**(metadata or {}), "sha256": h.hexdigest()}.items()}
+        extra = {"MetadataDirective": "REPLACE", "Metadata": meta}
+        self.s3.copy(source, dst_bucket, dst_key, ExtraArgs=extra)  # multipart if big
+        return h.hexdigest()
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for o in page.get("Contents", []):
+                yield ObjectInfo(bucket, o["Key"], o["Size"], o["ETag"].strip('"'))
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.s3.delete_object(Bucket=bucket, Key=key)

@@ -67,7 +67,8 @@ class _Rejected:
     """Bad rows as CSV: ``_row_number``, ``_errors``, then the raw values as they arrived."""
 
     def __init__(self, path: Path, names: list[str]):
-        self.path, self.names, self.writer = path, names, None
+        self.path, self.names = path, names
+        self.writer: pacsv.CSVWriter | None = None
         self.schema = pa.schema([("_row_number", pa.int64()), ("_errors", pa.string())]
                                 + [(n, pa.string()) for n in names])
 
@@ -129,11 +130,11 @@ def _process(batch: RawBatch, ds: Dataset, lineage: Lineage, res: Result, reject
         return None
     res.rows_read += n
     checked = _check_batch(batch, ds)
-    with_errors = {name: c for name, c in checked.items() if c.errors is not None}
+    with_errors = {name: c.errors for name, c in checked.items() if c.errors is not None}
     bad = None
-    for name, c in with_errors.items():
-        bad = c.bad if bad is None else pc.or_(bad, c.bad)
-        for (msg, count) in ((v["values"].as_py(), v["counts"].as_py()) for v in pc.value_counts(c.errors)):
+    for name, errs in with_errors.items():
+        bad = pc.is_valid(errs) if bad is None else pc.or_(bad, pc.is_valid(errs))
+        for (msg, count) in ((v["values"].as_py(), v["counts"].as_py()) for v in pc.value_counts(errs)):
             if msg is not None:
                 res.counts[(name, msg)] += count
     if bad is not None:
@@ -152,22 +153,22 @@ def _process(batch: RawBatch, ds: Dataset, lineage: Lineage, res: Result, reject
     return table if bad is None else table.filter(good)
 
 
-def _collect_bad(batch: RawBatch, with_errors: dict[str, Coerced], bad: pa.Array, res: Result,
+def _collect_bad(batch: RawBatch, with_errors: dict[str, pa.Array], bad: pa.Array, res: Result,
                  rejected: _Rejected) -> None:
     idx = pc.indices_nonzero(bad)
     res.rows_quarantined += len(idx)
     room = MAX_SAMPLES - len(res.samples)
     if room > 0:
         found = []
-        for name, c in with_errors.items():
-            where = pc.indices_nonzero(c.bad)[:room]
+        for name, errs in with_errors.items():
+            where = pc.indices_nonzero(pc.is_valid(errs))[:room]
             raw = batch.columns.get(name)
             values = _as_text(raw.take(where)).to_pylist() if raw is not None else [None] * len(where)
-            rows, msgs = batch.rows.take(where).to_pylist(), c.errors.take(where).to_pylist()
+            rows, msgs = batch.rows.take(where).to_pylist(), errs.take(where).to_pylist()
             for row, value, msg in zip(rows, values, msgs, strict=True):
                 found.append({"row": row, "column": name, "value": value, "message": msg})
         res.samples += sorted(found, key=lambda e: e["row"])[:room]
-    parts = [pc.binary_join_element_wise(f"{name}: ", c.errors.take(idx), "") for name, c in with_errors.items()]
+    parts = [pc.binary_join_element_wise(f"{name}: ", errs.take(idx), "") for name, errs in with_errors.items()]
     errors = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
     cols = {"_row_number": batch.rows.take(idx), "_errors": errors}
     cols |= {n: _as_text(batch.columns[n].take(idx)) if n in batch.columns else pa.nulls(len(idx), pa.string())

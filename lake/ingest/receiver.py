@@ -62,16 +62,17 @@ def receive(ctx: Context, ref: ObjectRef) -> IngestRecord | None:
     if claimed.outcome == "duplicate":
         log.info("duplicate of %s: %s", claimed.duplicate_of, ref.key)
         return claimed
-    return _land(ctx, rec, r)
+    return _land(ctx, rec, r, ref.version_id)
 
 
-def _land(ctx: Context, rec: IngestRecord, r: Route) -> IngestRecord:
+def _land(ctx: Context, rec: IngestRecord, r: Route, version_id: str | None) -> IngestRecord:
+    """Copy exactly the claimed version (S3 may hold a newer one by now) to landing or quarantine."""
     day = rec.arrived_at[:10]
     meta = {"source-bucket": rec.source_bucket, "source-key": rec.source_key, "source-version": rec.version,
             "size": str(rec.size), "arrived-at": rec.arrived_at, "ingest-id": rec.ingest_id}
     if not r.routable:
         qkey = quarantine_key(None, None, day, rec.ingest_id, r.filename)
-        sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, qkey, meta)
+        sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, qkey, meta, version_id)
         rec.sha256, rec.quarantine_key = sha, qkey
         rep = report.build(rec, "quarantined", f"unroutable: {r.reason}", {"rows_read": 0, "rows_staged": 0,
                            "rows_quarantined": 0}, [], {}, [], {"quarantined_file": qkey})
@@ -84,6 +85,6 @@ def _land(ctx: Context, rec: IngestRecord, r: Route) -> IngestRecord:
         return ctx.ledger.get(rec.ingest_id) or rec
     assert r.zone and r.dataset
     lkey = landing_key(r.zone, r.dataset.name, day, rec.ingest_id, r.filename)
-    sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, lkey, meta)
+    sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, lkey, meta, version_id)
     ctx.ledger.complete(rec.ingest_id, landing_key=lkey, sha256=sha, completed_at=None)
     return ctx.ledger.get(rec.ingest_id) or rec

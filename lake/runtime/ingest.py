@@ -11,6 +11,7 @@ every ingress object the ledger has not seen. The handlers find the context thro
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from typing import Any
 
 from lake.backends.ledger import IngestRecord
 from lake.ingest.routing import QUARANTINE
-from lake.runtime.context import Context
+from lake.runtime.context import Buckets, Context
 from lake.runtime.events import object_created, sqs_event
 
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lake_context", default=None)
@@ -30,9 +31,18 @@ _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lake_
 
 @lru_cache(maxsize=4)
 def _from_env(backend: str, home: str | None, config: str | None) -> Context:
-    if backend != "local":
-        raise NotImplementedError(f"LAKE_BACKEND={backend}: only 'local' is wired here yet")
-    return Context.local(home, config)
+    if backend == "local":
+        return Context.local(home, config)
+    if backend != "aws":
+        raise ValueError(f"LAKE_BACKEND={backend}: expected 'local' or 'aws'")
+    from lake.backends.dynamodb_ledger import DynamoDbLedger
+    from lake.backends.storage import S3Storage
+
+    # /tmp is a Lambda's only writable folder: local records and the alerts log go there (and
+    # the alerts to stderr, i.e. CloudWatch) until an SNS alerts backend exists.
+    base = Context.local(home or "/tmp/lake", config)
+    return dataclasses.replace(base, storage=S3Storage(), ledger=DynamoDbLedger(os.environ["LEDGER_TABLE"]),
+                               buckets=Buckets.from_env())
 
 
 def context_from_env() -> Context:

@@ -1,7 +1,8 @@
-"""Sweep Lambda (EventBridge schedule): ingest what no event announced, finish what a crash left.
+"""Sweep Lambda (EventBridge schedules, ``{"task": "reconcile" | "freshness"}``).
 
-The receiver's work is done here directly (the landing copy's own S3 event then drives the
-validator as usual); stuck validations are re-run in place, under the ledger's lease.
+reconcile: ingest what no event announced (the receiver's work, done here; the landing copy's
+own S3 event then drives the validator) and re-run validations a crash left unfinished.
+freshness: alert each zone whose datasets are older than their contract's freshness SLA.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lake.ingest.big_files import dispatch
 from lake.ingest.receiver import receive
 from lake.ingest.sweep import stale_landing, unseen_objects
+from lake.runtime.context import Context
 from lake.runtime.events import ObjectRef
 from lake.runtime.ingest import current_context
 
@@ -21,10 +23,7 @@ logger = Logger(service="sweep")
 metrics = Metrics(namespace="InsightLake", service="sweep")
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
-    ctx = current_context()
+def reconcile(ctx: Context) -> dict[str, int]:
     received = 0
     for obj in list(unseen_objects(ctx)):
         rec = receive(ctx, ObjectRef(obj.bucket, obj.key, obj.size, obj.etag, obj.version_id))
@@ -37,3 +36,24 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     metrics.add_metric(name="SweepReceived", unit=MetricUnit.Count, value=received)
     metrics.add_metric(name="SweepRevalidated", unit=MetricUnit.Count, value=len(stale))
     return {"received": received, "revalidated": len(stale)}
+
+
+def freshness(ctx: Context) -> dict[str, int]:
+    from lake.status import status
+
+    stale = [s for s in status(ctx) if s["health"] == "stale"]
+    for s in stale:
+        zone = s["table"].split("_ods.")[0]
+        ctx.alert_zone(zone, "warning", f"{s['table']} is stale: last load {s['last_load']}",
+                       f"The contract promises data every {s['freshness_sla_hours']} h.", table=s["table"])
+    metrics.add_metric(name="StaleDatasets", unit=MetricUnit.Count, value=len(stale))
+    return {"stale": len(stale)}
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    task = str(event.get("task") or "reconcile").lower()
+    if task not in ("reconcile", "freshness"):
+        raise ValueError(f"unknown sweep task '{task}'")
+    return (reconcile if task == "reconcile" else freshness)(current_context())

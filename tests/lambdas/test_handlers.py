@@ -67,3 +67,35 @@ def test_scheduled_sweep_receives_unseen_objects(ctx):
         assert rec.outcome == "received" and rec.landing_key  # on AWS the landing event drives the validator
         assert sweep_handler.handler(load("scheduled_sweep.json"), LambdaContext("sweep")) == \
             {"received": 0, "revalidated": 0}
+
+
+def test_scheduled_freshness_alerts_stale_datasets(ctx):
+    from lake.backends.ledger import IngestRecord, new_ingest_id
+    from lambdas.sweep import handler as sweep_handler
+
+    old = "2024-01-01T00:00:00.000+00:00"
+    rec = ctx.ledger.claim(IngestRecord(new_ingest_id(), "finance", "expenses", "ingress", "finance/expenses/a.csv",
+                                        "v1", "", 1, old))
+    ctx.ledger.complete(rec.ingest_id, outcome="staged", rows_staged=1, completed_at=old)
+    with using(ctx):
+        assert sweep_handler.handler({"task": "freshness"}, LambdaContext("sweep")) == {"stale": 1}
+    [alert] = ctx.alerts.read()
+    assert alert.zone == "finance" and alert.subject.startswith("finance_ods.expenses is stale")
+
+
+def test_handlers_run_with_the_aws_backends_from_the_environment(monkeypatch, tmp_path):
+    from lake.backends.dynamodb_ledger import DynamoDbLedger
+    from lake.backends.storage import S3Storage
+    from lake.runtime import ingest
+
+    for k, v in {"LAKE_BACKEND": "aws", "LEDGER_TABLE": "ledger", "INGRESS_BUCKET": "in-b", "LANDING_BUCKET": "land-b",
+                 "STAGING_BUCKET": "stage-b", "AWS_DEFAULT_REGION": "eu-west-1", "LAKE_HOME": str(tmp_path)}.items():
+        monkeypatch.setenv(k, v)
+    ingest._from_env.cache_clear()
+    try:
+        ctx = ingest.context_from_env()
+        assert isinstance(ctx.storage, S3Storage) and isinstance(ctx.ledger, DynamoDbLedger)
+        assert (ctx.buckets.ingress, ctx.buckets.landing, ctx.buckets.staging) == ("in-b", "land-b", "stage-b")
+    finally:
+        ingest._from_env.cache_clear()
+

@@ -1,0 +1,134 @@
+"""The ingest ledger on DynamoDB (the table of ``infra/constructs/ledger_table.py``).
+
+Items: ``pk = ingest#<ingest_id>`` holds an ingest (or duplicate) record; ``pk =
+object#<bucket>/<key>#<version>`` is the claim that makes an object version ingest once. The
+claim and its record are written in one transaction, conditional on the claim not existing,
+so two receivers racing on the same event produce one ingest and one ``duplicate``, exactly
+as SQLite's unique index does locally. GSIs: ``by_zone`` (zone, arrived_at) and
+``by_source`` (source, version).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+from lake.backends.ledger import INT_COLUMNS, IngestRecord, _ago, now
+
+_FIELDS = {f.name for f in fields(IngestRecord)}
+
+
+class DynamoDbLedger:
+    def __init__(self, table_name: str, resource: Any | None = None):
+        import boto3
+
+        self.db = resource or boto3.resource("dynamodb")
+        self.table = self.db.Table(table_name)
+        self.client = self.table.meta.client
+
+    @staticmethod
+    def _item(rec: IngestRecord) -> dict[str, Any]:
+        # DynamoDB index keys cannot be null: absent attributes keep unroutable records out of by_zone.
+        item = {k: v for k, v in asdict(rec).items() if v is not None}
+        return {**item, "pk": f"ingest#{rec.ingest_id}", "source": f"{rec.source_bucket}/{rec.source_key}"}
+
+    @staticmethod
+    def _rec(item: dict[str, Any]) -> IngestRecord:
+        d = {k: v for k, v in item.items() if k in _FIELDS}
+        for k in INT_COLUMNS:
+            d[k] = int(d.get(k, 0))
+        d.setdefault("zone", None)
+        d.setdefault("dataset", None)
+        d["warnings"] = list(d.get("warnings") or [])
+        return IngestRecord(**d)
+
+    def claim(self, record: IngestRecord) -> IngestRecord:
+        claim_pk = f"object#{record.source_bucket}/{record.source_key}#{record.version}"
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.table.name, "Item": {"pk": claim_pk, "ingest_id": record.ingest_id},
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": self.table.name, "Item": self._item(record)}},
+            ])
+            return record
+        except self.client.exceptions.TransactionCanceledException:
+            first = self.table.get_item(Key={"pk": claim_pk}, ConsistentRead=True)["Item"]["ingest_id"]
+            dup = IngestRecord(**{**asdict(record), "outcome": "duplicate", "duplicate_of": first,
+                                  "reason": f"same object version as ingest {first}", "completed_at": now()})
+            self.table.put_item(Item=self._item(dup))
+            return dup
+
+    def complete(self, ingest_id: str, **values: Any) -> None:
+        values.setdefault("completed_at", now())
+        self._update(ingest_id, values)
+
+    def _update(self, ingest_id: str, values: dict[str, Any]) -> None:
+        """SET the given attributes; None REMOVEs one (as NULL does in SQLite)."""
+        sets = [k for k, v in values.items() if v is not None]
+        removes = [k for k, v in values.items() if v is None]
+        expr = ("SET " + ", ".join(f"#{k} = :{k}" for k in sets)) if sets else ""
+        if removes:
+            expr += " REMOVE " + ", ".join(f"#{k}" for k in removes)
+        self.table.update_item(Key={"pk": f"ingest#{ingest_id}"}, UpdateExpression=expr.strip(),
+                               ExpressionAttributeNames={f"#{k}": k for k in values},
+                               ExpressionAttributeValues={f":{k}": values[k] for k in sets} or None)
+
+    def get(self, ingest_id: str) -> IngestRecord | None:
+        item = self.table.get_item(Key={"pk": f"ingest#{ingest_id}"}, ConsistentRead=True).get("Item")
+        return self._rec(item) if item else None
+
+    def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items, start = [], None
+        while True:
+            page = self.table.query(**kwargs, **({"ExclusiveStartKey": start} if start else {}))
+            items += page["Items"]
+            if not (start := page.get("LastEvaluatedKey")):
+                return items
+
+    def _scan(self) -> list[dict[str, Any]]:
+        items, start = [], None
+        while True:
+            page = self.table.scan(**({"ExclusiveStartKey": start} if start else {}))
+            items += [i for i in page["Items"] if str(i["pk"]).startswith("ingest#")]
+            if not (start := page.get("LastEvaluatedKey")):
+                return items
+
+    def records(self, zone: str | None = None) -> list[IngestRecord]:
+        if zone:
+            items = self._query(IndexName="by_zone", KeyConditionExpression="#z = :z",
+                                ExpressionAttributeNames={"#z": "zone"}, ExpressionAttributeValues={":z": zone})
+        else:
+            items = self._scan()
+        return sorted((self._rec(i) for i in items), key=lambda r: (r.arrived_at, r.ingest_id))
+
+    def seen(self, source_bucket: str, source_key: str) -> set[str]:
+        items = self._query(IndexName="by_source", KeyConditionExpression="#s = :s",
+                            ExpressionAttributeNames={"#s": "source"},
+                            ExpressionAttributeValues={":s": f"{source_bucket}/{source_key}"})
+        return {str(i["version"]) for i in items}
+
+    def pending_promotion(self, zone: str, dataset: str) -> list[IngestRecord]:
+        return [r for r in self.records(zone) if r.dataset == dataset and r.outcome in ("staged", "partial")
+                and r.promoted_at is None and r.rows_staged > 0]
+
+    def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None:
+        ts = now()
+        for i in ingest_ids:
+            self._update(i, {"promoted_at": ts, "promotion_run_id": run_id})
+
+    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool:
+        try:
+            self.table.update_item(
+                Key={"pk": f"ingest#{ingest_id}"},
+                UpdateExpression="SET outcome = :v, runner = :r, started_at = :now",
+                ConditionExpression="outcome = :received OR (outcome = :v AND started_at < :cutoff)",
+                ExpressionAttributeValues={":v": "validating", ":r": runner, ":now": now(),
+                                           ":received": "received", ":cutoff": _ago(lease_seconds)})
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]:
+        cutoff = _ago(older_than_seconds)
+        return [r for r in self.records() if r.outcome in ("received", "validating")
+                and (r.started_at or r.arrived_at) < cutoff]

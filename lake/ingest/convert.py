@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 
 from lake.config import Column, Dataset, parse_type
 from lake.ingest.coerce import Coerced, coerce
-from lake.ingest.readers import READERS, FileRejected, RawBatch, RowError, check_text, first_bad_bytes, sniff
+from lake.ingest.readers import READERS, FileRejected, RawBatch, Renumber, RowError, check_text, first_bad_bytes, sniff
 from lake.ingest.sink import StagingWriter
 
 MAX_SAMPLES = 100
@@ -186,11 +186,19 @@ def use_jemalloc() -> None:
         return
     with contextlib.suppress(NotImplementedError):  # a pyarrow build without jemalloc keeps its default
         pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)  # hand freed pages back at once: RSS tracks live memory
 
 
 def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path) -> Result:
     """Stream ``path`` through the contract into ``staged`` (Parquet) and ``rejected_path`` (CSV)."""
     use_jemalloc()
+    try:
+        return _convert(path, ds, lineage, staged, rejected_path, serial=False)
+    except Renumber:  # both outputs are rewritten from scratch
+        return _convert(path, ds, lineage, staged, rejected_path, serial=True)
+
+
+def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path, serial: bool) -> Result:
     res = Result()
     names = [c.name for c in ds.columns] + ([m.name for m in CDC_META] if ds.options.cdc else [])
     rejected = _Rejected(rejected_path, names)
@@ -210,7 +218,7 @@ def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_pa
         if fmt != "parquet":
             check_text(head, ds.options.encoding)
         try:
-            for batch in READERS[fmt](path, ds, gz, res.warnings):
+            for batch in READERS[fmt](path, ds, gz, res.warnings, serial):
                 table = _process(batch, ds, lineage, res, rejected)
                 if table is not None and table.num_rows:
                     writer.write(table)

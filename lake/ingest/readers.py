@@ -101,16 +101,25 @@ def _skip(row: Any) -> str:
     return "skip"
 
 
-def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Iterator[RawBatch]:
+class Renumber(Exception):
+    """A malformed row turned up where parallel parsing cannot tell its number: read again, serially."""
+
+
+def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = False) -> Iterator[RawBatch]:
+    """Parallel parsing for speed; a file with a malformed row is re-read serially (``Renumber``),
+    the only way pyarrow reports which row it was."""
     opts, enc = ds.options.csv, arrow_encoding(ds.options.encoding)
     rejected: list[RowError] = []
     skipped: list[int] = []  # data-row numbers the parser left out, so later rows keep their numbers
+    unnumbered: list[bool] = []
     offset = 1 if opts.header else 0
 
     def on_invalid(row: Any) -> str:
-        n = row.number - offset if row.number is not None else None
-        if n is not None:
-            skipped.append(n)
+        if row.number is None:
+            unnumbered.append(True)
+            return "skip"
+        n = row.number - offset
+        skipped.append(n)
         try:
             text = row.text[:500]
         except UnicodeDecodeError:  # the row's bytes are not UTF-8: the conversion will reject the file
@@ -120,7 +129,7 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Itera
 
     parse = pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote, escape_char=opts.escape or False,
                                newlines_in_values=True, invalid_row_handler=on_invalid)
-    read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding=enc, use_threads=False)  # serial: row numbers known
+    read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding=enc, use_threads=not serial)
     if opts.header:
         try:
             probe = pacsv.open_csv(_stream(path, gz), read_options=pacsv.ReadOptions(block_size=1 << 20, encoding=enc),
@@ -140,6 +149,8 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Itera
     reader = pacsv.open_csv(_stream(path, gz), read_options=read, parse_options=parse, convert_options=conv)
     seen = 0
     for batch in reader:
+        if unnumbered:
+            raise Renumber()
         n = batch.num_rows
         ordinal = np.arange(seen + 1, seen + n + 1)
         seen += n
@@ -149,6 +160,8 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Itera
         cols = {c: batch.column(h) for c, h in mapping.items()}
         out, rejected = RawBatch(cols, pa.array(ordinal, pa.int64()), rejected), []
         yield out
+    if unnumbered:
+        raise Renumber()
     if rejected:
         yield RawBatch({c: pa.array([], pa.string()) for c in mapping}, pa.array([], pa.int64()), rejected)
 
@@ -161,7 +174,7 @@ def _text(value: Any) -> str | None:
     raise TypeError("expected a single value, got " + ("an object" if isinstance(value, dict) else "a list"))
 
 
-def jsonl_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Iterator[RawBatch]:
+def jsonl_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = True) -> Iterator[RawBatch]:
     """JSON lines, parsed per line with numbers kept as their text, so decimals stay exact."""
     names = {c.name.lower(): c.name for c in ds.columns}
     cdc = ds.options.cdc is not None
@@ -229,7 +242,7 @@ def _unwrap(obj: Any, cdc: bool) -> tuple[dict[str, Any], list[str | None]]:
     return record, [_text(obj.get("op")), _text(obj.get("lsn")), _text(obj.get("ts_ms"))]
 
 
-def parquet_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str]) -> Iterator[RawBatch]:
+def parquet_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = True) -> Iterator[RawBatch]:
     if gz:
         raise FileRejected("gzip-compressed Parquet is not supported: Parquet compresses itself; drop the .parquet")
     try:

@@ -1,7 +1,7 @@
 """Quarantine reports: ``<file>.report.json`` beside the quarantined file or rejected rows.
 
-Machine-readable first (a producer's tooling can act on it), with a one-line ``summary``
-for people; the CLI prints the same line.
+Machine-readable: a producer's tooling can act on it (``reason``, counts, and up to 100
+``errors`` as {row, column, value, message}); ``errors_by_column`` sums every bad value.
 """
 
 from __future__ import annotations
@@ -10,20 +10,6 @@ import json
 from typing import Any
 
 from lake.backends.ledger import IngestRecord, now
-
-
-def summary(rec: IngestRecord) -> str:
-    """One line a person can act on, for the CLI and alerts."""
-    where = f"{rec.zone}/{rec.dataset}" if rec.dataset else "unroutable"
-    name = rec.source_key.rsplit("/", 1)[-1]
-    if rec.outcome == "duplicate":
-        return f"{name} -> {where}: duplicate of ingest {rec.duplicate_of}, nothing loaded again"
-    if rec.outcome == "staged":
-        return f"{name} -> {where}: staged {rec.rows_staged} of {rec.rows_read} rows"
-    if rec.outcome == "partial":
-        return (f"{name} -> {where}: staged {rec.rows_staged} of {rec.rows_read} rows, "
-                f"{rec.rows_quarantined} quarantined (see {rec.quarantine_key})")
-    return f"{name} -> {where}: {rec.outcome}: {rec.reason}"
 
 
 def build(rec: IngestRecord, outcome: str, reason: str | None, rows: dict[str, int], samples: list[dict],

@@ -243,8 +243,16 @@ def _unwrap(obj: Any, cdc: bool) -> tuple[dict[str, Any], list[str | None]]:
 
 
 def parquet_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = True) -> Iterator[RawBatch]:
-    if gz:
-        raise FileRejected("gzip-compressed Parquet is not supported: Parquet compresses itself; drop the .parquet")
+    if gz:  # Parquet needs random access: inflate to a temporary file first (disk, not memory)
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="lake-gz-") as work:
+            plain = Path(work) / "file.parquet"
+            with gzip.open(path, "rb") as src, plain.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 8 << 20)
+            yield from parquet_batches(plain, ds, False, warnings)
+        return
     try:
         pf = pq.ParquetFile(str(path))
     except (pa.ArrowInvalid, OSError) as err:

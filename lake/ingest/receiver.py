@@ -88,3 +88,14 @@ def _land(ctx: Context, rec: IngestRecord, r: Route, version_id: str | None) -> 
     sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, lkey, meta, version_id)
     ctx.ledger.complete(rec.ingest_id, landing_key=lkey, sha256=sha, completed_at=None)
     return ctx.ledger.get(rec.ingest_id) or rec
+
+
+def resume(ctx: Context, rec: IngestRecord) -> IngestRecord:
+    """Finish a claim whose landing copy never happened (the receiver died between the two)."""
+    r = route(ctx.cfg, rec.source_key)
+    if r is None:  # the routing rules changed since: nothing to land, but the record must end
+        ctx.ledger.complete(rec.ingest_id, outcome="ignored", reason="ignored by the current routing rules")
+        return ctx.ledger.get(rec.ingest_id) or rec
+    info = ctx.storage.head(rec.source_bucket, rec.source_key)
+    # In a versioned bucket the ledger's version is a version id: copy exactly that one.
+    return _land(ctx, rec, r, rec.version if info.version_id else None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lake.backends.ledger import IngestRecord
 from lake.backends.storage import ObjectInfo
 from lake.ingest.routing import ignored
 from lake.runtime.context import Context
@@ -21,6 +22,12 @@ def unseen_objects(ctx: Context) -> Iterator[ObjectInfo]:
         info = ctx.storage.head(bucket, listed.key)  # version id (S3) or content hash (local)
         if (info.version_id or info.etag) not in ctx.ledger.seen(bucket, listed.key):
             yield info
+
+
+def stale_claims(ctx: Context, older_than_seconds: int = 900) -> list[IngestRecord]:
+    """Claims never copied to landing (a receiver that died after its ledger write)."""
+    return [r for r in ctx.ledger.unfinished(older_than_seconds)
+            if r.outcome == "received" and not r.landing_key and not r.quarantine_key]
 
 
 def stale_landing(ctx: Context, older_than_seconds: int = 900) -> list[tuple[str, str, int]]:

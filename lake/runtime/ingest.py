@@ -14,7 +14,7 @@ import contextvars
 import dataclasses
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -93,18 +93,21 @@ def _records_for(ctx: Context, bucket: str, key: str) -> set[str]:
     return {r.ingest_id for r in ctx.ledger.records() if r.source_bucket == bucket and r.source_key == key}
 
 
-def deliver(ctx: Context, events: list[dict[str, Any]]) -> None:
-    """Run the receiver on these ingress events, then the validator on the landing events they cause."""
+def deliver(ctx: Context, events: list[dict[str, Any]], landed: list[dict[str, Any]] | None = None,
+            before_validation: Callable[[], object] | None = None) -> None:
+    """Run the receiver on these ingress events, then the validator on the landing events they cause
+    (plus ``landed``: landing events to deliver again). ``before_validation`` runs while landing
+    writes are still being turned into events (the sweep's resumed claims)."""
     _local_lambda_env()
     from lambdas.receiver import handler as receiver
     from lambdas.validator import handler as validator
 
-    landed: list[dict[str, Any]] = []
+    pending: list[dict[str, Any]] = list(landed or [])
 
     def on_created(bucket: str, key: str, size: int) -> None:
         # The EventBridge rule feeding the validator: landing bucket, anything but _quarantine/.
         if bucket == ctx.buckets.landing and not key.startswith(QUARANTINE + "/"):
-            landed.append(object_created(bucket, key, size, etag=""))
+            pending.append(object_created(bucket, key, size, etag=""))
 
     listeners = getattr(ctx.storage, "listeners", None)
     if listeners is None:
@@ -114,8 +117,10 @@ def deliver(ctx: Context, events: list[dict[str, Any]]) -> None:
         with using(ctx):
             for i in range(0, len(events), 10):  # SQS delivers at most 10 messages per batch
                 receiver.handler(sqs_event(*events[i:i + 10]), LambdaContext("receiver"))
-            while landed:
-                batch, landed[:] = landed[:10], landed[10:]
+            if before_validation is not None:
+                before_validation()
+            while pending:
+                batch, pending[:] = pending[:10], pending[10:]
                 validator.handler(sqs_event(*batch), LambdaContext("validator"))
     finally:
         listeners.remove(on_created)
@@ -134,20 +139,16 @@ def drop_file(ctx: Context, path: Path, zone: str, dataset: str) -> list[IngestR
 
 
 def sweep(ctx: Context, stale_after_seconds: int = 900) -> list[IngestRecord]:
-    """Ingest every ingress object version the ledger has not seen; re-drive stuck validations."""
-    from lake.ingest.sweep import stale_landing, unseen_objects
+    """Ingest every ingress object version the ledger has not seen, and finish what a crash left
+    (claims never landed, validations never completed) once older than ``stale_after_seconds``."""
+    from lake.ingest.receiver import resume
+    from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
 
     before = {r.ingest_id for r in ctx.ledger.records()}
     events = [object_created(o.bucket, o.key, o.size, o.etag, o.version_id) for o in unseen_objects(ctx)]
-    deliver(ctx, events)
-    _local_lambda_env()
-    from lambdas.validator import handler as validator
-
+    claims = stale_claims(ctx, stale_after_seconds)
     stuck = stale_landing(ctx, stale_after_seconds)
-    if stuck:
-        with using(ctx):
-            validator.handler(sqs_event(*[object_created(b, k, s, etag="") for b, k, s in stuck]),
-                              LambdaContext("validator"))
-    after = ctx.ledger.records()
-    redone = {k for _, k, _ in stuck}
-    return [r for r in after if r.ingest_id not in before or r.landing_key in redone]
+    redo = {r.ingest_id for r in claims} | {k.split("/")[3] for _, k, _ in stuck}
+    deliver(ctx, events, landed=[object_created(b, k, s, etag="") for b, k, s in stuck],
+            before_validation=lambda: [resume(ctx, r) for r in claims])
+    return [r for r in ctx.ledger.records() if r.ingest_id not in before or r.ingest_id in redo]

@@ -1,7 +1,8 @@
 """Sweep Lambda (EventBridge schedules, ``{"task": "reconcile" | "freshness"}``).
 
 reconcile: ingest what no event announced (the receiver's work, done here; the landing copy's
-own S3 event then drives the validator) and re-run validations a crash left unfinished.
+own S3 event then drives the validator), land claims a crashed receiver never copied, and
+re-run validations a crash left unfinished.
 freshness: alert each zone whose datasets are older than their contract's freshness SLA.
 """
 
@@ -13,8 +14,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lake.ingest.big_files import dispatch
-from lake.ingest.receiver import receive
-from lake.ingest.sweep import stale_landing, unseen_objects
+from lake.ingest.receiver import receive, resume
+from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
 from lake.runtime.context import Context
 from lake.runtime.events import ObjectRef
 from lake.runtime.ingest import current_context
@@ -30,12 +31,16 @@ def reconcile(ctx: Context) -> dict[str, int]:
         if rec is not None:
             received += 1
             logger.warning("ingress object had not been ingested", extra={"key": obj.key, "ingest_id": rec.ingest_id})
+    claims = stale_claims(ctx)
+    for rec in claims:  # claimed, never landed: the receiver died between ledger and copy
+        resume(ctx, rec)
     stale = stale_landing(ctx)
     for bucket, key, size in stale:
         dispatch(ctx, bucket, key, size)
+    metrics.add_metric(name="SweepResumed", unit=MetricUnit.Count, value=len(claims))
     metrics.add_metric(name="SweepReceived", unit=MetricUnit.Count, value=received)
     metrics.add_metric(name="SweepRevalidated", unit=MetricUnit.Count, value=len(stale))
-    return {"received": received, "revalidated": len(stale)}
+    return {"received": received, "resumed": len(claims), "revalidated": len(stale)}
 
 
 def freshness(ctx: Context) -> dict[str, int]:

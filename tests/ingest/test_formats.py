@@ -104,3 +104,17 @@ def test_parquet_values_that_do_not_fit_are_bad_rows(lab):
     assert rec.outcome == "quarantined"  # 1 of 3 rows is above the 5% allowed
     assert report(lab, rec)["errors"] == [{"row": 3, "column": "level", "value": "300",
                                            "message": "out of range for tinyint (-128..127)"}]
+
+
+def test_gzip_parquet(lab):
+    [rec] = drop_file(lab, UGLY / "readings.parquet.gz", "lab", "columnar")
+    assert (rec.outcome, rec.rows_staged) == ("staged", 3)
+
+
+def test_cdc_envelopes_are_checked_and_deletes_need_only_the_key(ctx):
+    [rec] = drop_file(ctx, UGLY / "applications_bad_ops.jsonl", "customer_success", "applications")
+    assert (rec.outcome, rec.rows_read, rec.rows_staged, rec.rows_quarantined) == ("partial", 41, 39, 2)
+    assert [(e["row"], e["column"], e["message"]) for e in report(ctx, rec)["errors"]] == [
+        (39, "_op", "op must be one of c, u, d, r"), (40, "_lsn", "required value is missing")]
+    last = staged(ctx, rec).to_pylist()[-1]
+    assert (last["_op"], last["_lsn"], last["application_id"], last["stage"]) == ("d", 41, 7, None)

@@ -93,3 +93,14 @@ def test_after_any_mix_of_drops_the_ledger_accounts_for_every_object(ctx, tmp_pa
     outcomes = sorted(r.outcome for r in records)
     assert outcomes == sorted(["partial", "quarantined", "staged", "duplicate", "quarantined", "quarantined",
                                "staged", "quarantined", "staged"])
+
+
+def test_the_sweep_lands_a_claim_a_crashed_receiver_never_copied(ctx):
+    ctx.storage.put_file("ingress", "finance/expenses/a.csv", FIXTURES / "expenses_good.csv")
+    info = ctx.storage.head("ingress", "finance/expenses/a.csv")
+    claim = ctx.ledger.claim(IngestRecord("20240101T000000-deadbeef0000", "finance", "expenses", "ingress",
+                                          "finance/expenses/a.csv", info.etag, "", info.size,
+                                          "2024-01-01T00:00:00.000+00:00"))
+    [done] = sweep(ctx, stale_after_seconds=60)
+    assert done.ingest_id == claim.ingest_id and done.outcome == "staged" and done.landing_key
+    assert [r.ingest_id for r in ctx.ledger.records()] == [claim.ingest_id]  # no second ingest of the object

@@ -94,3 +94,22 @@ def test_a_row_with_the_wrong_number_of_fields_is_quarantined_and_numbering_hold
     t = staged(ctx, rec)
     numbers = dict(zip(t.column("expense_id").to_pylist(), t.column("_row_number").to_pylist(), strict=True))
     assert numbers[20] == 20 and numbers[22] == 22 and numbers[41] == 41
+
+
+def test_the_report_keeps_100_samples_and_counts_them_all(lab, tmp_path):
+    rows = [f"{i},Oslo,2024-03-01T10:00:00Z,{'x' if i % 3 == 0 else '1.5'},1,yes" for i in range(1, 301)]
+    path = tmp_path / "many.csv"
+    path.write_text("sensor_id,city,read_at,value,level,ok\n" + "\n".join(rows) + "\n")
+    [rec] = drop_file(lab, path, "lab", "lenient")
+    rep = report(lab, rec)
+    assert (rec.outcome, rec.rows_quarantined) == ("partial", 100)
+    assert len(rep["errors"]) == 100 and not rep["errors_truncated"]
+    worse = [r.replace(",yes", ",maybe") if i % 3 == 0 else r for i, r in enumerate(rows, 1)]
+    path.write_text("sensor_id,city,read_at,value,level,ok\n" + "\n".join(worse) + "\n")
+    [rec] = drop_file(lab, path, "lab", "lenient")
+    rep = report(lab, rec)
+    assert len(rep["errors"]) == 100 and rep["errors_truncated"]
+    assert sorted((e["column"], e["count"]) for e in rep["errors_by_column"]) == [("ok", 100), ("value", 100)]
+    assert [e["row"] for e in rep["errors"][:4]] == [3, 3, 6, 6]
+    assert set(rep) >= {"zone", "dataset", "ingest_id", "outcome", "reason", "rows_read", "rows_staged",
+                        "rows_quarantined", "errors", "source", "warnings"}

@@ -62,11 +62,11 @@ def test_scheduled_sweep_receives_unseen_objects(ctx):
     ctx.storage.put_file("ingress", "finance/expenses/missed.csv", FIXTURES / "expenses_good.csv")
     with using(ctx):
         out = sweep_handler.handler(load("scheduled_sweep.json"), LambdaContext("sweep"))
-        assert out == {"received": 1, "revalidated": 0}
+        assert out == {"received": 1, "resumed": 0, "revalidated": 0}
         [rec] = ctx.ledger.records()
         assert rec.outcome == "received" and rec.landing_key  # on AWS the landing event drives the validator
         assert sweep_handler.handler(load("scheduled_sweep.json"), LambdaContext("sweep")) == \
-            {"received": 0, "revalidated": 0}
+            {"received": 0, "resumed": 0, "revalidated": 0}
 
 
 def test_scheduled_freshness_alerts_stale_datasets(ctx):

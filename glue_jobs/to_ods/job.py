@@ -82,9 +82,10 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     table = f"{zone}_ods.{dataset}"
     result = Promotion(table)
     pending = _pending(ctx, ds, rebuild=False)
-    if not pending and spark.catalog.tableExists(table) and not evolution.plan(
-            ds, {f.name: f.dataType.simpleString() for f in spark.table(table).schema}).changes:
-        return result
+    if not pending and spark.catalog.tableExists(table):
+        plan = evolution.plan(ds, {f.name: f.dataType.simpleString() for f in spark.table(table).schema})
+        if not (plan.changes or plan.breaking):
+            return result  # nothing staged, contract unchanged: leave the table alone
     if not _prepare(spark, ctx, ds, table, result):
         return result
     pending = _pending(ctx, ds, rebuild=result.status == "rebuilt")

@@ -42,7 +42,9 @@ class QueryEngine:
         if zone not in cfg.zones:
             raise AccessDenied(f"unknown zone '{zone}' (zones: {', '.join(sorted(cfg.zones))})")
         self.cfg, self.home, self.zone = cfg, home, zone
-        self.readable = cfg.readable_by(zone) | set(PLATFORM_TABLES)
+        # A zone also reads the rows its quality gates held back (<zone>_ods.<dataset>__quarantine).
+        held = {f"{zone}_ods.{d}__quarantine" for d in cfg.zones[zone].datasets}
+        self.readable = cfg.readable_by(zone) | held | set(PLATFORM_TABLES)
         self.con = connect()
         self._register()
         self._register_platform()
@@ -98,7 +100,7 @@ class QueryEngine:
             tree = parse_sql(sql)
         except sqlglot.errors.SqlglotError as err:
             raise QueryError(f"not valid Athena SQL: {err}") from err
-        known = set(self.cfg.all_tables())
+        known = set(self.cfg.all_tables()) | {t for t in self.readable if t.endswith("__quarantine")}
         for ref in sorted(table_refs(tree)):
             if "." not in ref:
                 raise QueryError(f"name the table with its database, as in Athena: <zone>_<layer>.{ref}")

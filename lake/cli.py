@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from lake.config import ConfigError
+from lake.home import LakeHome
 
 OK, REJECTED, USAGE = 0, 1, 2
 
@@ -25,6 +26,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from lake.config import load_config
 
     cfg = load_config(args.config or "insight_zones")
+    home = LakeHome.resolve(args.home)
+    if home.warehouse.exists():  # compare with the tables already built, when there are any
+        from lake.config.deployed import check_against
+
+        breaking = check_against(cfg, home.warehouse)
+        if breaking:
+            raise ConfigError(breaking)
     n_ds = sum(len(z.datasets) for z in cfg.zones.values())
     n_pr = sum(len(z.projections) for z in cfg.zones.values())
     print(f"ok: {len(cfg.zones)} zones, {n_ds} datasets, {n_pr} projections")

@@ -40,12 +40,12 @@ def build(spark: SparkSession, projection: Projection) -> int:
     if projection.is_python:
         # Only the declared inputs are handed over: the same grants as a SQL projection.
         inputs = {name: spark.table(name) for name in sorted(projection.reads)}
-        df = _python_transform(projection)(inputs).withColumn("_built_at", F.current_timestamp())
+        df = _python_transform(projection)(inputs).withColumn("_promoted_at", F.current_timestamp())
         df.writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace()
     else:
         query = to_spark(projection.sql)
         spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg "
-                  f"TBLPROPERTIES ('format-version'='2') AS SELECT *, current_timestamp() AS _built_at FROM ({query})")
+                  f"TBLPROPERTIES ('format-version'='2') AS SELECT *, current_timestamp() AS _promoted_at FROM ({query})")
     return spark.table(projection.table).count()
 
 

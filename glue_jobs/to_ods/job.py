@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from glue_jobs.to_ods import evolution, quality, tables
+from glue_jobs.to_ods import quality, tables
+from lake.config import evolution
 from glue_jobs.to_ods import transforms as T
 from lake import approvals
 from lake.backends.ledger import IngestRecord, now

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from glue_jobs.to_ods import evolution
+from lake.config import evolution
 from lake.config import Dataset
 
 VERSION_PROPERTY = "lake.contract.version"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lake.config import Dataset
+from lake.config.contract import Dataset
 from lake.config.types import ColumnType, parse_type
 
 SYSTEM = {"_ingest_id", "_ingested_at", "_promoted_at", "_lsn"}

@@ -16,6 +16,9 @@ QUERIES = [
     ("finance", "Latest version of each claim in ODS (upserts applied)",
      "SELECT COUNT(*) AS claims, COUNT(DISTINCT expense_id) AS distinct_ids, SUM(amount) AS total_amount "
      "FROM finance_ods.expenses"),
+    ("finance", "Largest claims for their category (Python projection finance_analytics.expense_anomalies)",
+     "SELECT expense_id, category, currency, amount, anomaly_score FROM finance_analytics.expense_anomalies "
+     "ORDER BY anomaly_score DESC, expense_id LIMIT 5"),
     ("customer_success", "Pipeline per region (customer_success_analytics.account_pipeline)",
      "SELECT region, COUNT(*) AS accounts, SUM(open_applications) AS open_apps, SUM(hires) AS hires "
      "FROM customer_success_analytics.account_pipeline GROUP BY region ORDER BY region"),

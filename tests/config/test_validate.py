@@ -32,7 +32,7 @@ def test_shipped_zones_validate_clean(capsys: pytest.CaptureFixture[str]) -> Non
     cfg = load_config(ZONES)
     assert set(cfg.zones) == {"finance", "customer_success", "executive"}
     assert main(["validate", "--config", str(ZONES)]) == 0
-    assert "3 zones, 4 datasets, 4 projections" in capsys.readouterr().out
+    assert "3 zones, 4 datasets, 5 projections" in capsys.readouterr().out
 
 
 def test_yaml_syntax_error_names_line(zones_copy: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lake.cli import main
 from tests.glue_jobs.conftest import Lake, expense
 
 pytestmark = pytest.mark.spark
@@ -46,12 +47,17 @@ def test_widening_is_allowed(lake: Lake, zones_copy: Path) -> None:
     assert str(rel[0]["amount"]) == "12.34"
 
 
-def test_removed_column_is_refused_naming_it_then_rebuilt_on_major_version(lake: Lake, zones_copy: Path) -> None:
+def test_removed_column_is_refused_naming_it_then_rebuilt_on_major_version(
+        lake: Lake, zones_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lake.drop("finance", "expenses", [expense(1), expense(2)])
     lake.run()
     edit_contract(zones_copy, lambda d: d["schema"][0].update(
         properties=[p for p in props(d) if p["name"] != "description"]))
     lake.reload()
+    # Caught in the pull request already: validate compares with the tables built.
+    assert main(["validate", "--home", str(lake.ctx.home.root), "--config", str(zones_copy)]) == 2
+    assert "expenses.yaml: schema: column 'description' was removed or renamed in finance_ods.expenses" \
+        in capsys.readouterr().err
     report = lake.run()
     assert not report.ok
     refused = report.promotions[-1]
@@ -62,5 +68,6 @@ def test_removed_column_is_refused_naming_it_then_rebuilt_on_major_version(lake:
     lake.reload()
     report = lake.run()
     assert report.ok and report.promotions[-1].status == "rebuilt"
+    assert main(["validate", "--home", str(lake.ctx.home.root), "--config", str(zones_copy)]) == 0
     rows = lake.q("finance", "SELECT * FROM finance_ods.expenses ORDER BY expense_id")
     assert [r["expense_id"] for r in rows] == [1, 2] and "description" not in rows[0]

@@ -45,8 +45,13 @@ def validate(ctx: Context, bucket: str, key: str, runner: str = "lambda") -> Ing
     if ds is None:  # the contract was removed between landing and validation
         reason = f"dataset {rec.zone}/{rec.dataset} no longer exists"
         return _finish_file_quarantine(ctx, rec, bucket, key, reason, Result())
-    with ctx.storage.readable(bucket, key) as path:
-        return _validate_file(ctx, rec, ds, bucket, key, path)
+    try:
+        with ctx.storage.readable(bucket, key) as path:
+            return _validate_file(ctx, rec, ds, bucket, key, path)
+    except Exception:
+        # Give the lease back, so the retry of this message (SQS) can run at once.
+        ctx.ledger.complete(rec.ingest_id, outcome="received", started_at=None, completed_at=None)
+        raise
 
 
 def decide(res: Result, ds: Dataset) -> tuple[str, str | None]:

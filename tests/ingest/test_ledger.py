@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from lake.backends.ledger import TERMINAL, IngestRecord, SqliteLedger
 from lake.ingest.receiver import receive
 from lake.runtime.events import ObjectRef
@@ -104,3 +106,16 @@ def test_the_sweep_lands_a_claim_a_crashed_receiver_never_copied(ctx):
     [done] = sweep(ctx, stale_after_seconds=60)
     assert done.ingest_id == claim.ingest_id and done.outcome == "staged" and done.landing_key
     assert [r.ingest_id for r in ctx.ledger.records()] == [claim.ingest_id]  # no second ingest of the object
+
+
+def test_a_crashing_validation_gives_its_lease_back(ctx, monkeypatch):
+    from lake.ingest import validator
+
+    ctx.storage.put_file("ingress", "finance/expenses/a.csv", FIXTURES / "expenses_good.csv")
+    rec = receive(ctx, ObjectRef("ingress", "finance/expenses/a.csv"))
+    monkeypatch.setattr(validator, "convert", lambda *a: (_ for _ in ()).throw(MemoryError("boom")))
+    with pytest.raises(MemoryError):  # the error reaches the handler: SQS will retry the message
+        validator.validate(ctx, "landing", rec.landing_key)
+    assert ctx.ledger.get(rec.ingest_id).outcome == "received"
+    monkeypatch.undo()
+    assert validator.validate(ctx, "landing", rec.landing_key).outcome == "staged"

@@ -11,6 +11,7 @@ from aws_cdk import Environment as CdkEnvironment
 from infra import grants, nag
 from infra.settings import Settings, load_settings
 from infra.stacks.pipeline import PipelineStack
+from infra.stacks.replica import ReplicaStack
 from infra.stacks.storage import StorageStack
 from infra.stacks.zone import ZoneStack
 from lake.config import LakeConfig, load_config
@@ -23,10 +24,16 @@ class Lake:
     storage: StorageStack
     pipeline: PipelineStack
     zones: dict[str, ZoneStack] = field(default_factory=dict)
+    replica: ReplicaStack | None = None
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.storage, self.pipeline, *self.zones.values()]
+        return [self.storage, self.pipeline, *self.zones.values(), *([self.replica] if self.replica else [])]
+
+
+def principal_arn_literal(settings: Settings, name: str) -> str:
+    name = settings.principal_map.get(name, name)
+    return name if name.startswith("arn:") else f"arn:aws:iam::{settings.env.account}:role/{name}"
 
 
 def stack_name(settings: Settings, *parts: str) -> str:
@@ -38,14 +45,22 @@ def build(app: App, *, cfg: LakeConfig | None = None, settings: Settings | None 
     cfg = cfg or load_config(settings.zones_dir)  # raises ConfigError: bad config fails synth
     env = CdkEnvironment(account=settings.env.account, region=settings.env.region)
 
+    principals = {n for z in cfg.zones.values() for n in [*z.spec.producers, *z.spec.readers, *z.spec.pii_readers]}
     storage = StorageStack(app, "Storage", stack_name=stack_name(settings, "Storage"), env=env,
                            settings=settings, zones=sorted(cfg.zones),
+                           zone_principals=[principal_arn_literal(settings, n) for n in sorted(principals)],
                            description="Insight Lake storage: key, buckets, ledger, Lake Formation, backups")
     pipeline = PipelineStack(app, "Pipeline", stack_name=stack_name(settings, "Pipeline"), env=env,
                              settings=settings, storage=storage,
                              description="Insight Lake pipeline: S3 events, queues, receiver/validator, sweep")
+    replica = None
+    if settings.replication_region:
+        replica = ReplicaStack(app, "Replica", stack_name=stack_name(settings, "Replica"),
+                               env=CdkEnvironment(account=settings.env.account, region=settings.replication_region),
+                               settings=settings, description="Insight Lake replicas of ODS and analytics")
+        storage.replicate_to(replica)
     grants.pipeline(storage, pipeline)
-    lake = Lake(settings, cfg, storage, pipeline)
+    lake = Lake(settings, cfg, storage, pipeline, replica=replica)
     for name, zone in cfg.zones.items():
         z = ZoneStack(app, f"Zone-{name}", stack_name=stack_name(settings, "Zone", name), env=env,
                       zone=zone, cfg=cfg, settings=settings, storage=storage, pipeline=pipeline,

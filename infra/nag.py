@@ -49,6 +49,8 @@ REASONS = {
     "glue-logs": "Glue writes each job run's logs to log groups it creates under /aws-glue/; "
                  "the role may write there only, encrypted by the job's security configuration.",
     "indexes": "The ingest ledger's global secondary indexes (by_zone, by_source) of this one table.",
+    "replica-key": "The replica key lives in the other region and is named by its alias only: the statement "
+                   "allows any key there whose alias is the lake's replica alias, and only through S3.",
     "kms": "CDK's grant for sending to an encrypted queue or publishing to an encrypted topic; the statement "
            "names the lake key only.",
 }
@@ -108,8 +110,11 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lake_arns: dict[str, str]) -> str | None:
+def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lake_arns: dict[str, str],
+                     conditions: dict[str, Any]) -> str | None:
     kind, _, value = finding.partition("::")
+    if re.search(r":kms:[^:]*:[^:]*:key/\*$", value) and "kms:ResourceAliases" in json.dumps(conditions):
+        return REASONS["replica-key"]
     if kind == "Action":
         key = lake_arns["key"]
         return REASONS["kms"] if value in KMS_WILDCARDS and resources == [key] else None
@@ -136,9 +141,14 @@ def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lak
 def _acknowledge_wildcards(lake: Lake) -> None:
     render = _Renderer(lake)
     for stack in lake.stacks:
+        if stack.region != lake.storage.region:
+            continue  # the replica region holds no role; a policy added there would stay unacknowledged
         lake_arns = {"key": render.flatten(stack.resolve(lake.storage.key.key_arn), stack),
                      "ledger": render.flatten(stack.resolve(lake.storage.ledger.table_arn), stack)}
-        for name, bucket in lake.storage.all_buckets.items():
+        buckets = dict(lake.storage.all_buckets)
+        if lake.replica is not None:
+            buckets |= {f"replica_{k}": b for k, b in lake.replica.buckets.items()}
+        for name, bucket in buckets.items():
             lake_arns[f"bucket:{name}"] = render.flatten(stack.resolve(bucket.bucket_arn), stack)
         for policy in stack.node.find_all():
             if not isinstance(policy, iam.CfnPolicy | iam.CfnManagedPolicy):
@@ -152,7 +162,8 @@ def _acknowledge_wildcards(lake: Lake) -> None:
                 resources = [render.flatten(r, stack) for r in _list(st.get("Resource", []))]
                 findings = [f"Action::{a}" for a in actions if "*" in a] + [f"Resource::{r}" for r in resources if "*" in r]
                 for f in findings:
-                    verdicts.setdefault(f, []).append(_wildcard_reason(f, actions, resources, lake_arns))
+                    verdicts.setdefault(f, []).append(
+                        _wildcard_reason(f, actions, resources, lake_arns, st.get("Condition", {})))
             for finding, reasons in verdicts.items():
                 if all(reasons):
                     _ack(policy, f"AwsSolutions-IAM5[{finding}]", str(reasons[0]))

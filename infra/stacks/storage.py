@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -18,8 +19,10 @@ from infra.constructs.lake_formation import LakeFormationSettings
 from infra.constructs.lake_key import LakeKey
 from infra.constructs.ledger_table import LedgerTable
 from infra.constructs.lf_tags import LfTags
+from infra.constructs.replication import Replication
 from infra.constructs.secure_bucket import SecureBucket
 from infra.settings import Settings
+from infra.stacks.replica import ReplicaStack
 
 DATA_LAYERS = ("ingress", "landing", "staging", "ods", "analytics")
 QUARANTINE_PREFIX = "_quarantine/"
@@ -27,7 +30,7 @@ QUARANTINE_PREFIX = "_quarantine/"
 
 class StorageStack(Stack):
     def __init__(self, scope: Construct, id: str, *, settings: Settings, zones: Sequence[str],
-                 **kwargs: Any) -> None:
+                 zone_principals: Sequence[str], **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         s = settings
         self.key = LakeKey(self, "LakeKey", allow_destroy=s.allow_destroy).key
@@ -43,6 +46,14 @@ class StorageStack(Stack):
         # Landing emits events too: a landed copy is what the validator picks up.
         self.landing = bucket("Landing", event_bridge=True,
                               expire_prefixes={QUARANTINE_PREFIX: s.quarantine_retention_days})
+        # Landing is the platform's: whatever IAM policy a zone principal (producer, reader) is
+        # given later, the bucket itself refuses them. A condition, not a Principal, so that a
+        # role that does not exist (yet) cannot make the policy invalid.
+        if zone_principals:
+            self.landing.add_to_resource_policy(iam.PolicyStatement(
+                sid="ZonePrincipalsNeverReadLanding", effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()],
+                actions=["s3:*"], resources=[self.landing.bucket_arn, self.landing.arn_for_objects("*")],
+                conditions={"ArnLike": {"aws:PrincipalArn": sorted(set(zone_principals))}}))
         # Staging emits events too: a staged object is what starts a zone's promotion.
         self.staging = bucket("Staging", event_bridge=True)
         self.ods = bucket("Ods")
@@ -66,6 +77,13 @@ class StorageStack(Stack):
                     return_connection_password_encrypted=True, kms_key_id=self.key.key_id)))
         self.backups = Backups(self, "Backups", key=self.key, table=self.ledger, buckets=[self.ods, self.analytics],
                                retention_days=s.backup_retention_days, allow_destroy=s.allow_destroy)
+
+    def replicate_to(self, replica: ReplicaStack) -> None:
+        self.replication = Replication(
+            self, "Replication", key=self.key, pairs={self.ods: replica.buckets["ods"],
+                                                      self.analytics: replica.buckets["analytics"]},
+            replica_region=replica.region, replica_alias=replica.alias_name, replica_alias_arn=replica.alias_arn)
+        self.add_dependency(replica)
 
     @property
     def all_buckets(self) -> dict[str, s3.IBucket]:

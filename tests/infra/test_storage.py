@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from aws_cdk.assertions import Match, Template
 
+from tests.infra.helpers import lid
+
 DATA_BUCKETS = 7  # ingress, landing, staging, ods, analytics, athena results, artifacts
 
 
@@ -95,3 +97,13 @@ def test_every_data_bucket_is_registered_with_a_dedicated_role(storage: Template
         "UseServiceLinkedRole": False, "RoleArn": Match.any_value()}, 5)
     storage.has_resource_properties("AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": [
         Match.object_like({"Principal": {"Service": "lakeformation.amazonaws.com"}})]}})
+
+
+def test_landing_refuses_every_zone_principal_whatever_their_iam_policies(lake, storage: Template) -> None:
+    principals = {f"arn:aws:iam::111111111111:role/{n}" for z in lake.cfg.zones.values()
+                  for n in [*z.spec.producers, *z.spec.readers, *z.spec.pii_readers]}
+    storage.has_resource_properties("AWS::S3::BucketPolicy", {
+        "Bucket": {"Ref": lid(lake.storage.landing)},
+        "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
+            "Sid": "ZonePrincipalsNeverReadLanding", "Effect": "Deny", "Action": "s3:*", "Principal": {"AWS": "*"},
+            "Condition": {"ArnLike": {"aws:PrincipalArn": sorted(principals)}}})])}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -9,11 +10,24 @@ import pyarrow.parquet as pq
 import pytest
 
 from lake.backends.ledger import IngestRecord
+from lake.config import LakeConfig, load_config
+from lake.runtime import context as context_module
 from lake.runtime.context import Context
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 HEADER = ("expense_id,employee_email,cost_center_id,category,amount,currency,expense_date,"
           "submitted_at,approved,description")
+
+
+@functools.cache
+def _config(root: str) -> LakeConfig:
+    return load_config(root)
+
+
+@pytest.fixture(autouse=True)
+def config_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse and validate each insight_zones tree once per session, not once per test (it is immutable)."""
+    monkeypatch.setattr(context_module, "load_config", lambda root: _config(str(root)))
 
 
 @pytest.fixture

@@ -38,11 +38,15 @@ def _from_env(backend: str, home: str | None, config: str | None) -> Context:
     from lake.backends.dynamodb_ledger import DynamoDbLedger
     from lake.backends.storage import S3Storage
 
-    # /tmp is a Lambda's only writable folder: local records and the alerts log go there (and
-    # the alerts to stderr, i.e. CloudWatch) until an SNS alerts backend exists.
+    # /tmp is a Lambda's only writable folder (records, and the alerts log when no topic is set).
     base = Context.local(home or "/tmp/lake", config)
+    alerts = base.alerts
+    if os.environ.get("ALERT_TOPIC_ARN_PATTERN"):  # the zone topics the pipeline stack wires in
+        from lake.backends.aws_alerts import SnsAlerts
+
+        alerts = SnsAlerts.from_env(set(base.cfg.zones))
     return dataclasses.replace(base, storage=S3Storage(), ledger=DynamoDbLedger(os.environ["LEDGER_TABLE"]),
-                               buckets=Buckets.from_env())
+                               alerts=alerts, buckets=Buckets.from_env())
 
 
 def context_from_env() -> Context:

@@ -34,7 +34,7 @@ def baseline(path: Path, out: Path) -> dict:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from lake.ingest.readers import CSV_BLOCK
+    from lake.ingest.csv_reader import CSV_BLOCK
 
     types = {"expense_id": pa.int64(), "employee_email": pa.string(), "cost_center_id": pa.string(),
              "category": pa.string(), "amount": pa.decimal128(12, 2), "currency": pa.string(),

@@ -21,7 +21,10 @@ import pyarrow.csv as pacsv
 
 from lake.config import Column, Dataset, parse_type
 from lake.ingest.coerce import Coerced, coerce
-from lake.ingest.readers import READERS, FileRejected, RawBatch, Renumber, RowError, check_text, first_bad_bytes, sniff
+from lake.ingest.csv_reader import Renumber, csv_batches
+from lake.ingest.jsonl_reader import jsonl_batches
+from lake.ingest.parquet_reader import parquet_batches
+from lake.ingest.readers import FileRejected, RawBatch, RowError, check_text, first_bad_bytes, sniff
 from lake.ingest.sink import StagingWriter
 
 MAX_SAMPLES = 100
@@ -29,6 +32,7 @@ CDC_META = (Column("_op", parse_type("string"), required=True), Column("_lsn", p
             Column("_ts_ms", parse_type("bigint")))
 CDC_OPS = pa.array(["c", "u", "d", "r"])
 DICT = pa.dictionary(pa.int32(), pa.string())
+READERS = {"csv": csv_batches, "jsonl": jsonl_batches, "parquet": parquet_batches}
 
 
 @dataclass(frozen=True)

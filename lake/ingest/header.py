@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from lake.config import Dataset
+from lake.ingest.readers import FileRejected
 
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 
 def match_columns(header: list[str], ds: Dataset, warnings: list[str], delimiter: str | None = None) -> dict[str, str]:
     """contract column -> the file's column name. Raises FileRejected when the file cannot fit."""
-    from lake.ingest.readers import FileRejected
-
     by_key: dict[str, str] = {}
     for h in header:
         key = h.strip().lstrip("\ufeff").strip().lower()

@@ -1,0 +1,92 @@
+"""CSV: pyarrow's streaming reader, every column read as text, then checked by the contract."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from lake.config import Dataset
+from lake.ingest.header import match_columns
+from lake.ingest.readers import FileRejected, RawBatch, RowError, stream
+
+CSV_BLOCK = 2 << 20  # bytes parsed per batch: large enough to amortise kernels, small for RSS
+
+
+def arrow_encoding(name: str) -> str:
+    """pyarrow decodes only 'utf8' natively; any other spelling (even 'utf-8') goes through Python codecs."""
+    return "utf8" if codecs.lookup(name).name == "utf-8" else name
+
+
+def _skip(row: Any) -> str:
+    return "skip"
+
+
+class Renumber(Exception):
+    """A malformed row turned up where parallel parsing cannot tell its number: read again, serially."""
+
+
+def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = False) -> Iterator[RawBatch]:
+    """Parallel parsing for speed; a file with a malformed row is re-read serially (``Renumber``),
+    the only way pyarrow reports which row it was."""
+    opts, enc = ds.options.csv, arrow_encoding(ds.options.encoding)
+    rejected: list[RowError] = []
+    skipped: list[int] = []  # data-row numbers the parser left out, so later rows keep their numbers
+    unnumbered: list[bool] = []
+    offset = 1 if opts.header else 0
+
+    def on_invalid(row: Any) -> str:
+        if row.number is None:
+            unnumbered.append(True)
+            return "skip"
+        n = row.number - offset
+        skipped.append(n)
+        try:
+            text = row.text[:500]
+        except UnicodeDecodeError:  # the row's bytes are not UTF-8: the conversion will reject the file
+            text = None
+        rejected.append(RowError(n, None, text, f"expected {row.expected_columns} fields, found {row.actual_columns}"))
+        return "skip"
+
+    parse = pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote, escape_char=opts.escape or False,
+                               newlines_in_values=True, invalid_row_handler=on_invalid)
+    read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding=enc, use_threads=not serial)
+    if opts.header:
+        try:
+            probe = pacsv.open_csv(stream(path, gz), read_options=pacsv.ReadOptions(block_size=1 << 20, encoding=enc),
+                                   parse_options=pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote,
+                                                                    newlines_in_values=True,
+                                                                    invalid_row_handler=_skip))
+            header = probe.schema.names
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+            raise FileRejected(f"not readable as CSV: {err}") from err
+        mapping = match_columns(header, ds, warnings, delimiter=opts.delimiter)
+    else:
+        read.column_names = [c.name for c in ds.columns]
+        mapping = {c.name: c.name for c in ds.columns}
+    conv = pacsv.ConvertOptions(column_types={h: pa.string() for h in mapping.values()},
+                                include_columns=list(mapping.values()), strings_can_be_null=True,
+                                null_values=[""], quoted_strings_can_be_null=False)
+    reader = pacsv.open_csv(stream(path, gz), read_options=read, parse_options=parse, convert_options=conv)
+    seen = 0
+    for batch in reader:
+        if unnumbered:
+            raise Renumber()
+        n = batch.num_rows
+        ordinal = np.arange(seen + 1, seen + n + 1)
+        seen += n
+        if skipped:  # the k-th surviving row is the k-th number not taken by a skipped row
+            s = np.sort(np.array(skipped))
+            ordinal = ordinal + np.searchsorted(s - np.arange(len(s)), ordinal, side="right")
+        cols = {c: batch.column(h) for c, h in mapping.items()}
+        out, rejected = RawBatch(cols, pa.array(ordinal, pa.int64()), rejected), []
+        yield out
+    if unnumbered:
+        raise Renumber()
+    if rejected:
+        yield RawBatch({c: pa.array([], pa.string()) for c in mapping}, pa.array([], pa.int64()), rejected)

@@ -31,15 +31,18 @@ def _arrival(ref: ObjectRef) -> str:
 
 
 def _resolve(ctx: Context, ref: ObjectRef) -> ObjectRef | None:
-    """Fill size and version from the object itself when the event lacks them (the sweep)."""
-    if ref.size is not None and ref.version:
-        return ref
+    """Fill size and version from the object itself when the event lacks them (the sweep), and pick
+    the key that exists when the event's key was URL-encoded (S3 notifications encode, "a+b" may be
+    "a b" or "a+b" itself)."""
+    if ref.size is not None and ref.version and ref.raw_key in (None, ref.key):
+        return ref  # nothing to look up, and no doubt about the key's encoding
     for key in dict.fromkeys([ref.key, ref.raw_key or ref.key]):  # decoded first, then as found
         try:
             info = ctx.storage.head(ref.bucket, key)
         except NotFound:
             continue
-        return ObjectRef(ref.bucket, key, info.size, info.etag, info.version_id, ref.time, ref.raw_key)
+        return ObjectRef(ref.bucket, key, ref.size if ref.size is not None else info.size,
+                         ref.etag or info.etag, ref.version_id or info.version_id, ref.time, ref.raw_key)
     return None
 
 

@@ -118,3 +118,10 @@ def test_cdc_envelopes_are_checked_and_deletes_need_only_the_key(ctx):
         (39, "_op", "op must be one of c, u, d, r"), (40, "_lsn", "required value is missing")]
     last = staged(ctx, rec).to_pylist()[-1]
     assert (last["_op"], last["_lsn"], last["application_id"], last["stage"]) == ("d", 41, 7, None)
+
+
+def test_windows_line_endings_with_a_bom(ctx):
+    [rec] = drop_file(ctx, UGLY / "crlf_bom.csv", "finance", "expenses")
+    t = staged(ctx, rec)
+    assert rec.outcome == "staged" and t.column("expense_id").to_pylist() == [1, 2]
+    assert t.column("description").to_pylist() == ["two\r\nlines", "x"]  # inside quotes: untouched

@@ -99,3 +99,13 @@ def test_handlers_run_with_the_aws_backends_from_the_environment(monkeypatch, tm
     finally:
         ingest._from_env.cache_clear()
 
+
+
+def test_an_event_key_that_was_not_url_encoded_still_finds_its_object(ctx):
+    ctx.storage.put_file("ingress", "finance/expenses/a+b.csv", FIXTURES / "expenses_good.csv")
+    event = object_created("ingress", "finance/expenses/a+b.csv", 10, "etag-1")
+    event["detail"]["object"]["key"] = "finance/expenses/a+b.csv"  # as given, not encoded
+    with using(ctx):
+        receiver.handler(sqs_event(event), LambdaContext("receiver"))
+    [rec] = ctx.ledger.records()
+    assert rec.source_key == "finance/expenses/a+b.csv" and rec.version == "etag-1" and rec.landing_key

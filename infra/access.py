@@ -15,7 +15,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 
 READ = ("s3:GetObject", "s3:GetObjectVersion")
 WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
@@ -103,11 +102,10 @@ def grant_catalog_key(principal: iam.IGrantable, key: kms.IKey) -> None:
         conditions={"StringEquals": {"kms:ViaService": f"glue.{Stack.of(key).region}.amazonaws.com"}}))
 
 
-def grant_send(principal: iam.IGrantable, queue: sqs.IQueue) -> None:
-    """Send to one KMS-encrypted queue (CDK's grant_send_messages adds kms:ReEncrypt* and more)."""
+def grant_publish(principal: iam.IGrantable, topic_arns: Sequence[str], key: kms.IKey) -> None:
+    """Publish to these KMS-encrypted topics, the key only through SNS."""
     policy = principal.grant_principal
-    policy.add_to_principal_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
-    if queue.encryption_master_key is not None:
-        policy.add_to_principal_policy(iam.PolicyStatement(
-            actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[queue.encryption_master_key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(queue).region}.amazonaws.com"}}))
+    policy.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=list(topic_arns)))
+    policy.add_to_principal_policy(iam.PolicyStatement(
+        actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn],
+        conditions={"StringEquals": {"kms:ViaService": f"sns.{Stack.of(key).region}.amazonaws.com"}}))

@@ -59,7 +59,7 @@ def build(app: App, *, cfg: LakeConfig | None = None, settings: Settings | None 
                                env=CdkEnvironment(account=settings.env.account, region=settings.replication_region),
                                settings=settings, description="Insight Lake replicas of ODS and analytics")
         storage.replicate_to(replica)
-    grants.pipeline(storage, pipeline)
+    grants.pipeline(storage, pipeline, cfg, settings.prefix)
     lake = Lake(settings, cfg, storage, pipeline, replica=replica)
     for name, zone in cfg.zones.items():
         z = ZoneStack(app, f"Zone-{name}", stack_name=stack_name(settings, "Zone", name), env=env,

@@ -3,7 +3,7 @@
 Each segment reads its source layer and writes its target, nothing more:
   receiver      reads ingress                      writes landing (incl. _quarantine/ for unroutable)
   validator     reads landing                      writes staging, landing/_quarantine/
-  sweep         lists ingress and landing           re-queues work on the receiver and validator queues
+  sweep         the receiver's and the validator's reach together (it redoes what events missed)
   to_ods <Z>    reads staging/<Z>/                 writes ods/<Z>/
   projections   reads ods/<Z>/, analytics/<Z>/ and the tables published to <Z>; writes analytics/<Z>/
 No role deletes objects in a data layer (the erasure job will be the only one that may).
@@ -14,15 +14,20 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from infra import lf
-from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_s3, grant_send
+from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_publish, grant_s3
+from infra.constructs.alerts_topic import alert_topic_name
 from infra.stacks.pipeline import PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 from infra.stacks.zone import ZoneStack
 from lake.config import LakeConfig
 
 
-def pipeline(storage: StorageStack, p: PipelineStack) -> None:
+def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: str) -> None:
     receiver, validator, sweep = p.receiver.function, p.validator.function, p.sweep.function
+    # Alerts: each zone's own topic (by name: the zone stacks come later) and the platform's.
+    topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]
+    for fn in (receiver, validator, sweep):
+        grant_publish(fn, [p.alerts.topic_arn, *topics], storage.key)
     grant_s3(receiver, storage.ingress, read=True)
     grant_s3(receiver, storage.landing, write=True)
     grant_ledger(receiver, storage.ledger)
@@ -47,11 +52,12 @@ def pipeline(storage: StorageStack, p: PipelineStack) -> None:
                         permissions=["SELECT", "INSERT", "ALTER", "DESCRIBE"])
     lf.location_grant(p, "ValidatorStagingLocation", principal=arn, location_arn=storage.staging.bucket_arn)
 
+    # The sweep redoes what events missed, with the same code: the receiver's work (ingress ->
+    # landing) and the validator's (landing -> staging or quarantine). It scans the ledger.
     grant_s3(sweep, storage.ingress, read=True)
-    grant_s3(sweep, storage.landing, read=True)
+    grant_s3(sweep, storage.landing, read=True, write=True)
+    grant_s3(sweep, storage.staging, write=True)
     grant_ledger(sweep, storage.ledger, scan=True)
-    grant_send(sweep, p.receiver_queue.queue)
-    grant_send(sweep, p.validator_queue.queue)
 
 
 def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:

@@ -19,11 +19,19 @@ from infra.constructs.dead_letter_queue import DeadLetterQueue
 
 class AlertsTopic(Construct):
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, display_name: str, emails: Sequence[str],
-                 dlq_alarm_topic: sns.ITopic | None = None) -> None:
+                 topic_name: str, dlq_alarm_topic: sns.ITopic | None = None) -> None:
         super().__init__(scope, id)
-        self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=key, enforce_ssl=True)
+        # A fixed name: the pipeline functions publish a zone's alerts by name (see alert_topic_name),
+        # as the zone stacks are deployed after them and cannot be referenced by them.
+        self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=key, enforce_ssl=True,
+                               topic_name=topic_name)
         self.dead_letters = DeadLetterQueue(self, "Undelivered", key=key, alarm_topic=dlq_alarm_topic or self.topic,
                                             what=f"Notifications of '{display_name}'")
         for email in sorted(set(emails)):
             self.topic.add_subscription(subscriptions.EmailSubscription(
                 email, dead_letter_queue=self.dead_letters.queue))
+
+
+def alert_topic_name(prefix: str, zone: str) -> str:
+    """``<prefix>-alerts-<zone>``; the platform's own topic is zone ``platform``."""
+    return f"{prefix}-alerts-{zone}"

@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from infra import lambda_deps
-from infra.constructs.alerts_topic import AlertsTopic
+from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
 from infra.constructs.dead_letter_queue import DeadLetterQueue
 from infra.constructs.ingest_queue import IngestQueue
 from infra.constructs.lake_code import LakeCode
@@ -45,7 +45,8 @@ class PipelineStack(Stack):
         super().__init__(scope, id, **kwargs)
         key = storage.key
         self.alerts = AlertsTopic(self, "PlatformAlerts", key=key, display_name="Insight Lake platform alerts",
-                                  emails=settings.env.platform_alert_emails).topic
+                                  emails=settings.env.platform_alert_emails,
+                                  topic_name=alert_topic_name(settings.prefix, "platform")).topic
         self.code = LakeCode(self, "Code", settings=settings,
                              powertools_version=lambda_deps.pinned()["aws-lambda-powertools"])
         # EventBridge could not deliver to a target (throttled, deleted, no permission): keep the event.
@@ -57,6 +58,9 @@ class PipelineStack(Stack):
             "LANDING_BUCKET": storage.landing.bucket_name,
             "STAGING_BUCKET": storage.staging.bucket_name,
             "LEDGER_TABLE": storage.ledger.table_name,
+            # lake.backends.aws_alerts.SnsAlerts: a zone's alerts go to its own topic.
+            "ALERT_TOPIC_ARN_PATTERN": self.format_arn(service="sns", resource=alert_topic_name(settings.prefix, "{zone}")),
+            "PLATFORM_ALERT_TOPIC_ARN": self.alerts.topic_arn,
         }
 
         def segment(name: str, handler: str, timeout: Duration, description: str) -> tuple[LakeFunction, IngestQueue]:

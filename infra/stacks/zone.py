@@ -13,7 +13,7 @@ from aws_cdk import aws_events as events
 from constructs import Construct
 
 from infra import lambda_deps
-from infra.constructs.alerts_topic import AlertsTopic
+from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
 from infra.constructs.dead_letter_queue import DeadLetterQueue
 from infra.constructs.glue_job import LakeGlueJob
 from infra.constructs.glue_security import GlueSecurity
@@ -65,6 +65,7 @@ class ZoneStack(Stack):
             if spec.producers else None)
         self.alerts = AlertsTopic(self, "Alerts", key=storage.key, display_name=f"Insight zone {name}",
                                   emails=[p.email for p in [*spec.owners, *spec.stewards]],
+                                  topic_name=alert_topic_name(settings.prefix, name),
                                   dlq_alarm_topic=pipeline.alerts).topic
         self.event_dlq = DeadLetterQueue(self, "EventTargetDeadLetters", key=storage.key, alarm_topic=pipeline.alerts,
                                          what=f"Events for zone {name} EventBridge could not deliver")

@@ -98,10 +98,11 @@ def test_validator_reads_landing_and_writes_staging_and_quarantine_only(lake: La
         | expect(arn_ref(st.staging), "*", WRITE))
 
 
-def test_sweep_only_lists_and_reads_ingress_and_landing(lake: Lake, templates: dict) -> None:
+def test_sweep_reaches_what_receiver_and_validator_reach_together(lake: Lake, templates: dict) -> None:
     st, p = lake.storage, lake.pipeline
     assert s3(templates["Pipeline"], p.sweep.role) == (
-        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", READ, listing=True))
+        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", READ | WRITE, listing=True)
+        | expect(arn_ref(st.staging), "*", WRITE))
 
 
 def test_zone_jobs_read_their_source_and_write_their_target_in_their_zone_only(lake: Lake, templates: dict) -> None:
@@ -145,3 +146,17 @@ def test_no_role_deletes_objects_in_a_data_layer(lake: Lake, templates: dict) ->
 
 def _lid_of(t: Template, res: dict) -> str:
     return next(k for k, v in t.to_json()["Resources"].items() if v is res or v == res)
+
+
+def test_functions_publish_alerts_to_each_zone_topic_by_name_and_nothing_else(lake: Lake, templates: dict) -> None:
+    t, p = templates["Pipeline"], lake.pipeline
+    for fn in (p.receiver, p.validator, p.sweep):
+        published = {r for a, r in permissions(t, prefix="sns:", role_lid=lid(fn.role))}
+        zone_topics = {f"arn:aws:sns:eu-west-1:111111111111:InsightLake-dev-alerts-{z}" for z in lake.cfg.zones}
+        assert published == zone_topics | {f"<{lid(p.alerts)}>"}
+    for name in lake.zones:
+        templates[f"Zone-{name}"].has_resource_properties("AWS::SNS::Topic", {
+            "TopicName": f"InsightLake-dev-alerts-{name}"})
+    t.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({
+        "ALERT_TOPIC_ARN_PATTERN": {"Fn::Join": ["", Match.array_with([":sns:eu-west-1:111111111111:"
+                                                                       "InsightLake-dev-alerts-{zone}"])]}})}})

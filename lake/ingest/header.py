@@ -20,14 +20,14 @@ def match_columns(header: list[str], ds: Dataset, warnings: list[str], delimiter
     missing = [c.name for c in ds.columns if c.name.lower() not in by_key]
     required = [c for c in missing if ds.column(c) and ds.column(c).required]  # type: ignore[union-attr]
     if required:
-        hint = ""
-        if delimiter and len(header) == 1:
+        if delimiter and len(header) == 1:  # one column: most likely the wrong delimiter
             found = [name for d, name in _DELIMITERS.items() if d != delimiter and d in header[0]]
-            hint = f"; the header is one column: is the file {found[0]}-delimited? the contract says '{delimiter}'" \
-                if found else "; the header is one column: is this really CSV?"
+            if found:
+                raise FileRejected(f"the file looks {found[0]}-delimited, but the contract says '{delimiter}' "
+                                   f"(header read as one column: {header[0][:120]})")
         shown = ", ".join(h.strip() for h in header[:12]) + (", ..." if len(header) > 12 else "")
         raise FileRejected(f"required column(s) missing from the header: {', '.join(required)} "
-                           f"(header: {shown[:300]}){hint}")
+                           f"(header: {shown[:300]})")
     if missing:
         warnings.append(f"optional columns absent, loaded as null: {', '.join(missing)}")
     extra = [h.strip() for k, h in by_key.items() if k not in {c.name.lower() for c in ds.columns}]

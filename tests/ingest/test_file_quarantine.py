@@ -14,7 +14,7 @@ UGLY = FIXTURES / "ugly"
 
 @pytest.mark.parametrize("name, reason", [
     ("../expenses_empty.csv", "empty file (0 bytes)"),
-    ("semicolon.csv", "is the file semicolon-delimited? the contract says ','"),
+    ("semicolon.csv", "the file looks semicolon-delimited, but the contract says ','"),
     ("actually_json.csv", "required column(s) missing from the header"),
     ("binary.csv", "binary content (NUL bytes), not utf-8 text"),
     ("bad_utf8.csv", "bytes not valid utf-8 at line 4"),

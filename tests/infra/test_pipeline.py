@@ -158,5 +158,4 @@ def test_functions_publish_alerts_to_each_zone_topic_by_name_and_nothing_else(la
         templates[f"Zone-{name}"].has_resource_properties("AWS::SNS::Topic", {
             "TopicName": f"InsightLake-dev-alerts-{name}"})
     t.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({
-        "ALERT_TOPIC_ARN_PATTERN": {"Fn::Join": ["", Match.array_with([":sns:eu-west-1:111111111111:"
-                                                                       "InsightLake-dev-alerts-{zone}"])]}})}})
+        "ALERT_TOPIC_ARN_PATTERN": "arn:aws:sns:eu-west-1:111111111111:InsightLake-dev-alerts-{zone}"})}})

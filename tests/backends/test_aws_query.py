@@ -1,0 +1,52 @@
+"""Athena queries as a zone, under moto (which runs no SQL: the results are seeded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.athena.models import QueryResults, athena_backends
+
+from lake.backends.aws_query import AthenaQuery
+
+COLUMNS = [{"Name": "department", "Type": "varchar"}, {"Name": "total_amount", "Type": "decimal", "Precision": 14,
+            "Scale": 2}, {"Name": "expense_count", "Type": "bigint"}, {"Name": "month", "Type": "date"}]
+
+
+def row(*values: str | None) -> dict:
+    return {"Data": [{"VarCharValue": v} if v is not None else {} for v in values]}
+
+
+@pytest.fixture
+def athena(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        client = boto3.client("athena")
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="results", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        client.create_work_group(Name="InsightLake-dev-executive", Configuration={
+            "ResultConfiguration": {"OutputLocation": "s3://results/executive/"},
+            "EnforceWorkGroupConfiguration": True})
+        yield client
+
+
+def test_a_zone_queries_in_its_workgroup_and_gets_typed_arrow(athena) -> None:  # noqa: ANN001
+    backend = athena_backends["123456789012"]["eu-west-1"]
+    backend.query_results_queue.append(QueryResults(
+        rows=[row("department", "total_amount", "expense_count", "month"),
+              row("Engineering", "1279.50", "2", "2024-03-01"), row("Sales", None, "0", "2024-03-01")],
+        column_info=COLUMNS))
+    table = AthenaQuery("InsightLake-dev").query("executive", "SELECT * FROM executive_analytics.spend_by_department")
+    assert table.column_names == ["department", "total_amount", "expense_count", "month"]
+    assert table.to_pylist() == [
+        {"department": "Engineering", "total_amount": Decimal("1279.50"), "expense_count": 2,
+         "month": dt.date(2024, 3, 1)},
+        {"department": "Sales", "total_amount": None, "expense_count": 0, "month": dt.date(2024, 3, 1)}]
+    [qid] = athena.list_query_executions(WorkGroup="InsightLake-dev-executive")["QueryExecutionIds"]
+    assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["WorkGroup"] == \
+        "InsightLake-dev-executive"

@@ -11,6 +11,7 @@ as SQLite's unique index does locally. GSIs: ``by_zone`` (zone, arrived_at) and
 from __future__ import annotations
 
 from dataclasses import asdict, fields
+from datetime import UTC, datetime
 from typing import Any
 
 from lake.backends.ledger import INT_COLUMNS, IngestRecord, _ago, now
@@ -30,7 +31,9 @@ class DynamoDbLedger:
     def _item(rec: IngestRecord) -> dict[str, Any]:
         # DynamoDB index keys cannot be null: absent attributes keep unroutable records out of by_zone.
         item = {k: v for k, v in asdict(rec).items() if v is not None}
-        return {**item, "pk": f"ingest#{rec.ingest_id}", "source": f"{rec.source_bucket}/{rec.source_key}"}
+        # claimed_at orders ingests that arrived in the same second, as SQLite's rowid does locally.
+        return {**item, "pk": f"ingest#{rec.ingest_id}", "source": f"{rec.source_bucket}/{rec.source_key}",
+                "claimed_at": datetime.now(UTC).isoformat(timespec="microseconds")}
 
     @staticmethod
     def _rec(item: dict[str, Any]) -> IngestRecord:
@@ -99,7 +102,8 @@ class DynamoDbLedger:
                                 ExpressionAttributeNames={"#z": "zone"}, ExpressionAttributeValues={":z": zone})
         else:
             items = self._scan()
-        return sorted((self._rec(i) for i in items), key=lambda r: (r.arrived_at, r.ingest_id))
+        items.sort(key=lambda i: (i["arrived_at"], i.get("claimed_at", ""), i["ingest_id"]))
+        return [self._rec(i) for i in items]
 
     def seen(self, source_bucket: str, source_key: str) -> set[str]:
         items = self._query(IndexName="by_source", KeyConditionExpression="#s = :s",

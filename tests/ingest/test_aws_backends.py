@@ -112,3 +112,11 @@ def test_the_ingestion_path_on_s3_and_dynamodb(aws, tmp_path):
     again = receive(ctx, ObjectRef("lake-in", "finance/expenses/e.csv", head["ContentLength"], "x", head["VersionId"]))
     assert again.outcome == "duplicate"
     assert os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
+
+
+def test_ingests_arriving_in_the_same_second_keep_their_claim_order(aws):
+    ledger = DynamoDbLedger(ledger_table())
+    same = "2024-03-01T12:00:00.000+00:00"
+    ids = [ledger.claim(IngestRecord(f"20240301T120000-{x}", "finance", "expenses", "ingress", f"k{n}", "v", "",
+                                     1, same)).ingest_id for n, x in enumerate(["ffff", "0000", "8888"])]
+    assert [r.ingest_id for r in ledger.records("finance")] == ids

@@ -120,9 +120,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from lake.status import status
-
     from lake.approvals import waiting
+    from lake.status import status
 
     ctx = _ctx(args)
     rows = status(ctx, args.zone)
@@ -132,12 +131,12 @@ def cmd_status(args: argparse.Namespace) -> int:
             {"zone": r.zone, "dataset": r.dataset, "ingest_id": r.ingest_id, "source_key": r.source_key,
              "rows_staged": r.rows_staged} for r in held]}, indent=2, default=str))
     else:
-        for r in held:
-            print(f"waiting for approval: {r.zone}/{r.dataset} ingest {r.ingest_id} ({r.source_key}, "
-                  f"{r.rows_staged} rows) — lake approve {r.zone}/{r.dataset} --ingest {r.ingest_id}")
-        for r in rows:
-            print(f"{r['table']:<40} {r['health']:<13} rows={r['rows']:<7} last_load={r['last_load'] or '-'}"
-                  f"  quarantined_files={r['quarantined_files']}")
+        for rec in held:
+            print(f"waiting for approval: {rec.zone}/{rec.dataset} ingest {rec.ingest_id} ({rec.source_key}, "
+                  f"{rec.rows_staged} rows) — lake approve {rec.zone}/{rec.dataset} --ingest {rec.ingest_id}")
+        for row in rows:
+            print(f"{row['table']:<40} {row['health']:<13} rows={row['rows']:<7} last_load={row['last_load'] or '-'}"
+                  f"  quarantined_files={row['quarantined_files']}")
     return OK
 
 

@@ -37,24 +37,24 @@ def write(batches: Iterable[pa.RecordBatch], fmt: str = "table", out: TextIO = s
     names = (first.schema if first is not None else schema or pa.schema([])).names
     rows = 0
     if fmt == "csv":
-        w = csv.writer(out)
-        w.writerow(names)
+        writer = csv.writer(out)
+        writer.writerow(names)
     elif fmt == "table":
         widths = [len(n) for n in names]
         if first is not None:
             for i, col in enumerate(first.to_pydict().values()):
                 widths[i] = max([widths[i]] + [len(_text(v)) for v in col[:200]])
-        out.write(" | ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip() + "\n")
+        out.write(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
         out.write("-+-".join("-" * w for w in widths) + "\n")
     for batch in _chain(first, it):
         for row in batch.to_pylist():
             values = [row[n] for n in names]
             if fmt == "csv":
-                w.writerow(["" if v is None else _text(v) for v in values])
+                writer.writerow(["" if v is None else _text(v) for v in values])
             elif fmt == "json":
-                out.write(json.dumps(dict(zip(names, map(_json, values)))) + "\n")
+                out.write(json.dumps(dict(zip(names, map(_json, values), strict=True))) + "\n")
             else:
-                out.write(" | ".join(_text(v).ljust(wd) for v, wd in zip(values, widths)).rstrip() + "\n")
+                out.write(" | ".join(_text(v).ljust(wd) for v, wd in zip(values, widths, strict=True)).rstrip() + "\n")
             rows += 1
     if fmt == "table":
         out.write(f"({rows} row{'s' if rows != 1 else ''})\n")

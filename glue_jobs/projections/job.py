@@ -44,8 +44,8 @@ def build(spark: SparkSession, projection: Projection) -> int:
         df.writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace()
     else:
         query = to_spark(projection.sql)
-        spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg "
-                  f"TBLPROPERTIES ('format-version'='2') AS SELECT *, current_timestamp() AS _promoted_at FROM ({query})")
+        spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg TBLPROPERTIES ('format-version'='2') "
+                  f"AS SELECT *, current_timestamp() AS _promoted_at FROM ({query})")
     return spark.table(projection.table).count()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from graphlib import TopologicalSorter
 
 from lake.config import LakeConfig, Projection, projection_graph
@@ -14,7 +15,7 @@ def build_order(cfg: LakeConfig) -> list[Projection]:
     return [projections[t] for t in order]
 
 
-def affected(cfg: LakeConfig, changed: set[str], missing: set[str] = frozenset()) -> list[Projection]:
+def affected(cfg: LakeConfig, changed: set[str], missing: Collection[str] = ()) -> list[Projection]:
     """Projections reading a changed table (or not built yet), then everything downstream of them."""
     dirty: set[str] = set()
     out = []

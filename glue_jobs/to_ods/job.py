@@ -13,11 +13,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from glue_jobs.to_ods import quality, tables
-from lake.config import evolution
 from glue_jobs.to_ods import transforms as T
 from lake import approvals
 from lake.backends.ledger import IngestRecord, now
-from lake.config import Dataset
+from lake.config import Dataset, evolution
 from lake.pii import zone_key
 from lake.runtime.context import Context
 
@@ -139,7 +138,7 @@ def main() -> None:  # pragma: no cover - Glue entry point
     args = resolve(["zone", "dataset", "run_id"], optional=("lake_home",))
     ctx = Context.local(args["lake_home"])
     spark = SparkSession.builder.getOrCreate()
-    promote(spark, ctx, args["zone"], args["dataset"], args["run_id"])
+    promote(spark, ctx, str(args["zone"]), str(args["dataset"]), str(args["run_id"]))
 
 
 if __name__ == "__main__":

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lake.config import evolution
-from lake.config import Dataset
+from lake.config import Dataset, evolution
 
 VERSION_PROPERTY = "lake.contract.version"
 

@@ -41,7 +41,7 @@ class Records:
         self.db.execute(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", values)
 
     def rows(self, table: str, zone: str | None = None) -> list[dict[str, Any]]:
-        q, args = f"SELECT * FROM {table}", ()
+        q, args = f"SELECT * FROM {table}", tuple[str, ...]()
         if zone:
             q, args = q + " WHERE zone = ?", (zone,)
         rows = [dict(r) for r in self.db.execute(q, args)]

@@ -185,7 +185,7 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
         options = PlatformOptions.model_validate(_custom(doc.get("customProperties")))
     except ValidationError as err:
         _pydantic_problems(problems, path, "customProperties", err)
-        options = PlatformOptions()
+        options = PlatformOptions.model_validate({})
 
     columns: list[Column] = []
     rules = _rules(obj.get("quality"), None, "schema[0]", path, problems)
@@ -204,7 +204,8 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
         logical = prop.get("logicalType")
         if logical and logical not in ctype.logical:
             problems.add(path, f"{where}.logicalType",
-                         f"'{logical}' does not fit physicalType '{ctype.sql}' (expected {'/'.join(sorted(ctype.logical))})")
+                         f"'{logical}' does not fit physicalType '{ctype.sql}' "
+                         f"(expected {'/'.join(sorted(ctype.logical))})")
         try:
             copts = ColumnOptions.model_validate(_custom(prop.get("customProperties")))
         except ValidationError as err:
@@ -225,7 +226,8 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
     if not any(c.primary_key for c in columns):
         problems.add(path, "schema[0].properties", "no column is marked primaryKey")
     if options.latest_wins and options.latest_wins not in names:
-        problems.add(path, "customProperties.latestWins", f"ordering column '{options.latest_wins}' is not in the schema")
+        problems.add(path, "customProperties.latestWins",
+                     f"ordering column '{options.latest_wins}' is not in the schema")
 
     freshness = None
     for i, sla in enumerate(doc.get("slaProperties") or []):

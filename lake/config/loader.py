@@ -147,7 +147,8 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
                 if ref not in tables:
                     problems.add(p.path, "sql", f"reads '{ref}', which does not exist")
                 elif ref not in readable:
-                    problems.add(p.path, "sql", f"reads '{ref}', which zone '{tables[ref].name}' does not publish to '{z.name}'")
+                    problems.add(p.path, "sql",
+                                 f"reads '{ref}', which zone '{tables[ref].name}' does not publish to '{z.name}'")
     for cycle in find_cycles(cfg):
         first = cfg.zones[cycle[0].split("_analytics.")[0]].projections[cycle[0].split(".")[1]]
         problems.add(first.path, "sql", "projection cycle: " + " -> ".join(cycle + [cycle[0]]))

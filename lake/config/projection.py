@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import sqlglot
 from sqlglot import exp
@@ -37,7 +38,7 @@ def parse_sql(sql: str) -> exp.Expression:
     statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     if len(statements) != 1:
         raise sqlglot.errors.ParseError(f"expected exactly one statement, found {len(statements)}")
-    return statements[0]
+    return cast(exp.Expression, statements[0])
 
 
 def table_refs(tree: exp.Expression) -> set[str]:

@@ -19,7 +19,6 @@ from lake.config.projection import parse_sql, table_refs
 from lake.home import LakeHome
 from lake.query.duck import connect
 
-
 PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results")
 
 

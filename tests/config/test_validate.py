@@ -159,7 +159,7 @@ def test_every_problem_reported_at_once_with_exit_2(zones_copy: Path, capsys: py
 
 
 def test_zone_json_schema_is_current() -> None:
-    from lake.config.schema_export import SCHEMA_PATH, zone_schema
-
     import json
+
+    from lake.config.schema_export import SCHEMA_PATH, zone_schema
     assert json.loads(SCHEMA_PATH.read_text()) == zone_schema(), "run `lake schema` and commit the result"

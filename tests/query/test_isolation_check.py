@@ -55,4 +55,4 @@ def test_unknown_table_and_unqualified_names(engines: dict[str, QueryEngine]) ->
 def test_empty_ods_table_is_queryable_with_contract_types(engines: dict[str, QueryEngine]) -> None:
     rel = engines["finance"].execute("SELECT * FROM finance_ods.expenses")
     assert rel.fetchall() == []
-    assert dict(zip(rel.columns, map(str, rel.types)))["amount"] == "DECIMAL(12,2)"
+    assert dict(zip(rel.columns, map(str, rel.types), strict=True))["amount"] == "DECIMAL(12,2)"

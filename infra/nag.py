@@ -39,7 +39,8 @@ REASONS = {
     "star": "These actions do not support resource-level permissions (AWS service authorization reference): "
             "{actions}. Every other action of this policy names its resources.",
     "objects": "Object-level permissions must name keys with a wildcard: keys are generated at run time (per "
-               "ingest, per Iceberg commit). The bucket, and where the role is zone-scoped the zone's prefix, are fixed.",
+               "ingest, per Iceberg commit). The bucket, and where the role is zone-scoped the zone's prefix, "
+               "are fixed.",
     "tables": "All tables of one named database: tables are created at run time by the zone's jobs; "
               "Lake Formation grants decide which of them the principal may use.",
     "staging": "The validator is the shared segment that stages every zone's files: it may manage tables and "
@@ -60,7 +61,8 @@ def enable(app: App) -> None:
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
 
 
-def _ack(construct: IConstruct, finding: str, reason: str) -> None:
+def _ack(construct: IConstruct | None, finding: str, reason: str) -> None:
+    assert construct is not None, finding
     pack = finding.split("-")[0]
     Validations.of(construct).acknowledge(Acknowledgment(id=f"{pack}::{finding}", reason=reason))
 
@@ -160,7 +162,8 @@ def _acknowledge_wildcards(lake: Lake) -> None:
                     continue
                 actions = _list(st.get("Action", []))
                 resources = [render.flatten(r, stack) for r in _list(st.get("Resource", []))]
-                findings = [f"Action::{a}" for a in actions if "*" in a] + [f"Resource::{r}" for r in resources if "*" in r]
+                findings = ([f"Action::{a}" for a in actions if "*" in a]
+                            + [f"Resource::{r}" for r in resources if "*" in r])
                 for f in findings:
                     verdicts.setdefault(f, []).append(
                         _wildcard_reason(f, actions, resources, lake_arns, st.get("Condition", {})))
@@ -187,7 +190,8 @@ def acknowledge(lake: Lake) -> None:
                 if not isinstance(c.node.scope, IngestQueue):
                     _ack(c.queue.node.default_child, "AwsSolutions-SQS3",
                          "This queue is the dead-letter queue of SNS subscriptions, EventBridge targets or Lambda "
-                         "asynchronous invocations; cdk-nag only recognizes dead-letter queues of SQS redrive policies.")
+                         "asynchronous invocations; cdk-nag only recognizes dead-letter queues of SQS redrive "
+                         "policies.")
             elif isinstance(c, lambda_.CfnEventSourceMapping):
                 _ack(c, "Serverless-LambdaEventSourceMappingDestination",
                      "An SQS event source: failed messages return to the queue and move to its dead-letter queue "

@@ -38,7 +38,8 @@ class LakeGlueJob(Construct):
                              description=f"Glue job {id}: {description}")
         self.role.add_to_policy(iam.PolicyStatement(
             sid="ReadOwnCode", actions=["s3:GetObject"],
-            resources=[entry.bucket.arn_for_objects(entry.s3_object_key), code.bucket.arn_for_objects(code.s3_object_key)]))
+            resources=[entry.bucket.arn_for_objects(entry.s3_object_key),
+                       code.bucket.arn_for_objects(code.s3_object_key)]))
         log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="/aws-glue/*",
                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
         self.role.add_to_policy(iam.PolicyStatement(

@@ -22,8 +22,9 @@ MAX_RECEIVES = 5
 
 class IngestQueue(Construct):
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, consumer_timeout: Duration,
-                 alarm_topic: sns.ITopic, max_age: Duration = Duration.hours(1)) -> None:
+                 alarm_topic: sns.ITopic, max_age: Duration | None = None) -> None:
         super().__init__(scope, id)
+        max_age = max_age or Duration.hours(1)
         self.dead_letters = DeadLetterQueue(self, "DeadLetters", key=key, alarm_topic=alarm_topic,
                                             what=f"{id} messages")
         self.dlq = self.dead_letters.queue

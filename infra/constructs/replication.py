@@ -37,7 +37,8 @@ class Replication(Construct):
             R = s3.CfnBucket
             cfn.replication_configuration = R.ReplicationConfigurationProperty(role=self.role.role_arn, rules=[
                 R.ReplicationRuleProperty(
-                    id="to-replica-region", status="Enabled", priority=1, filter=R.ReplicationRuleFilterProperty(prefix=""),
+                    id="to-replica-region", status="Enabled", priority=1,
+                    filter=R.ReplicationRuleFilterProperty(prefix=""),
                     delete_marker_replication=R.DeleteMarkerReplicationProperty(status="Enabled"),
                     source_selection_criteria=R.SourceSelectionCriteriaProperty(
                         sse_kms_encrypted_objects=R.SseKmsEncryptedObjectsProperty(status="Enabled")),

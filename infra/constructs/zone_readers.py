@@ -14,8 +14,19 @@ from aws_cdk import Stack
 from aws_cdk import aws_lakeformation as lf
 from constructs import Construct
 
-from infra.lf import (GENERAL, LAYER, PII, READ, READABLE_LAYERS, SENSITIVITY, SHARED_VALUE, ZONE, shared_with,
-                      tag_grant, tag_policy_grant)
+from infra.lf import (
+    GENERAL,
+    LAYER,
+    PII,
+    READ,
+    READABLE_LAYERS,
+    SENSITIVITY,
+    SHARED_VALUE,
+    ZONE,
+    shared_with,
+    tag_grant,
+    tag_policy_grant,
+)
 
 
 class ZoneReaders(Construct):

@@ -55,7 +55,8 @@ class ZoneWorkgroup(Construct):
         databases = [f"{zone}_{layer}" for layer in READABLE_LAYERS]
         glue_resources = [stack.format_arn(service="glue", resource="catalog")]
         glue_resources += [stack.format_arn(service="glue", resource="database", resource_name=d) for d in databases]
-        glue_resources += [stack.format_arn(service="glue", resource="table", resource_name=f"{d}/*") for d in databases]
+        glue_resources += [stack.format_arn(service="glue", resource="table", resource_name=f"{d}/*")
+                           for d in databases]
         for table in sorted(shared_tables):
             db, name_ = table.split(".")
             glue_resources += [stack.format_arn(service="glue", resource="database", resource_name=db),
@@ -65,7 +66,8 @@ class ZoneWorkgroup(Construct):
             iam.PolicyStatement(sid="QueryInTheZoneWorkgroup", actions=QUERY_ACTIONS, resources=[workgroup_arn]),
             iam.PolicyStatement(sid="ReadTheZoneCatalog", actions=CATALOG_ACTIONS, resources=glue_resources),
             # Lake Formation vends the data credentials; which tables and columns is its decision.
-            iam.PolicyStatement(sid="LakeFormationDataAccess", actions=["lakeformation:GetDataAccess"], resources=["*"]),
+            iam.PolicyStatement(sid="LakeFormationDataAccess", actions=["lakeformation:GetDataAccess"],
+                                resources=["*"]),
             # The catalog is encrypted with the lake key; decrypting it is only possible through Glue.
             iam.PolicyStatement(sid="DecryptCatalogThroughGlue", actions=["kms:Decrypt"], resources=[key.key_arn],
                                 conditions={"StringEquals": {"kms:ViaService": f"glue.{stack.region}.amazonaws.com"}}),

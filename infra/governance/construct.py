@@ -44,7 +44,8 @@ class CatalogGovernor(Construct):
             sid="ReadLakeCatalog", actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"],
             resources=[stack.format_arn(service="glue", resource="catalog"),
                        *(stack.format_arn(service="glue", resource="database", resource_name=d) for d in lake_dbs),
-                       *(stack.format_arn(service="glue", resource="table", resource_name=f"{d}/*") for d in lake_dbs)]))
+                       *(stack.format_arn(service="glue", resource="table", resource_name=f"{d}/*")
+                         for d in lake_dbs)]))
         fn.add_to_role_policy(iam.PolicyStatement(
             sid="DecryptCatalogThroughGlue", actions=["kms:Decrypt"], resources=[key.key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"glue.{stack.region}.amazonaws.com"}}))

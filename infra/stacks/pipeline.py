@@ -59,7 +59,8 @@ class PipelineStack(Stack):
             "STAGING_BUCKET": storage.staging.bucket_name,
             "LEDGER_TABLE": storage.ledger.table_name,
             # lake.backends.aws_alerts.SnsAlerts: a zone's alerts go to its own topic.
-            "ALERT_TOPIC_ARN_PATTERN": self.format_arn(service="sns", resource=alert_topic_name(settings.prefix, "{zone}")),
+            "ALERT_TOPIC_ARN_PATTERN": self.format_arn(service="sns",
+                                                       resource=alert_topic_name(settings.prefix, "{zone}")),
             "PLATFORM_ALERT_TOPIC_ARN": self.alerts.topic_arn,
         }
 

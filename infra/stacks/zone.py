@@ -71,17 +71,20 @@ class ZoneStack(Stack):
                                          what=f"Events for zone {name} EventBridge could not deliver")
 
         self.glue_security = GlueSecurity(self, "GlueSecurity", key=storage.key, name=f"{settings.prefix}-{name}")
-        common = {"key": storage.key, "security_configuration": self.glue_security.configuration.ref,
-                  "python_modules": python_modules(),
-                  "temp_dir": f"s3://{storage.artifacts.bucket_name}/glue-temp/{name}/",
-                  "arguments": {"--zone": name, "--ledger_table": storage.ledger.table_name,
-                                "--staging_bucket": storage.staging.bucket_name}}
-        self.to_ods = (LakeGlueJob(self, "ToOds", script="glue_jobs/to_ods/job.py",
-                                   description=f"Promote staged {name} data into {name}_ods (Iceberg MERGE)",
-                                   max_concurrent_runs=max(1, len(zone.datasets)), **common)
+        def job(id: str, script: str, description: str, max_concurrent_runs: int = 1) -> LakeGlueJob:
+            return LakeGlueJob(
+                self, id, script=script, description=description, key=storage.key,
+                security_configuration=self.glue_security.configuration.ref, python_modules=python_modules(),
+                temp_dir=f"s3://{storage.artifacts.bucket_name}/glue-temp/{name}/",
+                arguments={"--zone": name, "--ledger_table": storage.ledger.table_name,
+                           "--staging_bucket": storage.staging.bucket_name},
+                max_concurrent_runs=max_concurrent_runs)
+
+        self.to_ods = (job("ToOds", "glue_jobs/to_ods/job.py",
+                           f"Promote staged {name} data into {name}_ods (Iceberg MERGE)", max(1, len(zone.datasets)))
                        if zone.datasets else None)
-        self.projections = (LakeGlueJob(self, "Projections", script="glue_jobs/projections/job.py",
-                                        description=f"Rebuild {name}_analytics projections in DAG order", **common)
+        self.projections = (job("Projections", "glue_jobs/projections/job.py",
+                                f"Rebuild {name}_analytics projections in DAG order")
                             if zone.projections else None)
         self.workflow = PromotionWorkflow(self, "Promotion", zone=name, key=storage.key, topic=self.alerts,
                                           to_ods=self.to_ods, projections=self.projections,

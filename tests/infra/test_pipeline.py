@@ -101,7 +101,8 @@ def test_validator_reads_landing_and_writes_staging_and_quarantine_only(lake: La
 def test_sweep_reaches_what_receiver_and_validator_reach_together(lake: Lake, templates: dict) -> None:
     st, p = lake.storage, lake.pipeline
     assert s3(templates["Pipeline"], p.sweep.role) == (
-        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", READ | WRITE, listing=True)
+        expect(arn_ref(st.ingress), "*", READ, listing=True)
+        | expect(arn_ref(st.landing), "*", READ | WRITE, listing=True)
         | expect(arn_ref(st.staging), "*", WRITE))
 
 

@@ -39,7 +39,8 @@ def test_ods_and_analytics_replicate_encrypted_into_the_replica_region(replicate
             "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
             "Destination": {"Bucket": Match.string_like_regexp(r"^arn:aws:s3:::insightlake-dev-replica"),
                             "EncryptionConfiguration": {
-                                "ReplicaKmsKeyID": "arn:aws:kms:eu-central-1:111111111111:alias/insightlake-dev-replica"}},
+                                "ReplicaKmsKeyID":
+                                    "arn:aws:kms:eu-central-1:111111111111:alias/insightlake-dev-replica"}},
         })]}}, 2)
     replica = Template.from_stack(replicated.replica)
     replica.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})

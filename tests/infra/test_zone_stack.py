@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Match
 
 from infra.composer import Lake
 

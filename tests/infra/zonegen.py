@@ -40,7 +40,8 @@ def generate(root: Path, zones: int = 50, datasets: int = 10) -> Path:
             "zone": z, "description": f"Generated zone {k}",
             "owners": [{"name": f"Owner {k}", "email": f"owner{k}@example.com"}],
             "producers": [f"{z}_producer"], "readers": [f"{z}_analyst"], "pii_readers": [f"{z}_auditor"],
-            "publish": [{"table": f"{z}_analytics.summary_{k}", "to": [zone_name((k + 1) % zones)]}] if zones > 1 else [],
+            "publish": ([{"table": f"{z}_analytics.summary_{k}", "to": [zone_name((k + 1) % zones)]}]
+                        if zones > 1 else []),
         }
         (folder / "zone.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
         for d in range(datasets):
@@ -50,5 +51,6 @@ def generate(root: Path, zones: int = 50, datasets: int = 10) -> Path:
         if k > 0:
             up = zone_name(k - 1)
             (folder / "projections" / f"combined_{k}.sql").write_text(
-                f"SELECT s.id, s.total, d.amount FROM {up}_analytics.summary_{k - 1} s JOIN {z}_ods.d1 d ON s.id = d.id\n")
+                f"SELECT s.id, s.total, d.amount FROM {up}_analytics.summary_{k - 1} s "
+                f"JOIN {z}_ods.d1 d ON s.id = d.id\n")
     return root

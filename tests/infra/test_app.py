@@ -18,7 +18,7 @@ def test_bad_zone_config_fails_synth_listing_problems(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "insight_zones", zones)
     zone_file = zones / "finance" / "zone.yaml"
     zone_file.write_text(zone_file.read_text().replace("readers:", "raeders:"))
-    result = subprocess.run([sys.executable, "app.py", "-h"][:2], cwd=ROOT, capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin", "CDK_CONTEXT_JSON": f'{{"lake:zonesDir": "{zones}"}}',
                                  "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20"}, timeout=120)
     assert result.returncode == 2, result.stderr

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: demo test lint validate synth clean
+.PHONY: demo test lint validate synth checkov lambda-deps bench-ingest bench-promote bench-synth clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,23 @@ lint: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/lake validate
 
-synth: $(STAMP)
+synth: $(STAMP)  ## every stack, offline, cdk-nag clean
 	npx cdk synth --quiet
+
+checkov: $(STAMP)  ## checkov on the synthesized templates, in its own venv
+	infra/checkov.sh
+
+lambda-deps: $(STAMP)  ## the Lambda layer of third-party packages (aarch64 wheels, no Docker)
+	$(PY) -m infra.lambda_deps
+
+bench-ingest: $(STAMP)
+	$(PY) benchmarks/ingest/bench.py
+
+bench-promote: $(STAMP)
+	$(PY) -m benchmarks.promote.run
+
+bench-synth: $(STAMP)
+	$(PY) benchmarks/synth/bench.py
 
 clean:
 	rm -rf .lake cdk.out

@@ -19,3 +19,16 @@ def resolve(names: list[str], optional: tuple[str, ...] = ()) -> dict[str, str |
         return vars(ns)
     present = [n for n in optional if f"--{n}" in sys.argv]
     return dict.fromkeys(optional) | getResolvedOptions(sys.argv, names + present)
+
+
+def job_context(args: dict[str, str | None]):  # noqa: ANN201 - Context, imported late (Glue start-up)
+    """The Context of a Glue job run: its arguments name the backend and the resources."""
+    import os
+
+    for arg, env in (("lake_backend", "LAKE_BACKEND"), ("ledger_table", "LEDGER_TABLE"),
+                     ("staging_bucket", "STAGING_BUCKET"), ("lake_home", "LAKE_HOME")):
+        if args.get(arg):
+            os.environ[env] = str(args[arg])
+    from lake.runtime.ingest import context_from_env
+
+    return context_from_env()

@@ -69,3 +69,23 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str]) -> list[Bui
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path)))
     return results
+
+
+def main() -> None:  # pragma: no cover - the Glue entry point; rebuild() is what the tests run
+    import json
+
+    from glue_jobs.args import job_context, resolve
+    from lake.spark import local_session
+
+    args = resolve(["zone", "run_id"], optional=("changed", "lake_backend", "ledger_table", "staging_bucket",
+                                                 "lake_home"))
+    ctx = job_context(args)
+    spark = SparkSession.getActiveSession() or local_session(ctx.home.warehouse)
+    changed = set(json.loads(args["changed"] or "[]"))
+    failed = [b for b in rebuild(spark, ctx.cfg, changed) if b.status != "built"]
+    if failed:
+        raise SystemExit("; ".join(f"{b.table} {b.status}: {b.error} ({b.sql_file})" for b in failed))
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ from lake.backends.ledger import IngestRecord, now
 from lake.config import Dataset, evolution
 from lake.pii import zone_key
 from lake.runtime.context import Context
+from lake.spark import local_session
 
 
 @dataclass
@@ -58,7 +59,9 @@ def _prepare(spark: SparkSession, ctx: Context, ds: Dataset, table: str, result:
     old = tables.contract_version(spark, table)
     if evolution.major(old) != evolution.major(ds.version):
         for t in (table, tables.tombstones(table)):
-            spark.sql(f"DROP TABLE IF EXISTS {t} PURGE")
+            # No PURGE: the job may not delete data files (only the erasure job may); the
+            # Hadoop catalog removes the folder anyway, on Glue old files wait for orphan cleanup.
+            spark.sql(f"DROP TABLE IF EXISTS {t}")
         spark.sql(tables.ddl(ds, table))
         result.status = "rebuilt"
         return True
@@ -132,13 +135,17 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     return result
 
 
-def main() -> None:  # pragma: no cover - Glue entry point
-    from glue_jobs.args import resolve
+def main() -> None:  # pragma: no cover - the Glue entry point; promote() is what the tests run
+    from glue_jobs.args import job_context, resolve
 
-    args = resolve(["zone", "dataset", "run_id"], optional=("lake_home",))
-    ctx = Context.local(args["lake_home"])
-    spark = SparkSession.builder.getOrCreate()
-    promote(spark, ctx, str(args["zone"]), str(args["dataset"]), str(args["run_id"]))
+    args = resolve(["zone", "dataset", "run_id"],
+                   optional=("lake_backend", "ledger_table", "staging_bucket", "lake_home"))
+    ctx = job_context(args)
+    # On Glue the session comes configured (Iceberg, Glue Data Catalog); locally, build one.
+    spark = SparkSession.getActiveSession() or local_session(ctx.home.warehouse)
+    result = promote(spark, ctx, str(args["zone"]), str(args["dataset"]), str(args["run_id"]))
+    if result.status in ("halted", "refused"):
+        raise SystemExit(f"{result.table}: {result.status}: {result.error}")  # fails the task: the state machine alerts
 
 
 if __name__ == "__main__":

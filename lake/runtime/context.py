@@ -16,8 +16,7 @@ from lake.backends.records import Records
 from lake.backends.storage import LocalStorage, Storage
 from lake.config import LakeConfig, load_config
 from lake.home import LakeHome
-
-CONFIG_ROOT = Path(__file__).resolve().parents[2] / "insight_zones"
+from lake.runtime import shipped
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class Context:
     @classmethod
     def local(cls, home: str | Path | None = None, config_root: str | Path | None = None) -> Context:
         h = LakeHome.resolve(home).ensure()
-        cfg = load_config(config_root or os.environ.get("LAKE_CONFIG") or CONFIG_ROOT)
+        cfg = load_config(config_root or os.environ.get("LAKE_CONFIG") or shipped.config_root())
         return cls(cfg, h, LocalStorage(h.root), SqliteLedger(h.ledger_db), LocalAlerts(h.platform / "alerts.jsonl"),
                    Records(h.platform / "records.sqlite"))
 

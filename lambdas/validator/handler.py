@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from lake.ingest.big_files import dispatch
+from lake.ingest.catalog import register_staged
 from lake.ingest.routing import parse_landing_key
 from lake.runtime.events import object_refs
 from lake.runtime.ingest import current_context
@@ -31,10 +32,12 @@ def record_handler(record: SQSRecord) -> None:
         if landing is None:
             continue  # quarantine artefacts and stray keys: not ours to validate
         logger.append_keys(ingest_id=landing.ingest_id, zone=landing.zone, dataset=landing.dataset)
-        rec = dispatch(current_context(), ref.bucket, ref.key, int(ref.size or 0))
+        ctx = current_context()
+        rec = dispatch(ctx, ref.bucket, ref.key, int(ref.size or 0))
         if rec is None:
             logger.info("handed to the Glue job", extra={"key": ref.key})
             continue
+        register_staged(ctx, rec)
         logger.info("validated", extra={"outcome": rec.outcome, "rows_read": rec.rows_read,
                                         "rows_staged": rec.rows_staged, "rows_quarantined": rec.rows_quarantined})
         metrics.add_metric(name=f"Files_{rec.outcome}", unit=MetricUnit.Count, value=1)

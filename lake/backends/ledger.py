@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from lake.backends import sqlite
+
 OUTCOMES = ("received", "validating", "staged", "partial", "quarantined", "duplicate", "ignored")
 TERMINAL = ("staged", "partial", "quarantined", "duplicate", "ignored")
 INT_COLUMNS = ("size", "rows_read", "rows_staged", "rows_quarantined")
@@ -79,10 +81,7 @@ def _ago(seconds: int) -> str:
 
 class SqliteLedger:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db = sqlite.connect(path)
         cols = ", ".join(f"{c} {'INTEGER' if c in INT_COLUMNS else 'TEXT'}" for c in COLUMNS)
         self.db.execute(f"CREATE TABLE IF NOT EXISTS ingest_ledger ({cols}, PRIMARY KEY (ingest_id))")
         # A ledger written by an older release lacks newer columns: add them, never rewrite rows.

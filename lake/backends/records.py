@@ -7,9 +7,10 @@ Locally they live in one SQLite file beside the ledger; ``lake query`` exposes e
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
+
+from lake.backends import sqlite
 
 SCHEMAS: dict[str, tuple[str, ...]] = {
     "quality_results": ("run_id", "zone", "table_name", "rule", "column_name", "metric", "action", "passed",
@@ -25,10 +26,7 @@ BOOLEANS = {"passed"}  # SQLite keeps 0/1; users should see true/false
 
 class Records:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db = sqlite.connect(path)
         for name, cols in SCHEMAS.items():
             self.db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(cols)})")
 

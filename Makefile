@@ -17,10 +17,17 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package.json
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi
 	touch $(STAMP)
 
+# checkov's pins conflict with boto3's: it gets a virtual environment of its own.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV): requirements-checkov.txt
+	test -x .venv-checkov/bin/python || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV)
+
 demo: $(STAMP)  ## the whole flow on the embedded default, in ./.lake
 	$(VENV)/bin/lake demo
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP) $(CHECKOV)  ## the whole test suite (checkov's scan of the templates included)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

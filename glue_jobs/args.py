@@ -25,8 +25,9 @@ def job_context(args: dict[str, str | None]):  # noqa: ANN201 - Context, importe
     """The Context of a Glue job run: its arguments name the backend and the resources."""
     import os
 
-    for arg, env in (("lake_backend", "LAKE_BACKEND"), ("ledger_table", "LEDGER_TABLE"),
-                     ("staging_bucket", "STAGING_BUCKET"), ("lake_home", "LAKE_HOME")):
+    for arg in ("lake_backend", "ledger_table", "ingress_bucket", "landing_bucket", "staging_bucket", "lake_home",
+                "alert_topic_arn_pattern", "platform_alert_topic_arn"):
+        env = arg.upper()
         if args.get(arg):
             os.environ[env] = str(args[arg])
     from lake.runtime.ingest import context_from_env

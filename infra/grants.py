@@ -3,6 +3,7 @@
 Each segment reads its source layer and writes its target, nothing more:
   receiver      reads ingress                      writes landing (incl. _quarantine/ for unroutable)
   validator     reads landing                      writes staging, landing/_quarantine/
+  validate_large (Glue, files too big for a Lambda) the validator's reach; the validator may start it
   sweep         the receiver's and the validator's reach together (it redoes what events missed)
   to_ods <Z>    reads staging/<Z>/                 writes ods/<Z>/
   projections   reads ods/<Z>/, analytics/<Z>/ and the tables published to <Z>; writes analytics/<Z>/
@@ -32,25 +33,14 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
     grant_s3(receiver, storage.landing, write=True)
     grant_ledger(receiver, storage.ledger)
 
-    grant_s3(validator, storage.landing, read=True)
-    grant_s3(validator, storage.landing, prefixes=[QUARANTINE_PREFIX], write=True)
-    grant_s3(validator, storage.staging, write=True)
-    grant_ledger(validator, storage.ledger)
-    # Staged files become partitions of <zone>_staging.<dataset> (every zone: a shared segment).
+    # The big-file Glue job is the validator with a longer time limit: the same reach.
+    big = p.validate_large.role
+    for id, who in (("Validator", validator), ("ValidateLarge", big)):
+        _validator_reach(p, id, who, storage)
+    grant_publish(big, [p.alerts.topic_arn, *topics], storage.key)
     validator.add_to_role_policy(iam.PolicyStatement(
-        actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition",
-                 "glue:CreatePartition", "glue:BatchCreatePartition"],
-        resources=[p.format_arn(service="glue", resource="catalog"),
-                   p.format_arn(service="glue", resource="database", resource_name="*_staging"),
-                   p.format_arn(service="glue", resource="table", resource_name="*_staging/*")]))
-    grant_catalog_key(validator, storage.key)
-    arn = validator.role.role_arn  # type: ignore[union-attr]
-    lf.tag_policy_grant(p, "ValidatorStagingDatabases", principal=arn, resource_type="DATABASE",
-                        expression={lf.LAYER: ["staging"]}, permissions=["CREATE_TABLE", "DESCRIBE"])
-    lf.tag_policy_grant(p, "ValidatorStagingTables", principal=arn, resource_type="TABLE",
-                        expression={lf.LAYER: ["staging"], lf.SENSITIVITY: [lf.PII, lf.GENERAL]},
-                        permissions=["SELECT", "INSERT", "ALTER", "DESCRIBE"])
-    lf.location_grant(p, "ValidatorStagingLocation", principal=arn, location_arn=storage.staging.bucket_arn)
+        actions=["glue:StartJobRun"],
+        resources=[p.format_arn(service="glue", resource="job", resource_name=p.validate_large.job_name)]))
 
     # The sweep redoes what events missed, with the same code: the receiver's work (ingress ->
     # landing) and the validator's (landing -> staging or quarantine). It scans the ledger.
@@ -58,6 +48,28 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
     grant_s3(sweep, storage.landing, read=True, write=True)
     grant_s3(sweep, storage.staging, write=True)
     grant_ledger(sweep, storage.ledger, scan=True)
+
+
+def _validator_reach(p: PipelineStack, id: str, who: iam.IGrantable, storage: StorageStack) -> None:
+    """landing -> staging, or quarantine; staged files become partitions of <zone>_staging.*"""
+    grant_s3(who, storage.landing, read=True)
+    grant_s3(who, storage.landing, prefixes=[QUARANTINE_PREFIX], write=True)
+    grant_s3(who, storage.staging, write=True)
+    grant_ledger(who, storage.ledger)
+    who.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition",
+                 "glue:CreatePartition", "glue:BatchCreatePartition"],
+        resources=[p.format_arn(service="glue", resource="catalog"),
+                   p.format_arn(service="glue", resource="database", resource_name="*_staging"),
+                   p.format_arn(service="glue", resource="table", resource_name="*_staging/*")]))
+    grant_catalog_key(who, storage.key)
+    arn = who.grant_principal.role_arn  # type: ignore[attr-defined]
+    lf.tag_policy_grant(p, f"{id}StagingDatabases", principal=arn, resource_type="DATABASE",
+                        expression={lf.LAYER: ["staging"]}, permissions=["CREATE_TABLE", "DESCRIBE"])
+    lf.tag_policy_grant(p, f"{id}StagingTables", principal=arn, resource_type="TABLE",
+                        expression={lf.LAYER: ["staging"], lf.SENSITIVITY: [lf.PII, lf.GENERAL]},
+                        permissions=["SELECT", "INSERT", "ALTER", "DESCRIBE"])
+    lf.location_grant(p, f"{id}StagingLocation", principal=arn, location_arn=storage.staging.bucket_arn)
 
 
 def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:

@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from infra import lambda_deps
 from infra.constructs.lake_code import code_asset, script_asset
 
 GLUE_VERSION = "5.0"  # Spark 3.5, Python 3.11: what the jobs are tested with locally
@@ -25,6 +26,15 @@ ICEBERG_CONF = " --conf ".join([
     "spark.sql.catalog.spark_catalog.io-impl=org.apache.iceberg.aws.s3.S3FileIO",
     "spark.sql.catalog.spark_catalog.glue.lakeformation-enabled=false",
 ])
+
+
+GLUE_MODULES = ("pydantic", "PyYAML", "jsonschema", "sqlglot", "open-data-contract-standard")
+
+
+def python_modules() -> str:
+    """The lake's pure-Python dependencies Glue installs (pyarrow and boto3 ship with Glue 5)."""
+    pins = lambda_deps.pinned()
+    return ",".join(f"{m}=={pins[m.lower()]}" for m in GLUE_MODULES)
 
 
 class LakeGlueJob(Construct):

@@ -19,6 +19,8 @@ from constructs import Construct
 from infra import lambda_deps
 from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
 from infra.constructs.dead_letter_queue import DeadLetterQueue
+from infra.constructs.glue_job import LakeGlueJob, python_modules
+from infra.constructs.glue_security import GlueSecurity
 from infra.constructs.ingest_queue import IngestQueue
 from infra.constructs.lake_code import LakeCode
 from infra.constructs.lake_function import LakeFunction
@@ -81,6 +83,20 @@ class PipelineStack(Stack):
         self.validator, self.validator_queue = segment(
             "Validator", "lambdas.validator.handler.handler", VALIDATOR_TIMEOUT,
             "Landing object -> typed Parquet in staging, or quarantine with a report")
+
+        # Files too big for a Lambda go to a Glue job that runs the same validation code
+        # (lake.ingest.big_files decides; the validator starts the job and moves on).
+        self.glue_security = GlueSecurity(self, "GlueSecurity", key=key, name=f"{settings.prefix}-pipeline")
+        self.validate_large = LakeGlueJob(
+            self, "ValidateLarge", script="glue_jobs/validate_large/job.py", key=key,
+            description="Validate one landed file too big for the validator Lambda (same code, streamed)",
+            security_configuration=self.glue_security.configuration.ref, python_modules=python_modules(),
+            temp_dir=f"s3://{storage.artifacts.bucket_name}/glue-temp/pipeline/", max_concurrent_runs=10,
+            timeout_minutes=240,
+            arguments={f"--{k.lower()}": v for k, v in environment.items()
+                       if k in ("LEDGER_TABLE", "INGRESS_BUCKET", "LANDING_BUCKET", "STAGING_BUCKET",
+                                "ALERT_TOPIC_ARN_PATTERN", "PLATFORM_ALERT_TOPIC_ARN")})
+        self.validator.function.add_environment("GLUE_VALIDATE_JOB", self.validate_large.job_name)
 
         events.Rule(self, "IngressObjectCreated", description="Every new ingress object goes to the receiver",
                     event_pattern=object_created(storage.ingress.bucket_name),

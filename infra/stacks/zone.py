@@ -12,10 +12,9 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-from infra import lambda_deps
 from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
 from infra.constructs.dead_letter_queue import DeadLetterQueue
-from infra.constructs.glue_job import LakeGlueJob
+from infra.constructs.glue_job import LakeGlueJob, python_modules
 from infra.constructs.glue_security import GlueSecurity
 from infra.constructs.producer_access import ProducerAccess
 from infra.constructs.promotion_workflow import EVENT_SOURCE, TABLES_UPDATED, PromotionWorkflow
@@ -27,13 +26,6 @@ from infra.settings import Settings
 from infra.stacks.pipeline import PipelineStack, object_created
 from infra.stacks.storage import StorageStack
 from lake.config import LakeConfig, Zone
-
-GLUE_MODULES = ("pydantic", "PyYAML", "jsonschema", "sqlglot", "open-data-contract-standard")
-
-
-def python_modules() -> str:
-    pins = lambda_deps.pinned()
-    return ",".join(f"{m}=={pins[m.lower()]}" for m in GLUE_MODULES)
 
 
 class ZoneStack(Stack):

@@ -98,6 +98,21 @@ def test_validator_reads_landing_and_writes_staging_and_quarantine_only(lake: La
         | expect(arn_ref(st.staging), "*", WRITE))
 
 
+def test_big_files_go_to_a_glue_job_with_exactly_the_validators_reach(lake: Lake, templates: dict) -> None:
+    p, t = lake.pipeline, templates["Pipeline"]
+    big, validator = s3(t, p.validate_large.role), s3(t, p.validator.role)
+    assert validator <= big
+    assert {action for action, _ in big - validator} == {"s3:GetObject"}  # only its own code and script
+    [job] = t.find_resources("AWS::Glue::Job").values()
+    args = job["Properties"]["DefaultArguments"]
+    assert args["--lake_backend"] == "aws" and {"--ledger_table", "--landing_bucket", "--staging_bucket"} <= set(args)
+    t.has_resource_properties("AWS::Lambda::Function", {
+        "Handler": "lambdas.validator.handler.handler",
+        "Environment": {"Variables": Match.object_like({"GLUE_VALIDATE_JOB": Match.any_value()})}})
+    assert ("glue:StartJobRun", "*") not in permissions(t, prefix="glue:", role_lid=lid(p.validator.role))
+    assert any(a == "glue:StartJobRun" for a, _ in permissions(t, prefix="glue:", role_lid=lid(p.validator.role)))
+
+
 def test_sweep_reaches_what_receiver_and_validator_reach_together(lake: Lake, templates: dict) -> None:
     st, p = lake.storage, lake.pipeline
     assert s3(templates["Pipeline"], p.sweep.role) == (

@@ -108,7 +108,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     ctx = _ctx(args)
     try:
-        engine = QueryEngine(ctx.cfg, ctx.home, args.zone)
+        engine = QueryEngine(ctx.cfg, ctx.home, args.zone, principal=args.principal)
         write(engine.batches(args.sql), args.format)
     except PermissionError as err:
         print(str(err), file=sys.stderr)
@@ -186,9 +186,12 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("run", parents=[common], help="promote staged data to ODS, rebuild projections")
     s.add_argument("--zone")
     s.set_defaults(fn=cmd_run)
-    s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z")
+    s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z (or as a principal)")
     s.add_argument("sql")
-    s.add_argument("--zone", required=True)
+    who = s.add_mutually_exclusive_group(required=True)
+    who.add_argument("--zone", help="query as the zone's ordinary reader")
+    who.add_argument("--as", dest="principal", metavar="PRINCIPAL",
+                     help="query as a principal named in a zone.yaml (readers or pii_readers)")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.set_defaults(fn=cmd_query)
     s = sub.add_parser("status", parents=[common], help="per table: last load, rows, health")

@@ -29,9 +29,10 @@ def _json(v: Any) -> Any:
     return v
 
 
-def write(batches: Iterable[pa.RecordBatch], fmt: str = "table", out: TextIO = sys.stdout,
+def write(batches: Iterable[pa.RecordBatch], fmt: str = "table", out: TextIO | None = None,
           schema: pa.Schema | None = None) -> int:
-    """Stream ``batches`` to ``out``; returns the number of rows written."""
+    """Stream ``batches`` to ``out`` (default: the current ``sys.stdout``); returns the rows written."""
+    out = out or sys.stdout  # looked up per call, never bound at import time
     it: Iterator[pa.RecordBatch] = iter(batches)
     first = next(it, None)
     names = (first.schema if first is not None else schema or pa.schema([])).names

@@ -41,8 +41,9 @@ class Lake:
     def run(self) -> RunReport:
         return run(self.ctx)
 
-    def q(self, zone: str, sql: str) -> list[dict]:
-        return QueryEngine(self.ctx.cfg, self.ctx.home, zone).arrow(sql).to_pylist()
+    def q(self, zone: str | None, sql: str, principal: str | None = None) -> list[dict]:
+        """As the zone's ordinary reader, or as ``principal`` (e.g. a PII reader)."""
+        return QueryEngine(self.ctx.cfg, self.ctx.home, zone, principal=principal).arrow(sql).to_pylist()
 
 
 JSONL = {"accounts", "applications"}

@@ -23,12 +23,14 @@ def test_no_raw_pii_under_ods_or_analytics_and_hashes_join(lake: Lake) -> None:
         hits = [p for p in warehouse.rglob("*") if p.is_file() and raw in p.read_bytes()]
         assert hits == [], f"raw PII found in {hits}"
     # Same person, two datasets of one zone: the same hash, so they join.
-    joined = lake.q("finance", "SELECT e.expense_id FROM finance_ods.expenses e "
-                               "JOIN finance_ods.cost_centers c ON c.owner_email = e.employee_email")
+    joined = lake.q(None, "SELECT e.expense_id FROM finance_ods.expenses e "
+                          "JOIN finance_ods.cost_centers c ON c.owner_email = e.employee_email",
+                    principal="finance_auditor")  # only a PII reader may name PII columns
     assert joined == [{"expense_id": 1}]
     key_file = lake.ctx.home.platform / "keys" / "finance.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    stored = lake.q("finance", "SELECT employee_email FROM finance_ods.expenses WHERE expense_id = 1")[0]
+    stored = lake.q(None, "SELECT employee_email FROM finance_ods.expenses WHERE expense_id = 1",
+                    principal="finance_auditor")[0]
     assert stored["employee_email"] == hmac_hex(zone_key(key_file.parent, "finance"), "boss@example.com")
 
 

@@ -44,7 +44,8 @@ def test_quarantine_rules_hold_rows_back_with_reasons(lake: Lake) -> None:
                                           "failing_rows": 2}
     assert got["expense_id_not_null"]["passed"] is True
     # No raw PII in the quarantine table either.
-    emails = lake.q("finance", "SELECT employee_email FROM finance_ods.expenses__quarantine")
+    emails = lake.q(None, "SELECT employee_email FROM finance_ods.expenses__quarantine",
+                    principal="finance_auditor")
     assert all("@" not in r["employee_email"] for r in emails)
 
 

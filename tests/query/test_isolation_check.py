@@ -56,3 +56,13 @@ def test_empty_ods_table_is_queryable_with_contract_types(engines: dict[str, Que
     rel = engines["finance"].execute("SELECT * FROM finance_ods.expenses")
     assert rel.fetchall() == []
     assert dict(zip(rel.columns, map(str, rel.types), strict=True))["amount"] == "DECIMAL(12,2)"
+
+
+def test_pii_columns_match_the_aws_governors_tags() -> None:
+    from infra.governance.runtime.plan import pii_columns as governor
+    from lake.query.grants import owner, pii_columns
+
+    cfg = load_config(ZONES)
+    for table in [*cfg.all_tables(), "finance_ods.expenses__quarantine"]:
+        zone, layer, name = owner(table)
+        assert pii_columns(cfg, table) == governor(cfg, zone, layer, name), table

@@ -135,9 +135,59 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"waiting for approval: {rec.zone}/{rec.dataset} ingest {rec.ingest_id} ({rec.source_key}, "
                   f"{rec.rows_staged} rows) — lake approve {rec.zone}/{rec.dataset} --ingest {rec.ingest_id}")
         for row in rows:
-            print(f"{row['table']:<40} {row['health']:<13} rows={row['rows']:<7} last_load={row['last_load'] or '-'}"
-                  f"  quarantined_files={row['quarantined_files']}")
+            print(f"{row['table']:<45} {row['health']:<13} rows={row['rows'] or 0:<7} "
+                  f"last_load={row['last_load'] or '-'}  open_quarantines={len(row['open_quarantines'])}"
+                  + (f"  error={row['error']}" if row.get("error") else ""))
     return OK
+
+
+def cmd_check_freshness(args: argparse.Namespace) -> int:
+    from lake.status import check_freshness
+
+    stale = check_freshness(_ctx(args), args.zone)
+    for s in stale:
+        print(f"stale {s['table']}: last load {s['last_load']}, {s['age_hours']:.0f} h ago "
+              f"(SLA {s['freshness_sla_hours']:g} h)")
+    print(f"{len(stale)} table(s) past their freshness SLA")
+    return REJECTED if stale else OK
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from lake import lineage
+
+    ctx = _ctx(args)
+    try:
+        table = lineage.resolve(ctx.cfg, args.table)
+    except KeyError:
+        print(f"lake lineage: unknown table '{args.table}'", file=sys.stderr)
+        return USAGE
+    if args.columns:
+        hops = lineage.columns(ctx.cfg, table, args.columns)
+        if args.json:
+            print(json.dumps(hops, indent=2))
+        for h in [] if args.json else hops:
+            print(f"{h['table']}.{h['column']} <- {', '.join(h['from']) or '(constant)'}  [{h['via']}]")
+        return OK
+    if args.json:
+        print(json.dumps({"table": table, "upstream": lineage.upstream(ctx.cfg, table, args.depth),
+                          "downstream": lineage.downstream(ctx.cfg, table, args.depth)}, indent=2))
+    else:
+        print(lineage.render(ctx.cfg, table, args.depth))
+    return OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from lake.config import load_config
+    from lake.plan import config_at, plan, render
+
+    root = Path(args.config or "insight_zones")
+    repo = Path(subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], check=True,
+                               capture_output=True, text=True).stdout.strip())
+    result = plan(config_at(args.base, root, repo), load_config(root))
+    print(json.dumps(result.as_dict(), indent=2) if args.json else render(result))
+    return REJECTED if result.breaking else OK
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -198,6 +248,19 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--zone")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_status)
+    s = sub.add_parser("check-freshness", parents=[common], help="alert each table past its freshness SLA")
+    s.add_argument("--zone")
+    s.set_defaults(fn=cmd_check_freshness)
+    s = sub.add_parser("lineage", parents=[common], help="upstream and downstream tables, across zones")
+    s.add_argument("table", help="zone_layer.table, zone.table or zone/dataset")
+    s.add_argument("--depth", type=int, help="hops to follow (default: all)")
+    s.add_argument("--columns", metavar="COLUMN", help="follow this column through the projection SQL")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_lineage)
+    s = sub.add_parser("plan", parents=[common], help="what a config change breaks downstream, before merging")
+    s.add_argument("--base", default="HEAD", help="git revision to compare with (default: HEAD)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_plan)
     for name, text in (("approve", "let waiting ingests of a manual dataset reach ODS"),
                        ("reject", "keep waiting ingests of a manual dataset out of ODS, telling producers why")):
         s = sub.add_parser(name, parents=[common], help=text)

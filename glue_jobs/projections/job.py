@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
 from glue_jobs.projections.transforms import affected
+from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
 from lake.config.projection import to_spark
 
@@ -25,6 +26,8 @@ class Build:
     rows: int = 0
     error: str | None = None
     sql_file: str = ""
+    started_at: str | None = None
+    ended_at: str | None = None
 
 
 def _python_transform(projection: Projection):  # noqa: ANN202
@@ -62,12 +65,14 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str]) -> list[Bui
             results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
                                  sql_file=str(p.path)))
             continue
+        started = now()
         try:
             results.append(Build(p.table, "built", build(spark, p), sql_file=str(p.path)))
         except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
             failed.add(p.table)
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path)))
+        results[-1].started_at, results[-1].ended_at = started, now()  # for the run log
     return results
 
 

@@ -41,3 +41,118 @@ class LocalAlerts:
         if not self.path.exists():
             return []
         return [Alert(**json.loads(line)) for line in self.path.read_text().splitlines() if line]
+
+
+# --- routing: who hears about a failure, once ------------------------------------------------
+
+
+def downstream(cfg: Any, table: str) -> list[str]:
+    """Every projection reading ``table``, directly or through other projections (any zone)."""
+    projections = [p for z in cfg.zones.values() for p in z.projections.values()]
+    found: list[str] = []
+    frontier = {table}
+    while frontier:
+        nxt = {p.table for p in projections if p.reads & frontier and p.table not in found}
+        found += sorted(nxt)
+        frontier = nxt
+    return found
+
+
+def audience(cfg: Any, owner: str, table: str | None) -> dict[str, str]:
+    """zone -> why it hears: the owner; the owners of broken downstream projections; the subscribers
+    of the table and of everything downstream of it."""
+    out = {owner: "owner"}
+    if not table:
+        return out
+    below = downstream(cfg, table)
+    for t in below:
+        out.setdefault(t.split("_analytics.")[0], f"owns {t}, downstream of {table}")
+    for z in cfg.zones.values():
+        hits = [t for t in [table, *below] if t in z.spec.subscribe]
+        if hits:
+            out.setdefault(z.name, f"subscribes to {hits[0]}" + (f", downstream of {table}" if hits[0] != table
+                                                                      else ""))
+    return out
+
+
+def _people(cfg: Any, zone: str) -> list[str]:
+    z = cfg.zones.get(zone)
+    return sorted({p.email for p in (z.spec.owners + z.spec.stewards)}) if z else []
+
+
+def _infer(ctx: Any, severity: str, context: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Table and cause of an alert; ingest alerts name only their ingest, so look it up."""
+    table, cause = context.get("table"), context.get("cause")
+    if not table and context.get("ingest_id"):
+        rec = ctx.ledger.get(str(context["ingest_id"]))
+        if rec is not None and rec.zone and rec.dataset:
+            table = f"{rec.zone}_ods.{rec.dataset}"
+            cause = cause or ("file quarantined" if severity == "error" else "rows quarantined")
+    return table, cause
+
+
+def route(ctx: Any, zone: str, severity: str, subject: str, detail: str = "", **context: Any) -> list[Alert]:
+    """Alert the owning zone and everyone downstream, unless this table+cause is already open."""
+    table, cause = _infer(ctx, severity, context)
+    zones = audience(ctx.cfg, zone, table)
+    if table and cause:
+        if any(r["cause"] == cause for r in ctx.records.rows("open_alerts") if r["table_name"] == table):
+            return []  # already told; silent until it recovers
+        ctx.records.add("open_alerts", table_name=table, cause=cause, zone=zone, opened_at=now(),
+                        run_id=context.get("run_id"), subject=subject, zones=sorted(zones))
+        context = {**context, "table": table, "cause": cause}
+    sent = []
+    for z, why in zones.items():
+        extra = {} if why == "owner" else {"upstream_zone": zone, "why": why}
+        alert = Alert(z, severity, subject if why == "owner" else f"upstream of you: {subject}", detail,
+                      {**context, **extra}, _people(ctx.cfg, z))
+        ctx.alerts.send(alert)
+        _webhook(ctx.cfg, alert)
+        sent.append(alert)
+    return sent
+
+
+def recover(ctx: Any, table: str, causes: list[str] | None = None, run_id: str | None = None) -> list[Alert]:
+    """Close the open alerts on ``table`` (those ``causes`` only, if given): one recovery message each."""
+    sent = []
+    for row in ctx.records.rows("open_alerts"):
+        if row["table_name"] != table or (causes is not None and row["cause"] not in causes):
+            continue
+        ctx.records.delete("open_alerts", table_name=table, cause=row["cause"])
+        for z in json.loads(row["zones"]):
+            alert = Alert(z, "info", f"recovered: {table} ({row['cause']})",
+                          f"Was: {row['subject']}. Nothing more to do.",
+                          {"table": table, "cause": row["cause"], "run_id": run_id,
+                           "failed_run_id": row["run_id"], "recovery": True}, _people(ctx.cfg, z))
+            ctx.alerts.send(alert)
+            _webhook(ctx.cfg, alert)
+            sent.append(alert)
+    return sent
+
+
+def slack_payload(alert: Alert) -> dict[str, Any]:
+    """Slack-compatible incoming-webhook JSON: ``text`` for any client, ``blocks`` for the layout."""
+    icon = {"error": ":red_circle:", "warning": ":warning:", "info": ":white_check_mark:"}.get(alert.severity, "")
+    facts = ", ".join(f"{k}: {v}" for k, v in alert.context.items() if v not in (None, "", []))
+    text = f"{icon} [{alert.zone}] {alert.subject}".strip()
+    section = {"type": "mrkdwn", "text": f"*{text}*\n{alert.detail}"}
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": section}]
+    if facts:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": facts}]})
+    return {"text": f"{text}\n{alert.detail}\n{facts}".strip(), "blocks": blocks}
+
+
+def _webhook(cfg: Any, alert: Alert) -> None:
+    z = cfg.zones.get(alert.zone)
+    url = z.spec.alerts.webhook if z else None
+    if not url:
+        return
+    import urllib.request
+
+    req = urllib.request.Request(url, json.dumps(slack_payload(alert)).encode(),
+                                 {"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5):  # noqa: S310 - the zone's own configured URL
+            pass
+    except OSError as err:  # a dead webhook must not fail the pipeline; the log and topic still have it
+        print(f"ALERT webhook for {alert.zone} failed: {err}", file=sys.stderr)

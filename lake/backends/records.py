@@ -18,6 +18,8 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "approvals": ("ingest_id", "zone", "dataset", "decision", "reason", "decided_by", "decided_at"),
     "runs": ("run_id", "parent_run_id", "task", "zone", "table_name", "inputs", "outputs", "rows_in", "rows_out",
              "rows_quarantined", "started_at", "ended_at", "status", "error"),
+    # alerts sent and not yet recovered: one per table and cause, so a repeated failure does not flood
+    "open_alerts": ("table_name", "cause", "zone", "opened_at", "run_id", "subject", "zones"),
 }
 
 
@@ -47,3 +49,9 @@ class Records:
             for col in BOOLEANS & row.keys():
                 row[col] = None if row[col] is None else bool(row[col])
         return rows
+
+    def delete(self, table: str, **where: Any) -> int:
+        if set(where) - set(SCHEMAS[table]):
+            raise KeyError(f"{table} has no columns {sorted(set(where) - set(SCHEMAS[table]))}")
+        clause = " AND ".join(f"{c} = ?" for c in where) or "1 = 1"
+        return self.db.execute(f"DELETE FROM {table} WHERE {clause}", tuple(where.values())).rowcount

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lake.backends.alerts import Alert, Alerts, LocalAlerts
+from lake.backends.alerts import Alerts, LocalAlerts
 from lake.backends.ledger import Ledger, SqliteLedger
 from lake.backends.records import Records
 from lake.backends.storage import LocalStorage, Storage
@@ -52,7 +52,8 @@ class Context:
                    Records(h.platform / "records.sqlite"))
 
     def alert_zone(self, zone: str, severity: str, subject: str, detail: str = "", **context: object) -> None:
-        """Alert the zone's owners and stewards (falls back to nobody for unknown zones)."""
-        z = self.cfg.zones.get(zone)
-        people = [p.email for p in (z.spec.owners + z.spec.stewards)] if z else []
-        self.alerts.send(Alert(zone, severity, subject, detail, dict(context), sorted(set(people))))
+        """Alert the zone's owners and stewards, and the zones downstream of the table (subscribers,
+        owners of dependent projections) — once per table and cause until it recovers."""
+        from lake.backends.alerts import route
+
+        route(self, zone, severity, subject, detail, **context)

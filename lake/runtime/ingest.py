@@ -147,12 +147,18 @@ def sweep(ctx: Context, stale_after_seconds: int = 900) -> list[IngestRecord]:
     (claims never landed, validations never completed) once older than ``stale_after_seconds``."""
     from lake.ingest.receiver import resume
     from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
+    from lake.runtime.runlog import task_run
 
-    before = {r.ingest_id for r in ctx.ledger.records()}
-    events = [object_created(o.bucket, o.key, o.size, o.etag, o.version_id) for o in unseen_objects(ctx)]
-    claims = stale_claims(ctx, stale_after_seconds)
-    stuck = stale_landing(ctx, stale_after_seconds)
-    redo = {r.ingest_id for r in claims} | {k.split("/")[3] for _, k, _ in stuck}
-    deliver(ctx, events, landed=[object_created(b, k, s, etag="") for b, k, s in stuck],
-            before_validation=lambda: [resume(ctx, r) for r in claims])
-    return [r for r in ctx.ledger.records() if r.ingest_id not in before or r.ingest_id in redo]
+    with task_run(ctx, "sweep") as run:
+        before = {r.ingest_id for r in ctx.ledger.records()}
+        unseen = list(unseen_objects(ctx))
+        events = [object_created(o.bucket, o.key, o.size, o.etag, o.version_id) for o in unseen]
+        claims = stale_claims(ctx, stale_after_seconds)
+        stuck = stale_landing(ctx, stale_after_seconds)
+        redo = {r.ingest_id for r in claims} | {k.split("/")[3] for _, k, _ in stuck}
+        run.inputs = [f"s3://{o.bucket}/{o.key}" for o in unseen]
+        deliver(ctx, events, landed=[object_created(b, k, s, etag="") for b, k, s in stuck],
+                before_validation=lambda: [resume(ctx, r) for r in claims])
+        out = [r for r in ctx.ledger.records() if r.ingest_id not in before or r.ingest_id in redo]
+        run.rows_in = len(out)
+    return out

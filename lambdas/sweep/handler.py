@@ -19,6 +19,7 @@ from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
 from lake.runtime.context import Context
 from lake.runtime.events import ObjectRef
 from lake.runtime.ingest import current_context
+from lake.runtime.runlog import task_run
 
 logger = Logger(service="sweep")
 metrics = Metrics(namespace="InsightLake", service="sweep")
@@ -44,13 +45,11 @@ def reconcile(ctx: Context) -> dict[str, int]:
 
 
 def freshness(ctx: Context) -> dict[str, int]:
-    from lake.status import status
+    from lake.status import check_freshness
 
-    stale = [s for s in status(ctx) if s["health"] == "stale"]
-    for s in stale:
-        zone = s["table"].split("_ods.")[0]
-        ctx.alert_zone(zone, "warning", f"{s['table']} is stale: last load {s['last_load']}",
-                       f"The contract promises data every {s['freshness_sla_hours']} h.", table=s["table"])
+    stale = check_freshness(ctx)  # alerts each stale table once, until it is fresh again
+    for s in stale:  # one metric per table: the CloudWatch alarm per table watches it
+        metrics.add_metric(name=f"HoursSinceLoad_{s['table']}", unit=MetricUnit.Count, value=s["age_hours"])
     metrics.add_metric(name="StaleDatasets", unit=MetricUnit.Count, value=len(stale))
     return {"stale": len(stale)}
 
@@ -61,4 +60,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     task = str(event.get("task") or "reconcile").lower()
     if task not in ("reconcile", "freshness"):
         raise ValueError(f"unknown sweep task '{task}'")
-    return (reconcile if task == "reconcile" else freshness)(current_context())
+    ctx = current_context()
+    with task_run(ctx, "sweep" if task == "reconcile" else "freshness") as run:
+        logger.append_keys(run_id=run.run_id)
+        counts = (reconcile if task == "reconcile" else freshness)(ctx)
+        run.rows_in = counts.get("received", counts.get("stale"))
+    return counts

@@ -67,7 +67,7 @@ def test_halt_promotes_nothing_and_alerts(lake: Lake, zones_copy: Path) -> None:
     assert not report.ok and report.promotions[-1].status == "halted"
     assert lake.q("finance", "SELECT * FROM finance_ods.expenses") == []
     assert lake.ctx.ledger.pending_promotion("finance", "expenses")  # still waiting
-    alerts = [a for a in lake.ctx.alerts.read() if "halted" in a.subject]
+    alerts = [a for a in lake.ctx.alerts.read() if "halted" in a.subject and a.zone == "finance"]
     assert len(alerts) == 1 and "category_accepted" in alerts[0].subject
     assert alerts[0].context["run_id"] == report.run_id
     assert "fiona.reyes@example.com" in alerts[0].recipients

@@ -1,0 +1,63 @@
+"""lake status and lake check-freshness: health per table, one alert per stale table until fresh."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lake.backends.ledger import IngestRecord, new_ingest_id
+from lake.cli import main
+from lake.runtime.context import Context
+from lake.runtime.ingest import drop_file
+from lake.status import check_freshness, status
+from tests.ingest.conftest import FIXTURES, HEADER
+
+OLD = "2024-01-01T00:00:00.000+00:00"
+
+
+def _old_load(ctx: Context) -> None:
+    rec = ctx.ledger.claim(IngestRecord(new_ingest_id(), "finance", "expenses", "ingress", "finance/expenses/a.csv",
+                                        "v1", "", 1, OLD))
+    ctx.ledger.complete(rec.ingest_id, outcome="staged", rows_staged=7, completed_at=OLD)
+
+
+def test_health_never_loaded_fresh_failing(ctx: Context, tmp_path: Path) -> None:
+    rows = {r["table"]: r for r in status(ctx)}
+    assert rows["finance_ods.expenses"]["health"] == "never loaded"
+    assert rows["finance_analytics.expense_summary"]["health"] == "never loaded"
+    drop_file(ctx, FIXTURES / "expenses_good.csv", "finance", "expenses")
+    row = {r["table"]: r for r in status(ctx, "finance")}["finance_ods.expenses"]
+    assert row["health"] == "fresh" and row["rows"] > 0 and row["open_quarantines"] == []
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\n" + "x,no,CC-1,travel,abc,USD,13/45/2026,nope,maybe,\n")
+    [rec] = drop_file(ctx, bad, "finance", "expenses")
+    row = {r["table"]: r for r in status(ctx, "finance")}["finance_ods.expenses"]
+    assert row["health"] == "failing" and row["open_quarantines"][0]["ingest_id"] == rec.ingest_id
+    assert row["open_alerts"] == ["file quarantined"]
+    assert {r["zone"] for r in status(ctx, "finance")} == {"finance"}
+
+
+def test_check_freshness_alerts_each_stale_table_once(ctx: Context) -> None:
+    _old_load(ctx)
+    assert {r["table"]: r for r in status(ctx)}["finance_ods.expenses"]["health"] == "stale"
+    [stale] = check_freshness(ctx)
+    assert stale["table"] == "finance_ods.expenses"
+    check_freshness(ctx)  # still stale: no second alert
+    alerts = ctx.alerts.read()
+    assert sorted(a.zone for a in alerts) == ["executive", "finance"]
+    owner = next(a for a in alerts if a.zone == "finance")
+    assert owner.context["cause"] == "stale" and "26 h" in owner.subject and "ingress" in owner.detail
+    drop_file(ctx, FIXTURES / "expenses_good.csv", "finance", "expenses")
+    assert check_freshness(ctx) == []
+    assert sorted(a.zone for a in ctx.alerts.read() if a.context.get("recovery")) == ["executive", "finance"]
+
+
+def test_cli_status_json_and_check_freshness_exit(ctx: Context, capsys) -> None:  # noqa: ANN001
+    home = str(ctx.home.root)
+    assert main(["status", "--home", home, "--zone", "finance", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {t["table"] for t in doc["tables"]} >= {"finance_ods.expenses", "finance_analytics.expense_summary"}
+    assert main(["check-freshness", "--home", home]) == 0
+    _old_load(ctx)
+    assert main(["check-freshness", "--home", home]) == 1
+    assert "finance_ods.expenses" in capsys.readouterr().out

@@ -57,3 +57,14 @@ bench-synth: $(STAMP)
 
 clean:
 	rm -rf .lake cdk.out
+
+# Debian's chromium, for the catalog site's click-through test (tests/query/test_docs.py skips
+# without it). Needs the Debian mirror; CI calls this before `make test`.
+.PHONY: browser docs
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium)
+
+docs: $(STAMP)  ## the static catalog site of ./.lake, written to ./.lake/docs
+	$(VENV)/bin/lake docs

@@ -119,6 +119,42 @@ def cmd_query(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from lake.catalog import catalog, render_catalog
+    from lake.query import AccessDenied
+
+    ctx = _ctx(args)
+    try:
+        rows = catalog(ctx.cfg, ctx.home, args.zone, getattr(args, "principal", None))
+    except AccessDenied as err:
+        print(str(err), file=sys.stderr)
+        return USAGE
+    print(json.dumps(rows, indent=2) if args.json else render_catalog(rows))
+    return OK
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from lake.catalog import describe, render_describe
+
+    ctx = _ctx(args)
+    try:
+        d = describe(ctx.cfg, ctx.home, args.table.lower())
+    except KeyError:
+        print(f"lake describe: unknown table '{args.table}' (name it <zone>_<layer>.<table>)", file=sys.stderr)
+        return USAGE
+    print(json.dumps(d, indent=2, default=str) if args.json else render_describe(d))
+    return OK
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from lake.docs_site import write_site
+
+    ctx = _ctx(args)
+    page = write_site(ctx.cfg, ctx.home, Path(args.out) if args.out else ctx.home.root / "docs")
+    print(f"catalog site written: {page}")
+    return OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from lake.approvals import waiting
     from lake.status import status
@@ -244,6 +280,19 @@ def parser() -> argparse.ArgumentParser:
                      help="query as a principal named in a zone.yaml (readers or pii_readers)")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.set_defaults(fn=cmd_query)
+    s = sub.add_parser("catalog", parents=[common], help="every table a zone can see: owner, layer, rows, last update")
+    who = s.add_mutually_exclusive_group()
+    who.add_argument("--zone")
+    who.add_argument("--as", dest="principal", metavar="PRINCIPAL")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_catalog)
+    s = sub.add_parser("describe", parents=[common], help="one table: columns, key, lineage, quality, freshness")
+    s.add_argument("table", help="<zone>_<layer>.<table>")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(fn=cmd_describe)
+    s = sub.add_parser("docs", parents=[common], help="write a static catalog site (zones, tables, lineage, health)")
+    s.add_argument("--out", help="folder for the site (default: <home>/docs)")
+    s.set_defaults(fn=cmd_docs)
     s = sub.add_parser("status", parents=[common], help="per table: last load, rows, health")
     s.add_argument("--zone")
     s.add_argument("--json", action="store_true")

@@ -1,0 +1,204 @@
+"""The catalog: every table with its owner, schema, lineage and health, from config and storage.
+
+Metadata only (no table data is read): contracts and projections say what a table is;
+Iceberg metadata and staging Parquet footers say how big and how recent it is; the platform
+records say how its quality rules last fared. ``lake catalog``, ``lake describe`` and
+``lake docs`` all read from here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from lake.config import LakeConfig
+from lake.home import LakeHome
+from lake.query.grants import Grants, owner, pii_columns
+
+
+def _iso(ms: float | None) -> str | None:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds") if ms else None
+
+
+def iceberg_metadata(home: LakeHome, table: str) -> dict[str, Any] | None:
+    meta = home.table_location(table) / "metadata"
+    hint = meta / "version-hint.text"
+    if not hint.exists():
+        return None
+    return json.loads((meta / f"v{hint.read_text().strip()}.metadata.json").read_text())
+
+
+def size(home: LakeHome, table: str) -> tuple[int | None, str | None]:
+    """(rows, last update) of a table as stored; (None, None) when it was never written."""
+    zone, layer, name = owner(table)
+    if layer == "staging":
+        import pyarrow.parquet as pq
+
+        files = list((home.staging / zone / name).rglob("*.parquet"))
+        if not files:
+            return None, None
+        return (sum(pq.read_metadata(f).num_rows for f in files),
+                _iso(max(f.stat().st_mtime for f in files) * 1000))
+    md = iceberg_metadata(home, table)
+    if md is None:
+        return None, None
+    snap = next((s for s in md.get("snapshots", []) if s["snapshot-id"] == md.get("current-snapshot-id")), None)
+    if snap is None:
+        return 0, _iso(md.get("last-updated-ms"))
+    return int(snap["summary"].get("total-records", 0)), _iso(snap["timestamp-ms"])
+
+
+def _description(cfg: LakeConfig, table: str) -> str:
+    zone, layer, name = owner(table)
+    z = cfg.zones[zone]
+    if layer in ("staging", "ods"):
+        return z.datasets[name].description.strip()
+    proj = z.projections[name]
+    if proj.is_python:
+        doc = re.match(r'\s*(?:"""|\'\'\')(.*?)(?:"""|\'\'\')', proj.sql, re.S)
+        return " ".join(doc.group(1).split()) if doc else ""
+    lines = [ln.strip()[2:].strip() for ln in proj.sql.splitlines() if ln.strip().startswith("--")]
+    return " ".join(lines)
+
+
+def upstream(cfg: LakeConfig, table: str) -> list[str]:
+    zone, layer, name = owner(table)
+    if layer == "staging":
+        return []
+    if layer == "ods":
+        return [f"{zone}_staging.{name}"]
+    return sorted(cfg.zones[zone].projections[name].reads)
+
+
+def downstream(cfg: LakeConfig, table: str) -> list[str]:
+    zone, layer, name = owner(table)
+    out = [f"{zone}_ods.{name}"] if layer == "staging" else []
+    return out + sorted(p.table for z in cfg.zones.values() for p in z.projections.values() if table in p.reads)
+
+
+def visible(cfg: LakeConfig, zone: str | None = None, principal: str | None = None) -> list[str]:
+    """The tables of the catalog: all of them, or those the zone / principal may read."""
+    if zone is None and principal is None:
+        return sorted(cfg.all_tables())
+    grants = Grants.for_zone(cfg, zone) if zone else Grants.for_principal(cfg, principal or "")
+    return sorted(t for t in grants.tables if t in cfg.all_tables())
+
+
+def entry(cfg: LakeConfig, home: LakeHome, table: str) -> dict[str, Any]:
+    zone, layer, _ = owner(table)
+    rows, updated = size(home, table)
+    spec = cfg.zones[zone].spec
+    return {"table": table, "zone": zone, "layer": layer, "owner": ", ".join(o.email for o in spec.owners),
+            "description": _description(cfg, table), "rows": rows, "last_update": updated,
+            "published_to": sorted(spec.published_to(table))}
+
+
+def catalog(cfg: LakeConfig, home: LakeHome, zone: str | None = None, principal: str | None = None) -> list[dict]:
+    return [entry(cfg, home, t) for t in visible(cfg, zone, principal)]
+
+
+def _columns(cfg: LakeConfig, home: LakeHome, table: str) -> list[dict[str, Any]]:
+    zone, layer, name = owner(table)
+    pii = pii_columns(cfg, table)
+    ds = cfg.zones[zone].datasets.get(name) if layer != "analytics" else None
+    if ds is not None:
+        return [{"name": c.name, "type": c.type.sql, "description": c.description, "pii": c.is_pii,
+                 "primary_key": c.primary_key, "required": c.required} for c in ds.columns]
+    md = iceberg_metadata(home, table)
+    if md is None:
+        return []
+    schema = next(s for s in md["schemas"] if s["schema-id"] == md.get("current-schema-id", 0))
+    return [{"name": f["name"], "type": f["type"] if isinstance(f["type"], str) else f["type"].get("type"),
+             "description": f.get("doc", ""), "pii": f["name"].lower() in pii, "primary_key": False,
+             "required": bool(f.get("required"))} for f in schema["fields"] if not f["name"].startswith("_")]
+
+
+def _quality(cfg: LakeConfig, home: LakeHome, table: str) -> list[dict[str, Any]]:
+    zone, layer, name = owner(table)
+    ds = cfg.zones[zone].datasets.get(name) if layer == "ods" else None
+    if ds is None:
+        return []
+    from lake.backends.records import Records
+
+    results = [r for r in Records(home.platform / "records.sqlite").rows("quality_results", zone)
+               if r["table_name"] == table] if (home.platform / "records.sqlite").exists() else []
+    out = []
+    for rule in ds.quality:
+        last = max((r for r in results if r["rule"] == rule.name), key=lambda r: r["checked_at"] or "", default=None)
+        out.append({"rule": rule.name, "metric": rule.metric, "column": rule.column, "action": rule.action,
+                    "last_passed": None if last is None else last["passed"],
+                    "last_checked": None if last is None else last["checked_at"],
+                    "failing_rows": None if last is None else last["failing_rows"]})
+    return out
+
+
+def freshness(cfg: LakeConfig, table: str, last_update: str | None, now: datetime | None = None) -> dict[str, Any]:
+    zone, layer, name = owner(table)
+    ds = cfg.zones[zone].datasets.get(name) if layer != "analytics" else None
+    sla = ds.freshness_hours if ds else None
+    if sla is None:
+        return {"sla_hours": None, "age_hours": None, "status": "no SLA"}
+    if last_update is None:
+        return {"sla_hours": sla, "age_hours": None, "status": "no data"}
+    age = ((now or datetime.now(UTC)) - datetime.fromisoformat(last_update)).total_seconds() / 3600
+    return {"sla_hours": sla, "age_hours": round(age, 1), "status": "fresh" if age <= sla else "stale"}
+
+
+def describe(cfg: LakeConfig, home: LakeHome, table: str) -> dict[str, Any]:
+    if table not in cfg.all_tables():
+        raise KeyError(table)
+    out = entry(cfg, home, table)
+    zone, _, name = owner(table)
+    ds = cfg.zones[zone].datasets.get(name)
+    out["columns"] = _columns(cfg, home, table)
+    out["primary_key"] = ds.primary_key if ds and owner(table)[1] != "analytics" else []
+    out["upstream"], out["downstream"] = upstream(cfg, table), downstream(cfg, table)
+    out["quality"] = _quality(cfg, home, table)
+    out["freshness"] = freshness(cfg, table, out["last_update"])
+    out["health"] = health(out)
+    return out
+
+
+def health(d: dict[str, Any]) -> str:
+    """One word for a badge: failing (a rule failed last time), stale, empty, ok."""
+    if any(q["last_passed"] is False for q in d.get("quality", [])):
+        return "failing"
+    if d.get("freshness", {}).get("status") == "stale":
+        return "stale"
+    return "empty" if not d.get("rows") else "ok"
+
+
+def render_describe(d: dict[str, Any]) -> str:
+    lines = [f"{d['table']}  ({d['layer']} of zone {d['zone']}; owner {d['owner']})", d["description"] or "-", "",
+             f"rows: {d['rows'] if d['rows'] is not None else '-'}   last update: {d['last_update'] or '-'}   "
+             f"health: {d['health']}", f"primary key: {', '.join(d['primary_key']) or '-'}", "", "columns:"]
+    for c in d["columns"]:
+        flags = " ".join(f for f, on in (("PII", c["pii"]), ("PK", c["primary_key"]), ("required", c["required"]))
+                         if on)
+        lines.append(f"  {c['name']:<22} {c['type']:<16} {flags:<16} {c['description']}".rstrip())
+    lines += ["", f"upstream:   {', '.join(d['upstream']) or '-'}", f"downstream: {', '.join(d['downstream']) or '-'}"]
+    if d["published_to"]:
+        lines.append(f"published to: {', '.join(d['published_to'])}")
+    if d["quality"]:
+        lines += ["", "quality rules (last result):"]
+        for q in d["quality"]:
+            res = {None: "not run yet", True: "passed", False: f"FAILED ({q['failing_rows']} rows)"}[q["last_passed"]]
+            lines.append(f"  {q['rule']:<28} {q['action']:<10} {res}" + (f"  at {q['last_checked']}"
+                                                                          if q["last_checked"] else ""))
+    f = d["freshness"]
+    sla = f"{f['sla_hours']:g} h" if f["sla_hours"] is not None else "-"
+    age = f"{f['age_hours']} h" if f["age_hours"] is not None else "-"
+    lines += ["", f"freshness: {f['status']} (age {age}, SLA {sla})"]
+    return "\n".join(lines)
+
+
+def render_catalog(rows: list[dict[str, Any]]) -> str:
+    out = [f"{'table':<46} {'layer':<9} {'rows':>7}  {'last update':<25} owner / description"]
+    for r in rows:
+        rows_txt = "-" if r["rows"] is None else str(r["rows"])
+        out.append(f"{r['table']:<46} {r['layer']:<9} {rows_txt:>7}  {r['last_update'] or '-':<25} "
+                   f"{r['owner']} — {r['description'][:60]}")
+    return "\n".join(out)
+

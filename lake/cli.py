@@ -106,6 +106,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     from lake.query import QueryEngine
     from lake.query.engine import QueryError
 
+    if args.target == "aws":
+        return _query_aws(args)
     ctx = _ctx(args)
     try:
         engine = QueryEngine(ctx.cfg, ctx.home, args.zone, principal=args.principal)
@@ -116,6 +118,26 @@ def cmd_query(args: argparse.Namespace) -> int:
     except QueryError as err:
         print(f"query failed: {err}", file=sys.stderr)
         return REJECTED
+    return OK
+
+
+def _query_aws(args: argparse.Namespace) -> int:
+    """Athena in the zone's workgroup; Lake Formation decides what the caller's IAM role sees."""
+    from lake.backends.aws_query import AthenaQuery
+    from lake.output import write
+
+    if args.principal:
+        print("lake query --target aws: query as the IAM role of your credentials, with --zone", file=sys.stderr)
+        return USAGE
+    try:
+        table = AthenaQuery.from_env().query(args.zone, args.sql)
+    except KeyError as err:
+        print(f"lake query --target aws: set {err} (the deployment's Athena workgroup prefix)", file=sys.stderr)
+        return USAGE
+    except Exception as err:  # noqa: BLE001 - botocore/awswrangler errors: Athena said no
+        print(f"query failed: {err}", file=sys.stderr)
+        return REJECTED
+    write(table.to_batches(), args.format, schema=table.schema)
     return OK
 
 
@@ -279,6 +301,8 @@ def parser() -> argparse.ArgumentParser:
     who.add_argument("--as", dest="principal", metavar="PRINCIPAL",
                      help="query as a principal named in a zone.yaml (readers or pii_readers)")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    s.add_argument("--target", choices=["local", "aws"], default="local",
+                   help="local DuckDB (default) or Athena in the zone's workgroup ($ATHENA_WORKGROUP_PREFIX)")
     s.set_defaults(fn=cmd_query)
     s = sub.add_parser("catalog", parents=[common], help="every table a zone can see: owner, layer, rows, last update")
     who = s.add_mutually_exclusive_group()

@@ -56,11 +56,27 @@ class AthenaQuery:
     def workgroup(self, zone: str) -> str:
         return f"{self.prefix}-{zone}"
 
+    def output_location(self, zone: str) -> str | None:
+        """The workgroup's result location (it enforces it; sent explicitly so the request says it)."""
+        import boto3
+
+        wg = (self.session or boto3).client("athena").get_work_group(WorkGroup=self.workgroup(zone))
+        return wg["WorkGroup"].get("Configuration", {}).get("ResultConfiguration", {}).get("OutputLocation")
+
+    @staticmethod
+    def database(zone: str, sql: str) -> str:
+        """The default database: that of the first table the statement names, else the zone's analytics."""
+        from lake.config.projection import parse_sql, table_refs
+
+        refs = sorted(r for r in table_refs(parse_sql(sql)) if "." in r)
+        return refs[0].split(".")[0] if refs else f"{zone}_analytics"
+
     def query(self, zone: str, sql: str) -> pa.Table:
         import awswrangler as wr
         import boto3
 
-        qid = wr.athena.start_query_execution(sql=sql, workgroup=self.workgroup(zone), boto3_session=self.session)
+        qid = wr.athena.start_query_execution(sql=sql, workgroup=self.workgroup(zone), boto3_session=self.session,
+                                              database=self.database(zone, sql), s3_output=self.output_location(zone))
         wr.athena.wait_query(query_execution_id=qid, boto3_session=self.session)  # raises if the query failed
         client = (self.session or boto3).client("athena")
         columns: list[dict[str, Any]] | None = None

@@ -50,3 +50,30 @@ def test_a_zone_queries_in_its_workgroup_and_gets_typed_arrow(athena) -> None:  
     [qid] = athena.list_query_executions(WorkGroup="InsightLake-dev-executive")["QueryExecutionIds"]
     assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["WorkGroup"] == \
         "InsightLake-dev-executive"
+
+
+def test_the_request_names_workgroup_database_and_output_location(athena) -> None:  # noqa: ANN001
+    backend = athena_backends["123456789012"]["eu-west-1"]
+    backend.query_results_queue.append(QueryResults(rows=[row("n"), row("1")],
+                                                    column_info=[{"Name": "n", "Type": "bigint"}]))
+    AthenaQuery("InsightLake-dev").query("executive", "SELECT count(*) AS n FROM finance_analytics.expense_summary")
+    [qid] = athena.list_query_executions(WorkGroup="InsightLake-dev-executive")["QueryExecutionIds"]
+    q = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+    assert q["WorkGroup"] == "InsightLake-dev-executive"
+    assert q["QueryExecutionContext"]["Database"] == "finance_analytics"
+    assert q["ResultConfiguration"]["OutputLocation"].startswith("s3://results/executive/")
+
+
+def test_lake_query_target_aws(athena, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
+    from lake.cli import main
+
+    monkeypatch.setenv("ATHENA_WORKGROUP_PREFIX", "InsightLake-dev")
+    backend = athena_backends["123456789012"]["eu-west-1"]
+    backend.query_results_queue.append(QueryResults(rows=[row("region", "hires"), row("EMEA", "3")],
+                                                    column_info=[{"Name": "region", "Type": "varchar"},
+                                                                 {"Name": "hires", "Type": "bigint"}]))
+    assert main(["query", "--target", "aws", "--zone", "executive", "--format", "csv",
+                 "SELECT region, hires FROM executive_analytics.hiring_by_region"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["region,hires", "EMEA,3"]
+    [qid] = athena.list_query_executions(WorkGroup="InsightLake-dev-executive")["QueryExecutionIds"]
+    assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Query"].startswith("SELECT region")

@@ -66,3 +66,19 @@ def test_pii_columns_match_the_aws_governors_tags() -> None:
     for table in [*cfg.all_tables(), "finance_ods.expenses__quarantine"]:
         zone, layer, name = owner(table)
         assert pii_columns(cfg, table) == governor(cfg, zone, layer, name), table
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM information_schema.tables",
+    "SELECT * FROM duckdb_views()",
+    "SELECT * FROM main._platform_runs",
+    "SELECT * FROM _platform_runs",
+    "SELECT * FROM TABLE(read_csv('/etc/passwd'))",
+    "SELECT current_setting('home_directory')",
+    "ATTACH '/tmp/x.db' AS x",
+    "COPY (SELECT 1) TO '/tmp/x.csv'",
+    "INSERT INTO finance_ods.expenses SELECT * FROM finance_ods.expenses",
+])
+def test_catalog_files_and_writes_are_out_of_reach(engines: dict[str, QueryEngine], sql: str) -> None:
+    with pytest.raises((QueryError, AccessDenied)):
+        engines["finance"].check(sql)

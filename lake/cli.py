@@ -108,6 +108,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     if args.target == "aws":
         return _query_aws(args)
+    if (args.zone is None) == (args.principal is None):
+        print("lake query: give exactly one of --zone ZONE or --as PRINCIPAL", file=sys.stderr)
+        return USAGE
     ctx = _ctx(args)
     try:
         engine = QueryEngine(ctx.cfg, ctx.home, args.zone, principal=args.principal)
@@ -126,11 +129,12 @@ def _query_aws(args: argparse.Namespace) -> int:
     from lake.backends.aws_query import AthenaQuery
     from lake.output import write
 
-    if args.principal:
-        print("lake query --target aws: query as the IAM role of your credentials, with --zone", file=sys.stderr)
+    if args.zone is None:
+        print("lake query --target aws: --zone names the workgroup to query in", file=sys.stderr)
         return USAGE
     try:
-        table = AthenaQuery.from_env().query(args.zone, args.sql)
+        session = _assume(args.principal) if args.principal else None
+        table = AthenaQuery.from_env(session).query(args.zone, args.sql)
     except KeyError as err:
         print(f"lake query --target aws: set {err} (the deployment's Athena workgroup prefix)", file=sys.stderr)
         return USAGE
@@ -139,6 +143,15 @@ def _query_aws(args: argparse.Namespace) -> int:
         return REJECTED
     write(table.to_batches(), args.format, schema=table.schema)
     return OK
+
+
+def _assume(role_arn: str):  # noqa: ANN202 - a boto3.Session; boto3 is imported only on AWS
+    """On AWS a principal is an IAM role: Lake Formation grants are the role's, so assume it."""
+    import boto3
+
+    creds = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="lake-query")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"])
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
@@ -243,9 +256,23 @@ def cmd_plan(args: argparse.Namespace) -> int:
     root = Path(args.config or "insight_zones")
     repo = Path(subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], check=True,
                                capture_output=True, text=True).stdout.strip())
-    result = plan(config_at(args.base, root, repo), load_config(root))
-    print(json.dumps(result.as_dict(), indent=2) if args.json else render(result))
-    return REJECTED if result.breaking else OK
+    base, new = config_at(args.base, root, repo), load_config(root)
+    result = plan(base, new)
+    doc = result.as_dict()
+    if args.diff:  # run the changed projections into scratch views, beside the real tables
+        from lake.plan_diff import diff
+        from lake.spark import local_session
+
+        doc["diff"] = diff(local_session(LakeHome.resolve(args.home).warehouse), base, new)
+    if args.json:
+        print(json.dumps(doc, indent=2, default=str))
+    else:
+        print(render(result))
+        for d in doc.get("diff", []):
+            print(f"diff {d['table']}: " + (f"error {d['error']}" if "error" in d else
+                  f"rows {d['rows_before']} -> {d['rows_after']}; only after: {d.get('only_after', [])[:3]}; "
+                  f"only before: {d.get('only_before', [])[:3]}"))
+    return REJECTED if result.breaking or any("error" in d for d in doc.get("diff", [])) else OK
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -296,10 +323,10 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_run)
     s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z (or as a principal)")
     s.add_argument("sql")
-    who = s.add_mutually_exclusive_group(required=True)
-    who.add_argument("--zone", help="query as the zone's ordinary reader")
-    who.add_argument("--as", dest="principal", metavar="PRINCIPAL",
-                     help="query as a principal named in a zone.yaml (readers or pii_readers)")
+    s.add_argument("--zone", help="query as the zone's ordinary reader (on AWS: in the zone's workgroup)")
+    s.add_argument("--as", dest="principal", metavar="PRINCIPAL",
+                   help="query as a principal named in a zone.yaml (readers or pii_readers); "
+                        "with --target aws, the ARN of the IAM role to assume")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.add_argument("--target", choices=["local", "aws"], default="local",
                    help="local DuckDB (default) or Athena in the zone's workgroup ($ATHENA_WORKGROUP_PREFIX)")
@@ -332,6 +359,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_lineage)
     s = sub.add_parser("plan", parents=[common], help="what a config change breaks downstream, before merging")
     s.add_argument("--base", default="HEAD", help="git revision to compare with (default: HEAD)")
+    s.add_argument("--diff", action="store_true", help="also run changed projections into scratch views and "
+                   "report rows before/after")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_plan)
     for name, text in (("approve", "let waiting ingests of a manual dataset reach ODS"),

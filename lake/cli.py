@@ -108,6 +108,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
     if args.target == "aws":
         return _query_aws(args)
+    if (args.zone is None) == (args.principal is None):
+        print("lake query: give exactly one of --zone ZONE or --as PRINCIPAL", file=sys.stderr)
+        return USAGE
     ctx = _ctx(args)
     try:
         engine = QueryEngine(ctx.cfg, ctx.home, args.zone, principal=args.principal)
@@ -126,11 +129,12 @@ def _query_aws(args: argparse.Namespace) -> int:
     from lake.backends.aws_query import AthenaQuery
     from lake.output import write
 
-    if args.principal:
-        print("lake query --target aws: query as the IAM role of your credentials, with --zone", file=sys.stderr)
+    if args.zone is None:
+        print("lake query --target aws: --zone names the workgroup to query in", file=sys.stderr)
         return USAGE
     try:
-        table = AthenaQuery.from_env().query(args.zone, args.sql)
+        session = _assume(args.principal) if args.principal else None
+        table = AthenaQuery.from_env(session).query(args.zone, args.sql)
     except KeyError as err:
         print(f"lake query --target aws: set {err} (the deployment's Athena workgroup prefix)", file=sys.stderr)
         return USAGE
@@ -139,6 +143,15 @@ def _query_aws(args: argparse.Namespace) -> int:
         return REJECTED
     write(table.to_batches(), args.format, schema=table.schema)
     return OK
+
+
+def _assume(role_arn: str):  # noqa: ANN202 - a boto3.Session; boto3 is imported only on AWS
+    """On AWS a principal is an IAM role: Lake Formation grants are the role's, so assume it."""
+    import boto3
+
+    creds = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="lake-query")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"])
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
@@ -310,10 +323,10 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_run)
     s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z (or as a principal)")
     s.add_argument("sql")
-    who = s.add_mutually_exclusive_group(required=True)
-    who.add_argument("--zone", help="query as the zone's ordinary reader")
-    who.add_argument("--as", dest="principal", metavar="PRINCIPAL",
-                     help="query as a principal named in a zone.yaml (readers or pii_readers)")
+    s.add_argument("--zone", help="query as the zone's ordinary reader (on AWS: in the zone's workgroup)")
+    s.add_argument("--as", dest="principal", metavar="PRINCIPAL",
+                   help="query as a principal named in a zone.yaml (readers or pii_readers); "
+                        "with --target aws, the ARN of the IAM role to assume")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table")
     s.add_argument("--target", choices=["local", "aws"], default="local",
                    help="local DuckDB (default) or Athena in the zone's workgroup ($ATHENA_WORKGROUP_PREFIX)")

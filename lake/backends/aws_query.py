@@ -50,8 +50,8 @@ class AthenaQuery:
         self.session = session
 
     @classmethod
-    def from_env(cls) -> AthenaQuery:
-        return cls(os.environ["ATHENA_WORKGROUP_PREFIX"])
+    def from_env(cls, session: Any | None = None) -> AthenaQuery:
+        return cls(os.environ["ATHENA_WORKGROUP_PREFIX"], session)
 
     def workgroup(self, zone: str) -> str:
         return f"{self.prefix}-{zone}"

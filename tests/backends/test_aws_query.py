@@ -77,3 +77,18 @@ def test_lake_query_target_aws(athena, monkeypatch: pytest.MonkeyPatch, capsys: 
     assert capsys.readouterr().out.splitlines() == ["region,hires", "EMEA,3"]
     [qid] = athena.list_query_executions(WorkGroup="InsightLake-dev-executive")["QueryExecutionIds"]
     assert athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]["Query"].startswith("SELECT region")
+
+
+def test_lake_query_target_aws_as_a_role(athena, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from lake.cli import main
+
+    monkeypatch.setenv("ATHENA_WORKGROUP_PREFIX", "InsightLake-dev")
+    role = boto3.client("iam").create_role(RoleName="exec-analyst", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    backend = athena_backends["123456789012"]["eu-west-1"]
+    backend.query_results_queue.append(QueryResults(rows=[row("n"), row("1")],
+                                                    column_info=[{"Name": "n", "Type": "bigint"}]))
+    assert main(["query", "--target", "aws", "--zone", "executive", "--as", role, "--format", "json",
+                 "SELECT 1 AS n"]) == 0
+    assert capsys.readouterr().out.strip() == '{"n": 1}'
+    assert main(["query", "--target", "aws", "--as", role, "SELECT 1"]) == 2

@@ -82,3 +82,10 @@ def test_pii_columns_match_the_aws_governors_tags() -> None:
 def test_catalog_files_and_writes_are_out_of_reach(engines: dict[str, QueryEngine], sql: str) -> None:
     with pytest.raises((QueryError, AccessDenied)):
         engines["finance"].check(sql)
+
+
+def test_cli_queries_as_exactly_one_zone_or_principal(tmp_path: Path) -> None:
+    from lake.cli import main
+
+    assert main(["query", "--home", str(tmp_path), "SELECT 1"]) == 2  # no all-seeing default
+    assert main(["query", "--home", str(tmp_path), "--zone", "finance", "--as", "finance_auditor", "SELECT 1"]) == 2

@@ -24,7 +24,7 @@ from openlineage.client.facet_v2 import (
     schema_dataset,
 )
 
-PRODUCER = "https://github.com/insight-lake/insight-lake"
+PRODUCER = "urn:insight-lake:platform"  # a URI naming this producer (no public repository URL to cite)
 NAMESPACE = "insight-lake"  # the job namespace: one per deployment
 
 
@@ -91,8 +91,9 @@ def event(ctx: Any, run: Any, state: str) -> RunEvent:
                 rowCount=run.rows_out)
         outputs.append(OutputDataset(namespace=ns, name=name, facets={"schema": schema} if schema else {},
                                      outputFacets=out_facets))
-    job_facets: dict[str, Any] = {"jobType": job_type_job.JobTypeJobFacet(processingType="BATCH", integration="INSIGHT_LAKE",
-                                                          jobType=run.task.upper())}
+    job_type = job_type_job.JobTypeJobFacet(processingType="BATCH", integration="INSIGHT_LAKE",
+                                            jobType=run.task.upper())
+    job_facets: dict[str, Any] = {"jobType": job_type}
     name = run.task if not run.table_name else f"{run.task}.{run.table_name}"
     return RunEvent(eventType=getattr(RunState, state), eventTime=run.ended_at if done else run.started_at,
                     run=Run(runId=ol_run_id(run.run_id), facets=facets),

@@ -37,7 +37,8 @@ def _promote(spark, ctx: Context, zone: str, name: str, parent: str) -> Promotio
     with runlog.task_run(ctx, "to_ods", zone=zone, table_name=f"{zone}_ods.{name}", parent_run_id=parent,
                          inputs=[staging]) as task:
         p = promote(spark, ctx, zone, name, parent)
-        task.inputs = [staging + i for i in p.ingests] or task.inputs
+        staged = [r.staged_key for r in (ctx.ledger.get(i) for i in p.ingests) if r and r.staged_key]
+        task.inputs = [f"s3://{ctx.buckets.staging}/{k}" for k in staged] or task.inputs
         task.outputs = [p.table] if p.ingests else []
         task.rows_in, task.rows_out, task.rows_quarantined = p.rows_in, p.rows_out, p.rows_quarantined
         task.status = {"halted": "halted", "refused": "failed"}.get(p.status, "succeeded" if p.ingests else "skipped")

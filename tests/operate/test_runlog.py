@@ -58,6 +58,8 @@ def test_promotion_runs_share_the_parent_run_id(lake: Lake) -> None:
     to_ods = next(r for r in mine if r["table_name"] == "finance_ods.expenses")
     assert to_ods["task"] == "to_ods" and to_ods["status"] == "succeeded" and to_ods["rows_in"] == 2
     assert to_ods["outputs"] == ["finance_ods.expenses"]
+    [staged] = to_ods["inputs"]
+    assert staged.startswith("s3://staging/finance/expenses/ingest_date=") and staged.endswith(".parquet")
     summary = next(r for r in mine if r["table_name"] == "finance_analytics.expense_summary")
     assert summary["task"] == "projection" and summary["status"] == "succeeded"
     assert "finance_ods.expenses" in summary["inputs"]

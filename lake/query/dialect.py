@@ -5,7 +5,9 @@ DuckDB answer as Athena would.
   TIMESTAMP in DuckDB: the result is cast back when the argument is known to be a date (a
   DATE literal or cast, or a column whose type is DATE in a table the query reads).
 - ``format_datetime`` (Joda patterns) has no DuckDB twin: it becomes ``strftime``.
-- Integer division (``7 / 2 = 3``) is a connection setting, see ``duck.connect``.
+- Integer division (``7 / 2 = 3``) is a connection setting (``QueryEngine``).
+- A DECIMAL divided by a number stays a DECIMAL of the same scale in Trino, a DOUBLE in DuckDB:
+  cast back when the dividend is known to be a decimal (a cast, a decimal column, or SUM/MIN/MAX of one).
 """
 
 from __future__ import annotations
@@ -28,14 +30,33 @@ def _is_date(node: exp.Expression, date_columns: set[str]) -> bool:
     return isinstance(node, exp.Column) and node.name.lower() in date_columns
 
 
+def _decimal_scale(node: exp.Expression, decimals: dict[str, int]) -> int | None:
+    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DECIMAL):
+        params = node.to.expressions
+        return int(params[1].name) if len(params) > 1 else 0
+    if isinstance(node, exp.Column):
+        return decimals.get(node.name.lower())
+    if isinstance(node, (exp.Sum, exp.Min, exp.Max)):
+        return _decimal_scale(node.this, decimals)
+    return None
+
+
 def joda_to_strftime(pattern: str) -> str:
     tokens = "|".join(re.escape(j) for j, _ in _JODA)
     mapping = dict(_JODA)
     return re.sub(tokens, lambda m: mapping[m.group(0)], pattern)
 
 
-def rewrite(tree: exp.Expression, date_columns: set[str]) -> exp.Expression:
+def rewrite(tree: exp.Expression, date_columns: set[str],
+            decimal_columns: dict[str, int] | None = None) -> exp.Expression:
+    decimals = decimal_columns or {}
+
     def fix(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Div) and not node.meta.get("lake_done"):
+            scale = _decimal_scale(node.this, decimals)
+            if scale is not None:
+                node.meta["lake_done"] = True
+                return exp.cast(node, exp.DataType.build(f"DECIMAL(38, {scale})"))
         if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd)) and not node.meta.get("lake_done"):
             unit = node.args.get("unit")
             if unit is not None and unit.name.upper() in _DATE_UNITS and _is_date(node.this, date_columns):

@@ -168,7 +168,8 @@ class QueryEngine:
             self._check_table(ref, known)
         self._check_columns(tree, refs)
         self._time_travel(tree)
-        return rewrite(tree, self._date_columns(refs)).sql(dialect="duckdb")
+        dates, decimals = self._typed_columns(refs)
+        return rewrite(tree, dates, decimals).sql(dialect="duckdb")
 
     def _time_travel(self, tree: exp.Expression) -> None:
         """``FOR VERSION AS OF <snapshot id>`` / ``FOR TIMESTAMP AS OF <ts>`` on an Iceberg table, as
@@ -210,15 +211,21 @@ class QueryEngine:
     def _iceberg(self, table: str) -> bool:
         return (self.home.table_location(table) / "metadata" / "version-hint.text").exists()
 
-    def _date_columns(self, refs: set[str]) -> set[str]:
-        out = set()
+    def _typed_columns(self, refs: set[str]) -> tuple[set[str], dict[str, int]]:
+        """DATE columns, and DECIMAL columns with their scale, of the tables the query reads."""
+        dates: set[str] = set()
+        decimals: dict[str, int] = {}
         for ref in refs:
             try:
                 rel = self.con.sql(f"SELECT * FROM {ref} LIMIT 0")
             except duckdb.Error:
                 continue  # not built yet: running the query will say so
-            out |= {c.lower() for c, t in zip(rel.columns, rel.types, strict=True) if str(t) == "DATE"}
-        return out
+            for c, t in zip(rel.columns, map(str, rel.types), strict=True):
+                if t == "DATE":
+                    dates.add(c.lower())
+                elif t.startswith("DECIMAL("):
+                    decimals[c.lower()] = int(t.rstrip(")").split(",")[1])
+        return dates, decimals
 
     # -- running -------------------------------------------------------------------------
     def execute(self, sql: str) -> duckdb.DuckDBPyRelation:

@@ -42,6 +42,9 @@ CASES = [
     ("SELECT CAST('12.345' AS DECIMAL(10,2)) AS v", [(Decimal("12.35"),)]),
     ("SELECT CAST(x AS DECIMAL(12,2)) * 2 AS v FROM (VALUES '10.10') AS t(x)", [(Decimal("20.20"),)]),
     ("SELECT 7 / 2 AS i, 7.0 / 2 AS d", [(3, Decimal("3.5"))]),
+    ("SELECT CAST(1 AS DECIMAL(10,2)) / 3 AS v", [(Decimal("0.33"),)]),
+    ("SELECT sum(CAST(x AS DECIMAL(12,2))) / count(*) AS v FROM (VALUES '10.00', '10.01') AS t(x)",
+     [(Decimal("10.01"),)]),
     ("SELECT x, row_number() OVER (ORDER BY x DESC) AS rn, "
      "sum(x) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run, "
      "lag(x) OVER (ORDER BY x) AS prev FROM (VALUES 1, 2, 3) AS t(x) ORDER BY x",
@@ -73,6 +76,9 @@ def test_date_columns_keep_their_type_from_the_contract(engine: QueryEngine) -> 
     rel = engine.execute("SELECT date_trunc('month', e.expense_date) AS m, date_add('day', 1, expense_date) AS d "
                          "FROM finance_ods.expenses e")
     assert [str(t) for t in rel.types] == ["DATE", "DATE"]
+    avg = engine.execute("SELECT sum(amount) / count(*) AS a, amount / 2 AS h "
+                         "FROM finance_ods.expenses GROUP BY amount")
+    assert [str(t) for t in avg.types] == ["DECIMAL(38,2)", "DECIMAL(38,2)"]  # Trino keeps the scale
 
 
 def test_large_results_stream_in_batches(engine: QueryEngine) -> None:

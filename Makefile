@@ -27,7 +27,7 @@ $(CHECKOV): requirements-checkov.txt
 demo: $(STAMP)  ## the whole flow on the embedded default, in ./.lake
 	$(VENV)/bin/lake demo
 
-test: $(STAMP) $(CHECKOV)  ## the whole test suite (checkov's scan of the templates included)
+test: $(STAMP) $(CHECKOV) browser  ## the whole test suite (checkov scan and the catalog site in Chromium included)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)

@@ -44,7 +44,7 @@ def test_pull_requests_verify_and_main_deploys_dev_then_prod(workflow: dict) -> 
 
 def test_verify_runs_tests_validation_synth_and_checkov(workflow: dict) -> None:
     runs = " ".join(s.get("run", "") for s in workflow["jobs"]["verify"]["steps"])
-    for command in ("make test", "lake validate", "npx cdk synth", "infra/checkov.sh"):
+    for command in ("make test", "lake validate", "lake plan --base", "npx cdk synth", "infra/checkov.sh"):
         assert command in runs
 
 

@@ -97,8 +97,8 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     result.ingests = [r.ingest_id for r in pending]
 
     # Rules see the values as delivered (before hashing), and are measured once per batch.
-    batch, checks = quality.evaluate(ds.quality, _staged(spark, ctx, ds, pending).cache())
-    result.rows_in, result.checks = batch.count(), checks
+    batch, checks, result.rows_in = quality.evaluate(ds.quality, _staged(spark, ctx, ds, pending).cache())
+    result.checks = checks
     for c in checks:
         ctx.records.add("quality_results", run_id=run_id, zone=zone, table_name=table, rule=c.rule,
                         column_name=c.column, metric=c.metric, action=c.action, passed=c.passed,
@@ -113,7 +113,9 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     treatments = {c.name: c.pii for c in ds.columns if c.pii}
     batch = T.protect_pii(batch, treatments, zone_key(ctx.home.platform / "keys", zone))
     good, held = quality.split(batch, ds.quality)
-    result.rows_quarantined = held.count()
+    # The rule pass already counted the failing rows: skip a pass over the batch when none are held.
+    holding = any(c.action == "quarantine" and c.failing_rows for c in checks)
+    result.rows_quarantined = held.count() if holding else 0
     if result.rows_quarantined:
         tables.hold_back(spark, table, held.drop("_ingest_seq"), run_id)
 
@@ -131,7 +133,7 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     batch.unpersist()
     # Only after Iceberg committed: a crash before this line re-merges the same rows next run.
     ctx.ledger.mark_promoted(result.ingests, run_id)
-    result.rows_out = spark.table(table).count()
+    result.rows_out = tables.row_count(spark, table)
     return result
 
 

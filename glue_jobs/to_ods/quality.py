@@ -62,8 +62,11 @@ def failing(rule: QualityRule, df: DataFrame) -> Column | None:
     raise ValueError(f"unsupported quality metric '{rule.metric}' in rule {rule.name}")
 
 
-def evaluate(rules: tuple[QualityRule, ...], df: DataFrame) -> tuple[DataFrame, list[RuleResult]]:
-    """Flag rows with the rules they fail (``_failed_rules``) and measure every rule once."""
+def evaluate(rules: tuple[QualityRule, ...], df: DataFrame) -> tuple[DataFrame, list[RuleResult], int]:
+    """Flag rows with the rules they fail (``_failed_rules``) and measure every rule in one pass.
+
+    Returns the flagged rows, each rule's result, and the batch's row count (from the same pass).
+    """
     flags = []
     for i, rule in enumerate(rules):
         expr = failing(rule, df)
@@ -83,7 +86,7 @@ def evaluate(rules: tuple[QualityRule, ...], df: DataFrame) -> tuple[DataFrame, 
     failed_names = F.array_compact(F.array(*[F.when(F.col(f"_q{i}"), F.lit(rules[i].name)) for i in flags])) \
         if flags else F.array().cast("array<string>")
     df = df.withColumn("_failed_rules", failed_names).drop(*[f"_q{i}" for i in flags])
-    return df, results
+    return df, results, int(counts["_n"])
 
 
 def split(df: DataFrame, rules: tuple[QualityRule, ...]) -> tuple[DataFrame, DataFrame]:

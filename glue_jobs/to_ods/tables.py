@@ -20,6 +20,13 @@ def ddl(ds: Dataset, table: str) -> str:
             f"TBLPROPERTIES ('format-version'='2', '{VERSION_PROPERTY}'='{ds.version}')")
 
 
+def row_count(spark: SparkSession, table: str) -> int:
+    """Rows in the table's current snapshot, from Iceberg's snapshot summary: no data scan."""
+    rows = spark.sql(f"SELECT summary['total-records'] AS n FROM {table}.snapshots "
+                     "ORDER BY committed_at DESC LIMIT 1").collect()
+    return int(rows[0]["n"]) if rows and rows[0]["n"] is not None else spark.table(table).count()
+
+
 def contract_version(spark: SparkSession, table: str) -> str:
     props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
     return props.get(VERSION_PROPERTY, "0")

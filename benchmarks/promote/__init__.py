@@ -1,0 +1,1 @@
+"""Benchmark of the staging -> ODS promotion (``to_ods``) against Spark's floor and DuckDB."""

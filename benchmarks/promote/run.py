@@ -76,30 +76,20 @@ def _code(ref: str, work: Path) -> tuple[dict, dict]:
     return env, info
 
 
-def _verify(manifest: dict, sources: dict, env: dict) -> dict:
-    """The same final table from every run: row count, keys, and a checksum of every non-PII column."""
-    code = f"""
-import json
-from lake.query.duck import connect
-con = connect()
-con.execute("SET enable_progress_bar = false")  # it writes to stdout, where the answer goes
-fp = ("SELECT count(*), count(DISTINCT expense_id), sum(hash(expense_id, epoch_us(submitted_at), amount::VARCHAR, "
-      "cost_center_id, category, currency, expense_date, approved, description, _ingest_id, "
-      "epoch_us(_ingested_at)))::VARCHAR, count(*) FILTER (WHERE employee_email LIKE '%@%') FROM {{}}")
-out = {{side: dict(zip(["rows", "keys", "checksum", "raw_emails"], con.execute(fp.format(src)).fetchone()))
-        for side, src in {json.dumps(sources)}.items()}}
-print("RESULT " + json.dumps(out))
-"""
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)
-    if proc.returncode:
-        return {"ok": False, "error": proc.stderr[-2000:]}
+def _verify(manifest: dict, sources: dict, raw: str, work: Path, env: dict) -> dict:
+    """The same final table from every run (``verify.py``, DuckDB): rows, keys, checksums, hashed PII."""
+    spec = work / "verify.json"
+    spec.write_text(json.dumps({"sources": sources, "raw": raw}))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.promote.verify", str(spec)], cwd=REPO, env=env,
+                          capture_output=True, text=True)
     lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
-    if not lines:
-        return {"ok": False, "error": proc.stdout[-2000:]}
+    if proc.returncode or not lines:
+        return {"ok": False, "error": (proc.stderr or proc.stdout)[-2000:]}
     got = json.loads(lines[-1].removeprefix("RESULT "))
     same = len({(v["rows"], v["keys"], v["checksum"]) for v in got.values()}) == 1
     complete = all(v["rows"] == v["keys"] == manifest["distinct_keys"] for v in got.values())
-    hashed = all(v["raw_emails"] == 0 for k, v in got.items() if not k.startswith(("floor", "duck", "whatif:no-pii")))
+    hashed = all(v["raw_emails"] == 0 and v["hmac_sample"] > 0 and v["hmac_mismatches"] == 0
+                 for k, v in got.items() if k in sources and sources[k].get("key"))
     return {"ok": same and complete and hashed, "expected_rows": manifest["distinct_keys"], **got}
 
 
@@ -175,13 +165,16 @@ def main() -> None:
                 os.symlink(staging, home / "staging")  # the fresh lake home's staging bucket
                 spec = {"home": str(home), "batches": batches}
             runs[label] = _side(side, spec, work, env)
-            sources[label] = f"iceberg_scan('{home / 'warehouse' / 'finance_ods' / 'expenses'}')"
+            sources[label] = {"scan": f"iceberg_scan('{home / 'warehouse' / 'finance_ods' / 'expenses'}')"}
+            if side != "floor" and side != "whatif:no-pii":  # e-mails hashed with this home's zone key
+                sources[label]["key"] = str(home / "platform" / "keys" / "finance.key")
 
         for i in range(args.repeat):  # alternate the order: load from others drifts over time
             for side in (("ours", "floor") if i % 2 == 0 else ("floor", "ours")):
                 spark_side(side, side if i == 0 else f"{side}#{i + 1}")
         runs["duck"] = _side("duck", {"out_dir": str(work / "duck"), "batches": batches}, work, env)
-        sources["duck"] = f"read_parquet('{runs['duck']['result']}')"
+        raw = f"read_parquet('{runs['duck']['result']}')"
+        sources["duck"] = {"scan": raw}
         summary = summarize(runs)
         targets = summary["targets_met"]
         if args.profile == "always" or (args.profile == "auto" and not all(targets.values())):
@@ -199,7 +192,7 @@ def main() -> None:
             "data": {k: v for k, v in manifest.items() if k != "batches"}
             | {"generate_seconds": gen_seconds,
                "batches": [{k: x[k] for k in ("ingest_id", "rows", "size")} for x in batches]},
-            **summary, "verification": _verify(manifest, sources, env), "runs": runs,
+            **summary, "verification": _verify(manifest, sources, raw, work, env), "runs": runs,
         }
         args.out.write_text(json.dumps(report, indent=1) + "\n")
         _print(report)

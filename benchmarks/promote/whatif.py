@@ -14,7 +14,10 @@ HMAC costs and must never ship.
 - ``seq-expr``: number the ingests with a literal map expression instead of joining a
   DataFrame built from a Python list, which makes PySpark start Python worker processes.
 - ``no-pii``: PII columns left as they are (attribution only).
-- ``proposal``: ``no-cache`` + ``fewer-counts`` + ``explicit-schema`` + ``seq-expr``.
+- ``pii-distinct``: HMAC each distinct value of a hashed column once and join the hashes back,
+  instead of two SHA-256 per row (pays off when values repeat, as e-mails of claimants do).
+- ``proposal``: ``no-cache`` + ``fewer-counts`` + ``explicit-schema`` + ``seq-expr``;
+  ``proposal+pii-distinct`` adds ``pii-distinct``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import functools
 import linecache
 import sys
 
-VARIANTS = ("no-cache", "fewer-counts", "explicit-schema", "seq-expr", "no-pii", "proposal")
+VARIANTS = ("no-cache", "fewer-counts", "explicit-schema", "seq-expr", "no-pii", "pii-distinct", "proposal",
+            "proposal+pii-distinct")
 
 
 def _from_ours(depth: int = 2) -> tuple[str, str, dict]:
@@ -115,10 +119,33 @@ def _no_pii() -> None:
     T.protect_pii = lambda df, treatments, key: df
 
 
+def _pii_distinct() -> None:
+    from pyspark.sql import functions as F
+
+    from glue_jobs.to_ods import transforms as T
+
+    real = T.protect_pii
+
+    def protect_pii(df, treatments, key):
+        """HMAC each distinct value once (20k e-mails, not 5M rows), joined back; AQE broadcasts it."""
+        hashed = [n for n, how in treatments.items() if how not in ("drop", "mask")]
+        for name in hashed:
+            lookup = (df.select(F.col(name).cast("string").alias("_pii_value")).distinct()
+                      .withColumn("_pii_hash", T.hmac_sha256(F.col("_pii_value"), key)))
+            df = (df.join(lookup, F.col(name).cast("string") == F.col("_pii_value"), "left")
+                  .drop(name, "_pii_value").withColumnRenamed("_pii_hash", name))
+        return real(df, {n: h for n, h in treatments.items() if n not in hashed}, key)
+
+    T.protect_pii = protect_pii
+
+
 def apply(variant: str) -> None:
     patches = {"no-cache": [_no_cache], "fewer-counts": [_fewer_counts],
                "explicit-schema": [lambda: _staged(explicit_schema=True, seq_expr=False)],
                "seq-expr": [lambda: _staged(explicit_schema=False, seq_expr=True)], "no-pii": [_no_pii],
-               "proposal": [_no_cache, _fewer_counts, lambda: _staged(explicit_schema=True, seq_expr=True)]}[variant]
+               "pii-distinct": [_pii_distinct],
+               "proposal": [_no_cache, _fewer_counts, lambda: _staged(explicit_schema=True, seq_expr=True)],
+               "proposal+pii-distinct": [_no_cache, _fewer_counts, lambda: _staged(explicit_schema=True, seq_expr=True),
+                                         _pii_distinct]}[variant]
     for patch in patches:
         patch()

@@ -294,6 +294,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 
 def cmd_cdc(args: argparse.Namespace) -> int:
+    import psycopg2
+
     from lake.cdc.capture import capture
     from lake.cdc.source import SourceError, Table
     from lake.cdc.stream import Options
@@ -305,6 +307,9 @@ def cmd_cdc(args: argparse.Namespace) -> int:
     except SourceError as err:
         print(f"lake cdc: {err}", file=sys.stderr)
         return USAGE
+    except psycopg2.Error as err:  # after the checks: slot in use, connection lost (rerun resumes)
+        print(f"lake cdc: PostgreSQL: {str(err).strip()}", file=sys.stderr)
+        return REJECTED
     print(f"{out.batches} batch(es), {out.changes} change(s) written to ingress")
     return REJECTED if out.truncated else OK
 

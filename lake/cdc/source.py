@@ -1,7 +1,10 @@
 """The PostgreSQL side: checks before we start, the slot, and the replication stream.
 
 psycopg2's ``LogicalReplicationConnection`` speaks the replication protocol (psycopg 3 does not);
-wal2json format 2 decodes each change to JSON on the server, so no protocol decoder of our own.
+wal2json decodes each change to JSON on the server, so no protocol decoder of our own. Format 2
+sends one message per change (format 1 sends a whole transaction as one JSON document, which
+a bulk UPDATE of millions of rows would make too big to hold), plus BEGIN/COMMIT messages that
+tell us where transactions end, the only positions worth acknowledging.
 """
 
 from __future__ import annotations
@@ -52,20 +55,27 @@ class Table:
 
 def check(dsn: str, table: Table, keys: list[str], slot: str, create: bool) -> bool:
     """Refuse to start on a source that would lose or garble changes; True if the slot exists."""
-    with closing(psycopg2.connect(dsn)) as conn, conn.cursor() as cur:
+    try:
+        conn = psycopg2.connect(dsn)
+    except psycopg2.OperationalError as err:
+        raise SourceError(f"cannot connect: {str(err).strip()}") from err
+    with closing(conn), conn.cursor() as cur:
         cur.execute("SHOW wal_level")
         if cur.fetchone()[0] != "logical":
             raise SourceError("the server's wal_level is not 'logical': set wal_level = logical in "
                               "postgresql.conf and restart PostgreSQL")
-        cur.execute("SELECT c.relreplident, array_agg(a.attname::text) FROM pg_class c "
+        cur.execute("SELECT c.relkind, c.relreplident, array_agg(a.attname::text) FROM pg_class c "
                     "JOIN pg_namespace n ON n.oid = c.relnamespace "
                     "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-                    "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p') GROUP BY 1",
+                    "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p') GROUP BY 1, 2",
                     (table.schema, table.name))
         found = cur.fetchone()
         if found is None:
             raise SourceError(f"table {table} not found (give the source table with --table schema.name)")
-        identity, columns = found
+        kind, identity, columns = found
+        if kind == "p":
+            # Changes are decoded per partition, under the partition's name: we would see none of them.
+            raise SourceError(f"table {table} is partitioned: capture each partition (--table) into its own dataset")
         missing = [k for k in keys if k not in columns]
         if missing:
             raise SourceError(f"table {table} lacks the contract's primary key column(s) {missing}")

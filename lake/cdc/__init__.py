@@ -6,7 +6,8 @@
 ``snapshot``  the rows a new slot starts from (op ``r``), read in the slot's exported snapshot
 ``writer``    a batch -> one durable JSON-lines object in ingress, then the ingest handlers
 ``stream``    batching, acknowledging the slot only after the batch is durable, TRUNCATE, stopping
-``truncate``  the operator's ``--on-truncate delete``: a delete for every key the lake holds
+``truncate``  reporting a TRUNCATE, and the operator's ``--on-truncate delete``
+``capture``   ``lake cdc`` itself: checks, slot creation with its snapshot, the stream, run records
 
 At least once: the slot's confirmed position moves only past changes already in a durable file,
 so a crash resends at most what was not acknowledged. A resent change carries the same lsn,

@@ -50,9 +50,7 @@ def check_complete(ctx: Context, ds: Dataset, slot: str) -> None:
 
 
 def _mark(ctx: Context, ds: Dataset, name: str, **fields: object) -> None:
-    key = _marker(ds, name)
-    ctx.storage.delete(ctx.buckets.ingress, key)  # markers are rewritten; batches never are
-    writer.write_durably(ctx, key, json.dumps(fields, sort_keys=True).encode())
+    writer.write_durably(ctx, _marker(ds, name), json.dumps(fields, sort_keys=True).encode(), replace=True)
 
 
 def create_and_take(stream: Stream, slot: Slot, dsn: str, table: Table) -> int:

@@ -50,18 +50,19 @@ def _fsync_dirs(path: Path, depth: int) -> None:
             os.close(fd)
 
 
-def write_durably(ctx: Context, key: str, data: bytes) -> bool:
-    """Put the object unless it is already there; return whether we wrote it.
+def write_durably(ctx: Context, key: str, data: bytes, replace: bool = False) -> bool:
+    """Put the object unless it is already there (or ``replace``); return whether we wrote it.
 
     Locally: temp file, fsync, rename (the storage's writer), then fsync the folders, so power
     loss after we acknowledge cannot take the file back. On S3 a successful PUT is durable.
     """
     bucket = ctx.buckets.ingress
-    try:
-        ctx.storage.head(bucket, key)
-        return False  # same key, same changes: written before a crash, not acknowledged then
-    except NotFound:
-        pass
+    if not replace:
+        try:
+            ctx.storage.head(bucket, key)
+            return False  # same key, same changes: written before a crash, not acknowledged then
+        except NotFound:
+            pass
     with ctx.storage.writer(bucket, key) as tmp, tmp.open("wb") as f:
         f.write(data)
         f.flush()

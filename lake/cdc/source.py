@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 import select
+import threading
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,13 +100,47 @@ def check(dsn: str, table: Table, keys: list[str], slot: str, create: bool) -> b
 
 
 class Slot:
-    """One logical replication connection: create the slot, then stream it, acknowledging as we go."""
+    """One logical replication connection: create the slot, then stream it, acknowledging as we go.
+
+    Why ``busy``: psycopg2 moves the acknowledged position to the server's WAL end by itself when
+    a keepalive arrives and the last message received was acknowledged. That assumes positions
+    only grow; in logical decoding a transaction that began before the one we acknowledged
+    starts at a lower position, and a keepalive sent while its changes are on the wire would
+    acknowledge them unwritten. The server sends such a keepalive only after wal_sender_timeout/2
+    without hearing from us, so we keep telling it our (true) position while we are busy writing
+    and ingesting a batch, when we do not read.
+    """
 
     def __init__(self, dsn: str, name: str, table: Table, status_interval: float = 10.0):
         self.name, self.table, self.status_interval = name, table, status_interval
         self.conn = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
         self.cur = self.conn.cursor()
         self.acked = self.sent = 0
+        self.lock = threading.Lock()  # the cursor is not for two threads at once
+        self.started = False
+
+    @contextmanager
+    def busy(self) -> Iterator[None]:
+        """Send our status every few seconds while the caller is not reading (see the class doc)."""
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(min(self.status_interval, 5.0)):
+                with self.lock:
+                    if self.conn.closed or not self.started:
+                        return
+                    try:
+                        self.cur.send_feedback(force=True)  # positions unchanged: only "still here"
+                    except psycopg2.Error:
+                        return  # the main thread meets the broken connection on its next call
+
+        thread = threading.Thread(target=beat, name="lake-cdc-status", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def create(self) -> tuple[int, str]:
         """Create the slot; (its consistent point, the exported snapshot's name).
@@ -125,6 +160,7 @@ class Slot:
                    "include-types": "1", "include-lsn": "1", "add-tables": self.table.wal2json_filter}
         self.cur.start_replication(slot_name=self.name, decode=False, options=options,
                                    status_interval=self.status_interval)
+        self.started = True
 
     def poll(self, timeout: float) -> dict[str, Any] | None:
         """The next wal2json message, or None if none came within ``timeout`` seconds.
@@ -132,10 +168,12 @@ class Slot:
         ``read_message`` also sends the periodic status (with the last acknowledged position) that
         keeps the server from timing us out.
         """
-        msg = self.cur.read_message()
+        with self.lock:
+            msg = self.cur.read_message()
         if msg is None:
             select.select([self.conn], [], [], timeout)
-            msg = self.cur.read_message()
+            with self.lock:
+                msg = self.cur.read_message()
         if msg is None:
             return None
         return json.loads(msg.payload, parse_float=str, parse_constant=str)  # numerics keep their exact text
@@ -146,7 +184,8 @@ class Slot:
         ``now=False`` only records it: the next periodic status carries it (quiet commits of other
         tables would otherwise cost a message each)."""
         if lsn > self.acked:
-            self.cur.send_feedback(flush_lsn=lsn, force=now)
+            with self.lock:
+                self.cur.send_feedback(flush_lsn=lsn, force=now)
             self.acked, self.sent = lsn, lsn if now else self.sent
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ TRUNCATE's lsn, for every key the lake holds (``truncate.py``), then streaming g
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ from lake.runtime.context import Context
 class Reader(Protocol):
     def poll(self, timeout: float) -> dict[str, Any] | None: ...
     def ack(self, lsn: int, now: bool = True) -> None: ...
+    def busy(self) -> AbstractContextManager[None]: ...  # while we write and ingest rather than read
 
 
 @dataclass
@@ -114,10 +116,11 @@ class Stream:
                              inputs=[self.source], outputs=[f"s3://{self.ctx.buckets.ingress}/{key}"],
                              rows_in=len(lines))
         try:
-            wrote = writer.write_durably(self.ctx, key, writer.encode(lines))
-            if ack:
-                self.reader.ack(ack)  # only now: the batch survives a crash from here on
-            records = writer.ingest(self.ctx, key)
+            with self.reader.busy():
+                wrote = writer.write_durably(self.ctx, key, writer.encode(lines))
+                if ack:
+                    self.reader.ack(ack)  # only now: the batch survives a crash from here on
+                records = writer.ingest(self.ctx, key)
             staged = [r for r in records if r.outcome != "duplicate"]
             run.rows_out = sum(r.rows_staged for r in staged) if staged else None
             run.rows_quarantined = sum(r.rows_quarantined for r in staged) if staged else None

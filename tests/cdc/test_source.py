@@ -13,6 +13,7 @@ import pytest
 
 from lake.cdc import snapshot
 from lake.cdc.envelope import parse_lsn
+from lake.cdc.source import Slot, Table
 from tests.cdc.conftest import Source
 from tests.cdc.helpers import insert
 from tests.conftest import REPO
@@ -72,3 +73,24 @@ def test_sigterm_writes_and_acknowledges_the_batch_in_hand(source: Source) -> No
     assert "1 batch(es), 4 change(s)" in out
     assert source.confirmed() >= parse_lsn(end)
     assert [r.rows_staged for r in source.ctx().ledger.records() if r.outcome == "staged"] == [4]
+
+
+def test_while_busy_the_slot_keeps_telling_the_server_where_it_is(source: Source) -> None:
+    """Silence for wal_sender_timeout/2 makes the server send a keepalive mid-transaction, which
+    psycopg2 may take as leave to acknowledge unwritten changes (see Slot): so no silence."""
+    assert source.cdc("--create-slot", "--until-idle", "0.3") == 0
+    slot = Slot(source.dsn, source.slot, Table("public", "applications"), status_interval=1.0)
+
+    def reply_time() -> object:
+        return source.sql("SELECT r.reply_time FROM pg_stat_replication r JOIN pg_replication_slots s "
+                          "ON s.active_pid = r.pid WHERE s.slot_name = %s", source.slot)[0][0]
+
+    try:
+        slot.start()
+        slot.poll(0.5)
+        with slot.busy():  # not reading, as while a batch is written and ingested
+            before = reply_time()
+            time.sleep(2.5)
+            assert reply_time() > before
+    finally:
+        slot.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ class Scripted:
 
     def poll(self, timeout: float) -> dict[str, Any] | None:
         return self.messages.pop(0) if self.messages else None
+
+    def busy(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def ack(self, lsn: int, now: bool = True) -> None:
         if now and self.crash:

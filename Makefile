@@ -27,7 +27,7 @@ $(CHECKOV): requirements-checkov.txt
 demo: $(STAMP)  ## the whole flow on the embedded default, in ./.lake
 	$(VENV)/bin/lake demo
 
-test: $(STAMP) $(CHECKOV) browser  ## the whole test suite (checkov scan and the catalog site in Chromium included)
+test: $(STAMP) $(CHECKOV) browser postgres  ## the whole test suite (checkov scan, the catalog site in Chromium and CDC against PostgreSQL included)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
@@ -65,6 +65,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && \
 	  $(SUDO) apt-get install -y -qq --no-install-recommends chromium)
+
+# Debian's PostgreSQL and its wal2json plugin, for `lake cdc`'s tests (tests/cdc start a throwaway
+# server with wal_level=logical on a free port; they fail, not skip, without it).
+.PHONY: postgres
+postgres:  ## wal2json's package is per major version: 15 on bookworm, whatever `postgresql` brings elsewhere
+	ls /usr/lib/postgresql/*/lib/wal2json.so >/dev/null 2>&1 || ($(SUDO) apt-get update -qq && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends postgresql && \
+	  $(SUDO) apt-get install -y -qq --no-install-recommends \
+	    postgresql-$$(ls /usr/lib/postgresql | sort -n | tail -1)-wal2json)
 
 docs: $(STAMP)  ## the static catalog site of ./.lake, written to ./.lake/docs
 	$(VENV)/bin/lake docs

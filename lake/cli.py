@@ -293,6 +293,27 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_cdc(args: argparse.Namespace) -> int:
+    import psycopg2
+
+    from lake.cdc.capture import capture
+    from lake.cdc.source import SourceError, Table
+    from lake.cdc.stream import Options
+
+    opts = Options(args.batch_rows, args.batch_seconds, args.max_batches, args.until_idle, args.on_truncate)
+    try:
+        out = capture(_ctx(args), args.dsn, args.zone, args.dataset, args.slot, Table.parse(args.table or args.dataset),
+                      args.create_slot, opts)
+    except SourceError as err:
+        print(f"lake cdc: {err}", file=sys.stderr)
+        return USAGE
+    except psycopg2.Error as err:  # after the checks: slot in use, connection lost (rerun resumes)
+        print(f"lake cdc: PostgreSQL: {str(err).strip()}", file=sys.stderr)
+        return REJECTED
+    print(f"{out.batches} batch(es), {out.changes} change(s) written to ingress")
+    return REJECTED if out.truncated else OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from lake.demo.run import demo
 
@@ -363,6 +384,24 @@ def parser() -> argparse.ArgumentParser:
                    "report rows before/after")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_plan)
+    s = sub.add_parser("cdc", parents=[common], help="stream a PostgreSQL table's changes (logical replication "
+                       "slot, wal2json) into ingress, acknowledging only what is durably written")
+    s.add_argument("--dsn", required=True, help="libpq connection string or postgresql:// URI")
+    s.add_argument("--zone", required=True)
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--slot", required=True, help="logical replication slot (plugin wal2json)")
+    s.add_argument("--table", help="source table [schema.]name (default: public.<dataset>)")
+    s.add_argument("--create-slot", action="store_true", help="create the slot if missing, starting from a "
+                   "snapshot of the table's rows")
+    s.add_argument("--batch-rows", type=int, default=10_000, help="changes per file at most (default 10000)")
+    s.add_argument("--batch-seconds", type=float, default=5.0, help="write a batch once its first change is "
+                   "this old (default 5)")
+    s.add_argument("--max-batches", type=int, help="stop after this many batches")
+    s.add_argument("--until-idle", type=float, metavar="SECONDS", help="stop once no change came for SECONDS "
+                   "(default: run until SIGINT/SIGTERM)")
+    s.add_argument("--on-truncate", choices=["stop", "delete"], default="stop", help="at a TRUNCATE: stop and "
+                   "report (default), or delete every key the lake holds and go on")
+    s.set_defaults(fn=cmd_cdc)
     for name, text in (("approve", "let waiting ingests of a manual dataset reach ODS"),
                        ("reject", "keep waiting ingests of a manual dataset out of ODS, telling producers why")):
         s = sub.add_parser(name, parents=[common], help=text)

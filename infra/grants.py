@@ -7,7 +7,8 @@ Each segment reads its source layer and writes its target, nothing more:
   sweep         the receiver's and the validator's reach together (it redoes what events missed)
   to_ods <Z>    reads staging/<Z>/                 writes ods/<Z>/
   projections   reads ods/<Z>/, analytics/<Z>/ and the tables published to <Z>; writes analytics/<Z>/
-  approval      (manual datasets) records its task token and asks the zone's stewards; no data
+  approval      (manual datasets) records its task token and asks the zone's stewards, or completes it
+                (each zone's own state machine) when the steward decided first; no data
   stewards <Z>  (a managed policy, manual datasets) decide on <Z>'s waiting ingests: record the
                 decision, alert <Z>, complete the tokens of <Z>'s state machine
 No role deletes objects in a data layer (the erasure job will be the only one that may). Every
@@ -122,6 +123,10 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
             g.node.add_dependency(z.readers.shared_tag)
     if z.stewards is not None:
         _steward_grants(storage, z)
+    if z.workflow.approval is not None and z.workflow.approval.role is not None:
+        # The approval function completes a token at once when the steward decided first: this
+        # zone's tokens only, from this stack (the pipeline stack cannot name the state machine).
+        iam.Policy(z, "ApprovalTaskResponse", roles=[z.workflow.approval.role], statements=[_task_response(z)])
 
 
 def _steward_grants(storage: StorageStack, z: ZoneStack) -> None:
@@ -132,10 +137,14 @@ def _steward_grants(storage: StorageStack, z: ZoneStack) -> None:
     grant_ledger(policy, storage.ledger, read_only=True)
     grant_records(policy, storage.records, partitions=[f"approvals#{name}", f"approval_requests#{name}"])
     grant_publish(policy, [z.alerts.topic_arn], storage.key)
-    # Task tokens of a service integration are authorized against the state machine's ARN (as CDK's
-    # grantTaskResponse does); heartbeats are not used.
-    policy.add_statements(iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
-                                              resources=[z.workflow.state_machine.state_machine_arn]))
+    policy.add_statements(_task_response(z))
+
+
+def _task_response(z: ZoneStack) -> iam.PolicyStatement:
+    """Complete the task tokens of the zone's state machine. Tokens of a service integration are
+    authorized against the state machine's ARN (as CDK's grantTaskResponse does); no heartbeats."""
+    return iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                               resources=[z.workflow.state_machine.state_machine_arn])
 
 
 def _job_grants(z: ZoneStack, id: str, principal: str, *, write_layer: str, read_layers: list[str],

@@ -45,6 +45,7 @@ class PromotionWorkflow(Construct):
                  approval: lambda_.IFunction | None = None) -> None:
         super().__init__(scope, id)
         waits = bool(to_ods is not None and manual_datasets and approval is not None)
+        self.approval = approval if waits else None
         failed = sfn.Fail(self, "Failed", cause=f"Promotion of zone {zone} failed")
         notify = tasks.SnsPublish(
             self, "AlertZone", topic=topic, subject=f"Insight Lake: promotion failed in zone {zone}",

@@ -89,6 +89,25 @@ def test_the_state_machine_may_invoke_the_approval_function(manual: tuple[Lake, 
     assert invoked == {("lambda:InvokeFunction", arn), ("lambda:InvokeFunction", f"{arn}:*")}
 
 
+def test_the_approval_function_completes_tokens_of_waiting_zones_only(manual: tuple[Lake, dict[str, Template]]) -> None:
+    """When the steward decided first, the approval function completes the token itself."""
+    lake, templates = manual
+    fn = lake.pipeline.approval
+    assert fn is not None
+    for name, z in lake.zones.items():
+        t = templates[f"Zone-{name}"]
+        policies = [res["Properties"] for res in t.find_resources("AWS::IAM::Policy").values()
+                    if [flatten(r) for r in res["Properties"]["Roles"]] == [f"<{lid(fn.role)}>"]]
+        if not z.manual:
+            assert policies == [], name
+            continue
+        [policy] = policies
+        [statement] = policy["PolicyDocument"]["Statement"]
+        assert statement["Action"] == ["states:SendTaskFailure", "states:SendTaskSuccess"]
+        assert statement["Resource"] == {"Ref": lid(z.workflow.state_machine)}
+    assert not any(a.startswith("states:") for a, _ in permissions(templates["Pipeline"], role_lid=lid(fn.role)))
+
+
 def test_the_approval_function_reaches_approval_records_the_ledger_and_alerts_only(
         manual: tuple[Lake, dict[str, Template]]) -> None:
     lake, templates = manual

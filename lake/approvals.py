@@ -95,6 +95,8 @@ def request(ctx: Context, *, zone: str, dataset: str, staged_key: str, task_toke
     ds = ctx.cfg.dataset(zone, dataset)
     if ds is None or ds.options.promotion != "manual":
         raise ValueError(f"{target} does not wait for approval (its contract has no `promotion: manual`)")
+    # EventBridge may deliver a staged object twice: each execution waits, the stewards are asked once.
+    asked = any(r["ingest_id"] == ingest_id for r in ctx.records.rows("approval_requests", zone))
     ctx.records.add("approval_requests", ingest_id=ingest_id, zone=zone, dataset=dataset, staged_key=staged_key,
                     execution=execution, task_token=task_token, requested_at=now())
     # Recorded before looking: a decision made meanwhile either sees this token or is seen here.
@@ -103,6 +105,8 @@ def request(ctx: Context, *, zone: str, dataset: str, staged_key: str, task_toke
         last = decided[-1]
         resume(ctx, zone, ingest_id, last["decision"], last["reason"] or "", tokens=[task_token], tasks=tasks)
         return str(last["decision"])
+    if asked:
+        return "waiting"
     rec = ctx.ledger.get(ingest_id)
     source = rec.source_key if rec else None
     later = (f" The promotion waits {wait_days} days; a decision after that is still recorded, and the "

@@ -102,11 +102,15 @@ def test_the_handler_records_the_token_and_asks_the_stewards(deployed: SimpleNam
     assert body["recipients"]  # the zone's owners and stewards
 
 
-def test_approving_resumes_the_waiting_promotion(deployed: SimpleNamespace) -> None:
+def test_approving_resumes_every_promotion_waiting_for_the_ingest(deployed: SimpleNamespace) -> None:
     approval.handler(EVENT, LambdaContext("approval"))
+    again = {**EVENT, "task_token": "second-delivery-token"}  # EventBridge delivered the staged object twice
+    assert approval.handler(again, LambdaContext("approval"))["state"] == "waiting"
+    assert len(deployed.alerts()) == 1  # the stewards are asked once
     client, stub = stepfunctions()
-    stub.add_response("send_task_success", {}, {"taskToken": TOKEN, "output": json.dumps(
-        {"decision": "approved", "ingest_id": INGEST, "reason": ""})})
+    output = json.dumps({"decision": "approved", "ingest_id": INGEST, "reason": ""})
+    for token in (TOKEN, "second-delivery-token"):
+        stub.add_response("send_task_success", {}, {"taskToken": token, "output": output})
     with stub:
         assert approvals.decide(deployed.ctx, "finance/cost_centers", "approved", tasks=client) == [INGEST]
     stub.assert_no_pending_responses()

@@ -11,8 +11,8 @@ Each segment reads its source layer and writes its target, nothing more:
                 (each zone's own state machine) when the steward decided first; no data
   stewards <Z>  (a managed policy, manual datasets) decide on <Z>'s waiting ingests: record the
                 decision, alert <Z>, complete the tokens of <Z>'s state machine
-No role deletes objects in a data layer (the erasure job will be the only one that may). Every
-pipeline role writes platform records (runs, quality results, open alerts).
+No role deletes objects in a data layer (the erasure job will be the only one that may). The
+receiver, validator, sweep and to_ods keep platform records (runs, quality results, open alerts).
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ def job_context(args: dict[str, str | None]):  # noqa: ANN201 - Context, importe
     """The Context of a Glue job run: its arguments name the backend and the resources."""
     import os
 
-    for arg in ("lake_backend", "ledger_table", "ingress_bucket", "landing_bucket", "staging_bucket", "lake_home",
-                "alert_topic_arn_pattern", "platform_alert_topic_arn"):
+    for arg in ("lake_backend", "ledger_table", "records_table", "ingress_bucket", "landing_bucket", "staging_bucket",
+                "lake_home", "alert_topic_arn_pattern", "platform_alert_topic_arn"):
         env = arg.upper()
         if args.get(arg):
             os.environ[env] = str(args[arg])

@@ -1,14 +1,16 @@
-"""Least-privilege S3 + KMS statements, spelled out (no ``s3:*``, no action wildcards).
+"""Least-privilege S3, DynamoDB + KMS statements, spelled out (no ``s3:*``, no action wildcards).
 
 CDK's ``bucket.grant_read_write`` grants ``s3:GetObject*``, ``s3:DeleteObject*`` and the
 whole bucket; the lake's roles need exactly one verb set on exactly some prefixes, and the
 key only through S3 for that bucket (S3 Bucket Keys put the bucket ARN in the encryption
-context). Tests assert on these exact action lists.
+context). Tests assert on these exact action lists. Grants take a role (or anything
+grantable) or a managed policy (e.g. the zone stewards', attached by the identity team).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -22,6 +24,15 @@ DELETE = ("s3:DeleteObject", "s3:DeleteObjectVersion")
 LIST = ("s3:ListBucket", "s3:GetBucketLocation")
 KMS_READ = ("kms:Decrypt",)
 KMS_WRITE = ("kms:GenerateDataKey", "kms:Decrypt")  # Decrypt: multipart uploads read their parts
+
+Grantee: TypeAlias = iam.IGrantable | iam.ManagedPolicy
+
+
+def _add(grantee: Grantee, statement: iam.PolicyStatement) -> None:
+    if isinstance(grantee, iam.ManagedPolicy):
+        grantee.add_statements(statement)
+    else:
+        grantee.grant_principal.add_to_principal_policy(statement)
 
 
 def objects(bucket: s3.IBucket, prefixes: Sequence[str]) -> list[str]:
@@ -59,18 +70,39 @@ def grant_s3(principal: iam.IGrantable, bucket: s3.IBucket, *, prefixes: Sequenc
 
 LEDGER = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
           "dynamodb:ConditionCheckItem")
+LEDGER_READ = ("dynamodb:GetItem", "dynamodb:Query")
 
 
-def grant_ledger(principal: iam.IGrantable, table: dynamodb.ITable, *, scan: bool = False) -> None:
+def grant_ledger(principal: Grantee, table: dynamodb.ITable, *, scan: bool = False, read_only: bool = False) -> None:
     """Read and write ledger items (conditional writes), query its indexes; scan only for the sweep."""
-    actions = [*LEDGER, *(("dynamodb:Scan",) if scan else ())]
-    policy = principal.grant_principal
-    policy.add_to_principal_policy(iam.PolicyStatement(
-        actions=actions, resources=[table.table_arn, f"{table.table_arn}/index/*"]))
+    actions = [*(LEDGER_READ if read_only else LEDGER), *(("dynamodb:Scan",) if scan else ())]
+    _add(principal, iam.PolicyStatement(actions=actions, resources=[table.table_arn, f"{table.table_arn}/index/*"]))
+    _grant_table_key(principal, table)
+
+
+def _grant_table_key(principal: Grantee, table: dynamodb.ITable) -> None:
     if table.encryption_key is not None:
-        policy.add_to_principal_policy(iam.PolicyStatement(
+        _add(principal, iam.PolicyStatement(
             actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], resources=[table.encryption_key.key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{Stack.of(table).region}.amazonaws.com"}}))
+
+
+RECORDS = ("dynamodb:Query", "dynamodb:PutItem")
+
+
+def grant_records(principal: Grantee, table: dynamodb.ITable, *, delete: bool = False,
+                  partitions: Sequence[str] = ()) -> None:
+    """Query and add platform records; delete them too for who closes alerts (validator, sweep).
+
+    ``partitions`` confines the principal to those items (``<record table>#<zone>`` partition keys,
+    ``*`` as a wildcard), e.g. ``approvals#finance``; no Scan: every read is a Query of a partition.
+    """
+    statement = iam.PolicyStatement(actions=[*RECORDS, *(("dynamodb:DeleteItem",) if delete else ())],
+                                    resources=[table.table_arn])
+    if partitions:
+        statement.add_condition("ForAllValues:StringLike", {"dynamodb:LeadingKeys": list(partitions)})
+    _add(principal, statement)
+    _grant_table_key(principal, table)
 
 
 def grant_catalog(principal: iam.IGrantable, scope: Stack, *, databases: Sequence[str], write: bool,
@@ -102,10 +134,9 @@ def grant_catalog_key(principal: iam.IGrantable, key: kms.IKey) -> None:
         conditions={"StringEquals": {"kms:ViaService": f"glue.{Stack.of(key).region}.amazonaws.com"}}))
 
 
-def grant_publish(principal: iam.IGrantable, topic_arns: Sequence[str], key: kms.IKey) -> None:
+def grant_publish(principal: Grantee, topic_arns: Sequence[str], key: kms.IKey) -> None:
     """Publish to these KMS-encrypted topics, the key only through SNS."""
-    policy = principal.grant_principal
-    policy.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=list(topic_arns)))
-    policy.add_to_principal_policy(iam.PolicyStatement(
+    _add(principal, iam.PolicyStatement(actions=["sns:Publish"], resources=list(topic_arns)))
+    _add(principal, iam.PolicyStatement(
         actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[key.key_arn],
         conditions={"StringEquals": {"kms:ViaService": f"sns.{Stack.of(key).region}.amazonaws.com"}}))

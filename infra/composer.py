@@ -50,8 +50,9 @@ def build(app: App, *, cfg: LakeConfig | None = None, settings: Settings | None 
                            settings=settings, zones=sorted(cfg.zones),
                            zone_principals=[principal_arn_literal(settings, n) for n in sorted(principals)],
                            description="Insight Lake storage: key, buckets, ledger, Lake Formation, backups")
+    manual = any(ds.options.promotion == "manual" for z in cfg.zones.values() for ds in z.datasets.values())
     pipeline = PipelineStack(app, "Pipeline", stack_name=stack_name(settings, "Pipeline"), env=env,
-                             settings=settings, storage=storage,
+                             settings=settings, storage=storage, approvals=manual,
                              description="Insight Lake pipeline: S3 events, queues, receiver/validator, sweep")
     replica = None
     if settings.replication_region:

@@ -7,7 +7,12 @@ Each segment reads its source layer and writes its target, nothing more:
   sweep         the receiver's and the validator's reach together (it redoes what events missed)
   to_ods <Z>    reads staging/<Z>/                 writes ods/<Z>/
   projections   reads ods/<Z>/, analytics/<Z>/ and the tables published to <Z>; writes analytics/<Z>/
-No role deletes objects in a data layer (the erasure job will be the only one that may).
+  approval      (manual datasets) records its task token and asks the zone's stewards, or completes it
+                (each zone's own state machine) when the steward decided first; no data
+  stewards <Z>  (a managed policy, manual datasets) decide on <Z>'s waiting ingests: record the
+                decision, alert <Z>, complete the tokens of <Z>'s state machine
+No role deletes objects in a data layer (the erasure job will be the only one that may). The
+receiver, validator, sweep and to_ods keep platform records (runs, quality results, open alerts).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from infra import lf
-from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_publish, grant_s3
+from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_publish, grant_records, grant_s3
 from infra.constructs.alerts_topic import alert_topic_name
 from infra.stacks.pipeline import PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
@@ -32,6 +37,7 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
     grant_s3(receiver, storage.ingress, read=True)
     grant_s3(receiver, storage.landing, write=True)
     grant_ledger(receiver, storage.ledger)
+    grant_records(receiver, storage.records)
 
     # The big-file Glue job is the validator with a longer time limit: the same reach.
     big = p.validate_large.role
@@ -48,6 +54,13 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
     grant_s3(sweep, storage.landing, read=True, write=True)
     grant_s3(sweep, storage.staging, write=True)
     grant_ledger(sweep, storage.ledger, scan=True)
+    grant_records(sweep, storage.records, delete=True)  # the freshness check closes recovered alerts
+
+    if p.approval is not None:  # reads the ingest for the alert; records and reads approvals, any zone's
+        approval = p.approval.function
+        grant_ledger(approval, storage.ledger, read_only=True)
+        grant_records(approval, storage.records, partitions=["approvals#*", "approval_requests#*"])
+        grant_publish(approval, [p.alerts.topic_arn, *topics], storage.key)
 
 
 def _validator_reach(p: PipelineStack, id: str, who: iam.IGrantable, storage: StorageStack) -> None:
@@ -56,6 +69,7 @@ def _validator_reach(p: PipelineStack, id: str, who: iam.IGrantable, storage: St
     grant_s3(who, storage.landing, prefixes=[QUARANTINE_PREFIX], write=True)
     grant_s3(who, storage.staging, write=True)
     grant_ledger(who, storage.ledger)
+    grant_records(who, storage.records, delete=True)  # the validator closes alerts of recovered tables
     who.grant_principal.add_to_principal_policy(iam.PolicyStatement(
         actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition",
                  "glue:CreatePartition", "glue:BatchCreatePartition"],
@@ -82,6 +96,7 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
         grant_s3(role, storage.ods, prefixes=[own], read=True, write=True)
         grant_s3(role, storage.artifacts, prefixes=[temp], read=True, write=True, delete=True)
         grant_ledger(role, storage.ledger)
+        grant_records(role, storage.records)  # quality results; reads approvals
         grant_catalog(role, z, databases=[f"{name}_ods"], write=True)
         grant_catalog_key(role, storage.key)
         _job_grants(z, "ToOds", role.role_arn, write_layer="ods", read_layers=["ods"],
@@ -106,6 +121,30 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
                                     expression={lf.shared_with(name): [lf.SHARED_VALUE],
                                                 lf.SENSITIVITY: [lf.GENERAL]}, permissions=lf.READ)
             g.node.add_dependency(z.readers.shared_tag)
+    if z.stewards is not None:
+        _steward_grants(storage, z)
+    if z.workflow.approval is not None and z.workflow.approval.role is not None:
+        # The approval function completes a token at once when the steward decided first: this
+        # zone's tokens only, from this stack (the pipeline stack cannot name the state machine).
+        iam.Policy(z, "ApprovalTaskResponse", roles=[z.workflow.approval.role], statements=[_task_response(z)])
+
+
+def _steward_grants(storage: StorageStack, z: ZoneStack) -> None:
+    """`lake approve`/`reject` on AWS: list the zone's waiting ingests (ledger), record the decision
+    and read the zone's approval requests (its items only), tell the zone, resume its promotions."""
+    name, policy = z.zone.name, z.stewards
+    assert policy is not None
+    grant_ledger(policy, storage.ledger, read_only=True)
+    grant_records(policy, storage.records, partitions=[f"approvals#{name}", f"approval_requests#{name}"])
+    grant_publish(policy, [z.alerts.topic_arn], storage.key)
+    policy.add_statements(_task_response(z))
+
+
+def _task_response(z: ZoneStack) -> iam.PolicyStatement:
+    """Complete the task tokens of the zone's state machine. Tokens of a service integration are
+    authorized against the state machine's ARN (as CDK's grantTaskResponse does); no heartbeats."""
+    return iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                               resources=[z.workflow.state_machine.state_machine_arn])
 
 
 def _job_grants(z: ZoneStack, id: str, principal: str, *, write_layer: str, read_layers: list[str],

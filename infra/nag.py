@@ -54,6 +54,8 @@ REASONS = {
                    "allows any key there whose alias is the lake's replica alias, and only through S3.",
     "kms": "CDK's grant for sending to an encrypted queue or publishing to an encrypted topic; the statement "
            "names the lake key only.",
+    "approval": "CDK's grant for a Step Functions Lambda task: the approval function and its versions and aliases "
+                "(<function ARN>:*), one named function only.",
 }
 
 
@@ -73,16 +75,21 @@ class _Renderer:
     def __init__(self, lake: Lake) -> None:
         storage = lake.storage
         self.storage = storage
-        self.exported: dict[tuple[str, str], Any] = {}
+        # (logical id, attribute) -> (the stack exporting it, the value): what other stacks import.
+        self.exported: dict[tuple[str, str], tuple[Stack, Any]] = {}
         for b in [*storage.data_buckets.values(), storage.athena_results, storage.artifacts]:
-            self.exported[(self._lid(b), "Arn")] = b.bucket_arn
-        self.exported[(self._lid(storage.ledger), "Arn")] = storage.ledger.table_arn
-        self.exported[(self._lid(storage.key), "Arn")] = storage.key.key_arn
+            self.exported[(self._lid(b), "Arn")] = (storage, b.bucket_arn)
+        self.exported[(self._lid(storage.ledger), "Arn")] = (storage, storage.ledger.table_arn)
+        self.exported[(self._lid(storage.key), "Arn")] = (storage, storage.key.key_arn)
+        if lake.pipeline.approval is not None:  # the zones' state machines invoke it
+            fn = lake.pipeline.approval.function
+            self.exported[(self._lid(fn), "Arn")] = (lake.pipeline, fn.function_arn)
 
-    def _lid(self, construct: IConstruct) -> str:
+    @staticmethod
+    def _lid(construct: IConstruct) -> str:
         cfn = construct.node.default_child
         assert isinstance(cfn, CfnElement)
-        return self.storage.get_logical_id(cfn)
+        return Stack.of(cfn).get_logical_id(cfn)
 
     def flatten(self, node: Any, consumer: Stack) -> str:
         if node is None:
@@ -96,9 +103,10 @@ class _Renderer:
             return self.flatten(node["Fn::Sub"], consumer)
         if isinstance(node, dict) and "Fn::GetAtt" in node:
             lid, attr = node["Fn::GetAtt"]
-            if consumer is not self.storage and (lid, attr) in self.exported:
-                # A cross-stack reference becomes Fn::ImportValue of the storage stack's export.
-                imported = consumer.resolve(self.storage.export_value(self.exported[(lid, attr)]))
+            producer, value = self.exported.get((lid, attr), (consumer, None))
+            if consumer is not producer:
+                # A cross-stack reference becomes Fn::ImportValue of the producing stack's export.
+                imported = consumer.resolve(producer.export_value(value))
                 return self.flatten(imported["Fn::ImportValue"], consumer)
             return f"<{lid}.{attr}>"
         if isinstance(node, dict) and "Fn::ImportValue" in node:
@@ -127,6 +135,8 @@ def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lak
             return REASONS["objects"]
     if value == lake_arns["ledger"] + "/index/*":
         return REASONS["indexes"]
+    if "approval" in lake_arns and value == lake_arns["approval"] + ":*" and actions == ["lambda:InvokeFunction"]:
+        return REASONS["approval"]
     every_zone = re.search(r":glue:[^:]*:[^:]*:(database/\*_(\w+)|table/\*_(\w+)/\*)$", value)
     if every_zone:
         layer = every_zone.group(2) or every_zone.group(3)
@@ -147,6 +157,8 @@ def _acknowledge_wildcards(lake: Lake) -> None:
             continue  # the replica region holds no role; a policy added there would stay unacknowledged
         lake_arns = {"key": render.flatten(stack.resolve(lake.storage.key.key_arn), stack),
                      "ledger": render.flatten(stack.resolve(lake.storage.ledger.table_arn), stack)}
+        if lake.pipeline.approval is not None:
+            lake_arns["approval"] = render.flatten(stack.resolve(lake.pipeline.approval.function.function_arn), stack)
         buckets = dict(lake.storage.all_buckets)
         if lake.replica is not None:
             buckets |= {f"replica_{k}": b for k, b in lake.replica.buckets.items()}

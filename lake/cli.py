@@ -275,12 +275,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return REJECTED if result.breaking or any("error" in d for d in doc.get("diff", [])) else OK
 
 
+AWS_DECIDE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE", "ALERT_TOPIC_ARN_PATTERN")
+
+
 def cmd_decide(args: argparse.Namespace) -> int:
+    import os
+
     from lake.approvals import decide
 
     decision = "approved" if args.command == "approve" else "rejected"
+    # LAKE_BACKEND=aws: the deployment's ledger and records (DynamoDB), its zone topics (SNS), and the
+    # promotions waiting on Step Functions task tokens, which the decision resumes.
+    on_aws = os.environ.get("LAKE_BACKEND") == "aws"
+    if on_aws and (missing := [v for v in AWS_DECIDE_ENV if not os.environ.get(v)]):
+        print(f"lake {args.command} with LAKE_BACKEND=aws: set {', '.join(missing)} (see the README)", file=sys.stderr)
+        return USAGE
     try:
-        ids = decide(_ctx(args), args.target, decision, args.ingest, getattr(args, "reason", "") or "")
+        if on_aws:
+            from lake.runtime.ingest import context_from_env
+
+            ctx = context_from_env(args.home, args.config)
+        else:
+            ctx = _ctx(args)
+        ids = decide(ctx, args.target, decision, args.ingest, getattr(args, "reason", "") or "")
     except ValueError as err:
         print(f"lake {args.command}: {err}", file=sys.stderr)
         return USAGE
@@ -289,7 +306,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if not ids:
         print(f"nothing waiting for approval in {args.target}")
     elif decision == "approved":
-        print("run `lake run` to promote the approved ingests")
+        print("the promotions waiting for them continue on AWS" if on_aws
+              else "run `lake run` to promote the approved ingests")
     return OK
 
 

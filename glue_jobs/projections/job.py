@@ -82,8 +82,8 @@ def main() -> None:  # pragma: no cover - the Glue entry point; rebuild() is wha
     from glue_jobs.args import job_context, resolve
     from lake.spark import local_session
 
-    args = resolve(["zone", "run_id"], optional=("changed", "lake_backend", "ledger_table", "staging_bucket",
-                                                 "lake_home"))
+    args = resolve(["zone", "run_id"], optional=("changed", "lake_backend", "ledger_table", "records_table",
+                                                 "staging_bucket", "lake_home"))
     ctx = job_context(args)
     spark = SparkSession.getActiveSession() or local_session(ctx.home.warehouse)
     changed = set(json.loads(args["changed"] or "[]"))

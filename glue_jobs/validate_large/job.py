@@ -14,7 +14,7 @@ from lake.ingest.catalog import register_staged
 
 def main() -> int:
     args = resolve(["landing_bucket", "landing_key"], optional=(
-        "lake_backend", "ledger_table", "ingress_bucket", "staging_bucket", "alert_topic_arn_pattern",
+        "lake_backend", "ledger_table", "records_table", "ingress_bucket", "staging_bucket", "alert_topic_arn_pattern",
         "platform_alert_topic_arn"))
     ctx = job_context(args)
     code = validate_one(["--landing_bucket", str(args["landing_bucket"]), "--landing_key", str(args["landing_key"])],

@@ -5,6 +5,12 @@ Started by a staged object of the zone (S3 -> EventBridge) or by an upstream zon
 "Tables Updated" event (projections only). Glue tasks retry on concurrency limits and
 transient errors; any failure publishes to the zone's alerts topic and fails the execution
 (an alarm on failed executions reaches the platform too).
+
+A staged object of a ``promotion: manual`` dataset first waits for a steward: the approval
+Lambda gets a task token (``.waitForTaskToken``) that ``lake approve`` completes (promote) or
+``lake reject`` fails with ``Rejected`` (the execution succeeds with nothing to promote). After
+``APPROVAL_WAIT`` the stewards are alerted and the execution ends; the ingest still waits, and
+the dataset's next promotion takes it once approved. Such zones' executions may run that long.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -26,13 +33,19 @@ from infra.constructs.glue_job import LakeGlueJob
 
 EVENT_SOURCE = "insight-lake"
 TABLES_UPDATED = "Tables Updated"
+RUN_TIMEOUT = Duration.hours(6)  # an execution that promotes and rebuilds
+APPROVAL_WAIT = Duration.days(7)  # how long a promotion waits for a steward's decision
+REJECTED = "Rejected"  # lake.approvals.REJECTED: the error `lake reject` fails the task token with
 
 
 class PromotionWorkflow(Construct):
     def __init__(self, scope: Construct, id: str, *, zone: str, key: kms.IKey, topic: sns.ITopic,
                  to_ods: LakeGlueJob | None, projections: LakeGlueJob | None,
-                 published_tables: Sequence[str]) -> None:
+                 published_tables: Sequence[str], manual_datasets: Sequence[str] = (),
+                 approval: lambda_.IFunction | None = None) -> None:
         super().__init__(scope, id)
+        waits = bool(to_ods is not None and manual_datasets and approval is not None)
+        self.approval = approval if waits else None
         failed = sfn.Fail(self, "Failed", cause=f"Promotion of zone {zone} failed")
         notify = tasks.SnsPublish(
             self, "AlertZone", topic=topic, subject=f"Insight Lake: promotion failed in zone {zone}",
@@ -77,9 +90,13 @@ class PromotionWorkflow(Construct):
                     sfn.JsonPath.string_split(sfn.JsonPath.string_at("$.detail.object.key"), "/"), 1)})
             promote = glue("PromoteToOds", to_ods, {"--dataset": sfn.JsonPath.string_at("$.promotion.dataset")})
             changed = sfn.JsonPath.format('["{}_ods.{}"]', zone, sfn.JsonPath.string_at("$.promotion.dataset"))
+            promote.next(projections_after("BuildProjectionsAfterOds", changed))
+            staged: sfn.IChainable = promote
+            if waits:
+                assert approval is not None
+                staged = self._approval(zone, manual_datasets, approval, topic, notify, promote)
             start = (sfn.Choice(self, "WhatChanged")
-                     .when(sfn.Condition.string_equals("$.detail-type", "Object Created"),
-                           dataset.next(promote).next(projections_after("BuildProjectionsAfterOds", changed)))
+                     .when(sfn.Condition.string_equals("$.detail-type", "Object Created"), dataset.next(staged))
                      .otherwise(start))
 
         self.log_group = logs.LogGroup(self, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR,
@@ -88,9 +105,39 @@ class PromotionWorkflow(Construct):
             self, "StateMachine",
             comment=f"Promote insight zone {zone}: to_ods, projections, announce",
             definition_body=sfn.DefinitionBody.from_chainable(start),
-            timeout=Duration.hours(6), tracing_enabled=True,
+            timeout=APPROVAL_WAIT.plus(RUN_TIMEOUT) if waits else RUN_TIMEOUT, tracing_enabled=True,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
+
+    def _approval(self, zone: str, manual: Sequence[str], fn: lambda_.IFunction, topic: sns.ITopic,
+                  notify: sfn.IChainable, promote: sfn.IChainable) -> sfn.IChainable:
+        """Manual datasets wait for a steward's decision on a task token; the others promote at once."""
+        dataset, key = sfn.JsonPath.string_at("$.promotion.dataset"), sfn.JsonPath.string_at("$.detail.object.key")
+        days = int(APPROVAL_WAIT.to_days())
+        wait = tasks.LambdaInvoke(
+            self, "WaitForApproval", lambda_function=fn,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object({  # lambdas/approval/handler.py ApprovalRequest
+                "task_token": sfn.JsonPath.task_token, "zone": zone, "dataset": dataset, "staged_key": key,
+                "execution": sfn.JsonPath.execution_id, "wait_days": days}),
+            task_timeout=sfn.Timeout.duration(APPROVAL_WAIT), result_path="$.approval")
+        rejected = sfn.Succeed(self, "RejectedNothingToPromote",
+                               comment="A steward rejected the ingest; `lake reject` told the producers")
+        timed_out = tasks.SnsPublish(
+            self, "AlertApprovalTimedOut", topic=topic, subject=f"Insight Lake: approval timed out in zone {zone}",
+            message=sfn.TaskInput.from_object({
+                "zone": zone, "dataset": dataset, "staged_key": key, "execution": sfn.JsonPath.execution_id,
+                "what": f"No steward decided within {days} days, so this promotion stopped. The ingest still waits: "
+                        f"lake approve (or reject) {zone}/<dataset> --ingest <the staged file name without .parquet> "
+                        "records the decision, and the next promotion of the dataset takes an approved ingest."}),
+            result_path=sfn.JsonPath.DISCARD).next(sfn.Succeed(self, "ApprovalTimedOut"))
+        wait.add_catch(rejected, errors=[REJECTED], result_path="$.approval")
+        wait.add_catch(timed_out, errors=["States.Timeout"], result_path="$.approval")
+        wait.add_catch(notify, errors=["States.ALL"], result_path="$.error")
+        wait.next(promote)
+        conditions = [sfn.Condition.string_equals("$.promotion.dataset", d) for d in sorted(manual)]
+        is_manual = conditions[0] if len(conditions) == 1 else sfn.Condition.or_(*conditions)
+        return sfn.Choice(self, "NeedsApproval").when(is_manual, wait).otherwise(promote)
 
     def trigger(self, id: str, *, pattern: events.EventPattern, description: str,
                 dead_letters: sqs.IQueue) -> events.Rule:

@@ -1,6 +1,7 @@
 """Pipeline (shared, stateless): S3 events -> EventBridge -> SQS -> the receiver and validator
 Lambdas; the scheduled reconcile sweep and freshness check; the platform alerts topic every
-alarm reports to.
+alarm reports to; and, when some dataset's promotion is manual, the approval Lambda the zones'
+promotion state machines wait on.
 
 Zone-specific orchestration (Glue jobs, the promotion state machine) lives in the zone stacks,
 so that no role of one zone's pipeline can touch another zone's data.
@@ -31,6 +32,7 @@ from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 RECEIVER_TIMEOUT = Duration.minutes(5)
 VALIDATOR_TIMEOUT = Duration.minutes(15)
 SWEEP_TIMEOUT = Duration.minutes(15)
+APPROVAL_TIMEOUT = Duration.minutes(1)
 SCHEDULES = {"Reconcile": Duration.hours(1), "Freshness": Duration.hours(1)}
 
 
@@ -43,7 +45,7 @@ def object_created(bucket_name: str, **object_filter: Any) -> events.EventPatter
 
 class PipelineStack(Stack):
     def __init__(self, scope: Construct, id: str, *, settings: Settings, storage: StorageStack,
-                 **kwargs: Any) -> None:
+                 approvals: bool = False, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         key = storage.key
         self.alerts = AlertsTopic(self, "PlatformAlerts", key=key, display_name="Insight Lake platform alerts",
@@ -60,6 +62,7 @@ class PipelineStack(Stack):
             "LANDING_BUCKET": storage.landing.bucket_name,
             "STAGING_BUCKET": storage.staging.bucket_name,
             "LEDGER_TABLE": storage.ledger.table_name,
+            "RECORDS_TABLE": storage.records.table_name,
             # lake.backends.aws_alerts.SnsAlerts: a zone's alerts go to its own topic.
             "ALERT_TOPIC_ARN_PATTERN": self.format_arn(service="sns",
                                                        resource=alert_topic_name(settings.prefix, "{zone}")),
@@ -94,7 +97,7 @@ class PipelineStack(Stack):
             temp_dir=f"s3://{storage.artifacts.bucket_name}/glue-temp/pipeline/", max_concurrent_runs=10,
             timeout_minutes=240,
             arguments={f"--{k.lower()}": v for k, v in environment.items()
-                       if k in ("LEDGER_TABLE", "INGRESS_BUCKET", "LANDING_BUCKET", "STAGING_BUCKET",
+                       if k in ("LEDGER_TABLE", "RECORDS_TABLE", "INGRESS_BUCKET", "LANDING_BUCKET", "STAGING_BUCKET",
                                 "ALERT_TOPIC_ARN_PATTERN", "PLATFORM_ALERT_TOPIC_ARN")})
         self.validator.function.add_environment("GLUE_VALIDATE_JOB", self.validate_large.job_name)
 
@@ -126,3 +129,15 @@ class PipelineStack(Stack):
                                        what="Catalog governor invocations")
         self.governor = CatalogGovernor(self, "CatalogGovernor", code=self.code, key=key, alarm_topic=self.alerts,
                                         dead_letters=governor_dlq.queue)
+
+        # Promotions of `promotion: manual` datasets wait on a task token this function records
+        # (lake.approvals.request); Step Functions invokes it synchronously, the queue is cdk-nag's due.
+        self.approval: LakeFunction | None = None
+        if approvals:
+            approval_dlq = DeadLetterQueue(self, "ApprovalDeadLetters", key=key, alarm_topic=self.alerts,
+                                           what="Approval requests")
+            self.approval = LakeFunction(
+                self, "Approval", code=self.code, handler="lambdas.approval.handler.handler", key=key,
+                description="A manual dataset's promotion waits: record its task token, ask the zone's stewards",
+                environment=environment, dead_letters=approval_dlq.queue, alarm_topic=self.alerts,
+                timeout=APPROVAL_TIMEOUT, memory_mb=512, concurrency=5)

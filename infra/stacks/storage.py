@@ -1,4 +1,4 @@
-"""Storage (stateful): the lake key, one bucket per layer, the ingest ledger, Lake Formation
+"""Storage (stateful): the lake key, one bucket per layer, the ingest ledger and platform records, Lake Formation
 (settings, bucket registrations, LF-tags), catalog encryption, and backups. Everything here
 RETAINs unless ``lake:allowDestroy`` is true."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -19,6 +19,7 @@ from infra.constructs.lake_formation import LakeFormationSettings
 from infra.constructs.lake_key import LakeKey
 from infra.constructs.ledger_table import LedgerTable
 from infra.constructs.lf_tags import LfTags
+from infra.constructs.records_table import RecordsTable
 from infra.constructs.replication import Replication
 from infra.constructs.secure_bucket import SecureBucket
 from infra.settings import Settings
@@ -61,6 +62,10 @@ class StorageStack(Stack):
         self.athena_results = bucket("AthenaResults", expire_days=s.athena_results_days)
         self.artifacts = bucket("Artifacts")
         self.ledger = LedgerTable(self, "Ledger", key=self.key, allow_destroy=s.allow_destroy).table
+        self.records = RecordsTable(self, "Records", key=self.key, allow_destroy=s.allow_destroy).table
+        # What `lake approve` with LAKE_BACKEND=aws needs (LEDGER_TABLE, RECORDS_TABLE): names CloudFormation chose.
+        CfnOutput(self, "LedgerTableName", value=self.ledger.table_name, description="LEDGER_TABLE")
+        CfnOutput(self, "RecordsTableName", value=self.records.table_name, description="RECORDS_TABLE")
 
         self.lake_formation = LakeFormationSettings(
             self, "LakeFormation", admins=s.env.lake_admins, data_buckets=self.data_buckets)

@@ -1,15 +1,17 @@
 """One stack per insight zone, generated from ``insight_zones/<zone>/``: its Glue databases
 and LF-tags, who may read and write it, its Athena workgroup, its alerts topic, and its own
-pipeline (Glue jobs and the promotion state machine, with roles scoped to the zone)."""
+pipeline (Glue jobs and the promotion state machine, with roles scoped to the zone), and for a
+zone with ``promotion: manual`` datasets the policy its stewards need to decide on AWS."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
@@ -69,6 +71,7 @@ class ZoneStack(Stack):
                 security_configuration=self.glue_security.configuration.ref, python_modules=python_modules(),
                 temp_dir=f"s3://{storage.artifacts.bucket_name}/glue-temp/{name}/",
                 arguments={"--zone": name, "--ledger_table": storage.ledger.table_name,
+                           "--records_table": storage.records.table_name,
                            "--staging_bucket": storage.staging.bucket_name},
                 max_concurrent_runs=max_concurrent_runs)
 
@@ -78,9 +81,22 @@ class ZoneStack(Stack):
         self.projections = (job("Projections", "glue_jobs/projections/job.py",
                                 f"Rebuild {name}_analytics projections in DAG order")
                             if zone.projections else None)
+        # Datasets whose contract says `promotion: manual`: their promotions wait for a steward.
+        self.manual = sorted(n for n, ds in zone.datasets.items() if ds.options.promotion == "manual")
+        approval = pipeline.approval.function if self.manual and pipeline.approval else None
+        if self.manual and approval is None:
+            raise ValueError(f"zone {name} has manual datasets: the pipeline stack needs approvals=True")
         self.workflow = PromotionWorkflow(self, "Promotion", zone=name, key=storage.key, topic=self.alerts,
                                           to_ods=self.to_ods, projections=self.projections,
-                                          published_tables=self.published)
+                                          published_tables=self.published, manual_datasets=self.manual,
+                                          approval=approval)
+        # `lake approve`/`reject` on AWS: attach to the role the zone's stewards use (granted in infra/grants.py).
+        self.stewards = (iam.ManagedPolicy(self, "StewardApprovals",
+                                           description=f"Decide on waiting promotions of insight zone '{name}'")
+                         if self.manual else None)
+        if self.stewards is not None:
+            CfnOutput(self, "StewardPolicyArn", value=self.stewards.managed_policy_arn,
+                      description=f"Attach to the role of zone {name}'s stewards for `lake approve`/`reject`")
         if self.to_ods is not None:
             self.workflow.trigger("OnStaged", description=f"A staged object of zone {name} starts its promotion",
                                   pattern=object_created(storage.staging.bucket_name, key=[{"prefix": f"{name}/"}]),

@@ -112,6 +112,15 @@ def route(ctx: Any, zone: str, severity: str, subject: str, detail: str = "", **
     return sent
 
 
+def tell(ctx: Any, zone: str, severity: str, subject: str, detail: str = "", **context: Any) -> Alert:
+    """One alert to the zone's owners and stewards only, never de-duplicated: for messages about one
+    ingest that each need an answer (an ingest waiting for approval, a rejected ingest)."""
+    alert = Alert(zone, severity, subject, detail, context, _people(ctx.cfg, zone))
+    ctx.alerts.send(alert)
+    _webhook(ctx.cfg, alert)
+    return alert
+
+
 def recover(ctx: Any, table: str, causes: list[str] | None = None, run_id: str | None = None) -> list[Alert]:
     """Close the open alerts on ``table`` (those ``causes`` only, if given): one recovery message each."""
     sent = []

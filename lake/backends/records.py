@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lake.backends import sqlite
 
@@ -16,6 +16,8 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "quality_results": ("run_id", "zone", "table_name", "rule", "column_name", "metric", "action", "passed",
                         "failing_rows", "measured", "detail", "ingest_ids", "checked_at"),
     "approvals": ("ingest_id", "zone", "dataset", "decision", "reason", "decided_by", "decided_at"),
+    # a promotion waiting for a steward on AWS: its Step Functions task token, completed by the decision
+    "approval_requests": ("ingest_id", "zone", "dataset", "staged_key", "execution", "task_token", "requested_at"),
     "runs": ("run_id", "parent_run_id", "task", "zone", "table_name", "inputs", "outputs", "rows_in", "rows_out",
              "rows_quarantined", "started_at", "ended_at", "status", "error"),
     # alerts sent and not yet recovered: one per table and cause, so a repeated failure does not flood
@@ -24,6 +26,16 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
 
 
 BOOLEANS = {"passed"}  # SQLite keeps 0/1; users should see true/false
+
+
+class PlatformRecords(Protocol):
+    """What callers use: SQLite here, DynamoDB on AWS (``lake.backends.dynamodb_records``)."""
+
+    def add(self, table: str, **row: Any) -> None: ...
+
+    def rows(self, table: str, zone: str | None = None) -> list[dict[str, Any]]: ...
+
+    def delete(self, table: str, **where: Any) -> int: ...
 
 
 class Records:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lake.backends.alerts import Alerts, LocalAlerts
 from lake.backends.ledger import Ledger, SqliteLedger
-from lake.backends.records import Records
+from lake.backends.records import PlatformRecords, Records
 from lake.backends.storage import LocalStorage, Storage
 from lake.config import LakeConfig, load_config
 from lake.home import LakeHome
@@ -41,7 +41,7 @@ class Context:
     storage: Storage
     ledger: Ledger
     alerts: Alerts
-    records: Records
+    records: PlatformRecords
     buckets: Buckets = Buckets()
 
     @classmethod

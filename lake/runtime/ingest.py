@@ -38,21 +38,26 @@ def _from_env(backend: str, home: str | None, config: str | None) -> Context:
     from lake.backends.dynamodb_ledger import DynamoDbLedger
     from lake.backends.storage import S3Storage
 
-    # /tmp is a Lambda's only writable folder (records, and the alerts log when no topic is set).
+    # /tmp is a Lambda's only writable folder (the alerts log when no topic is set, records when no table is).
     base = Context.local(home or "/tmp/lake", config)
-    alerts = base.alerts
+    alerts, records = base.alerts, base.records
     if os.environ.get("ALERT_TOPIC_ARN_PATTERN"):  # the zone topics the pipeline stack wires in
         from lake.backends.aws_alerts import SnsAlerts
 
         alerts = SnsAlerts.from_env(set(base.cfg.zones))
+    if os.environ.get("RECORDS_TABLE"):  # platform records outlive the run (runs, approvals, open alerts)
+        from lake.backends.dynamodb_records import DynamoDbRecords
+
+        records = DynamoDbRecords(os.environ["RECORDS_TABLE"], zones=base.cfg.zones)
     return dataclasses.replace(base, storage=S3Storage(), ledger=DynamoDbLedger(os.environ["LEDGER_TABLE"]),
-                               alerts=alerts, buckets=Buckets.from_env())
+                               alerts=alerts, records=records, buckets=Buckets.from_env())
 
 
-def context_from_env() -> Context:
-    """The context a handler runs with when nobody gave it one (AWS, or a bare local invoke)."""
+def context_from_env(home: str | None = None, config: str | None = None) -> Context:
+    """The context a handler runs with when nobody gave it one (AWS, or a bare local invoke);
+    ``home`` and ``config`` (the CLI's ``--home``/``--config``) win over the environment."""
     env = os.environ
-    return _from_env(env.get("LAKE_BACKEND", "local"), env.get("LAKE_HOME"), env.get("LAKE_CONFIG"))
+    return _from_env(env.get("LAKE_BACKEND", "local"), home or env.get("LAKE_HOME"), config or env.get("LAKE_CONFIG"))
 
 
 def current_context() -> Context:

@@ -175,3 +175,30 @@ def test_functions_publish_alerts_to_each_zone_topic_by_name_and_nothing_else(la
             "TopicName": f"InsightLake-dev-alerts-{name}"})
     t.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({
         "ALERT_TOPIC_ARN_PATTERN": "arn:aws:sns:eu-west-1:111111111111:InsightLake-dev-alerts-{zone}"})}})
+
+
+def test_every_pipeline_task_keeps_platform_records_in_the_records_table(lake: Lake, templates: dict) -> None:
+    st, p, t = lake.storage, lake.pipeline, templates["Pipeline"]
+    t.resource_properties_count_is("AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({
+        "RECORDS_TABLE": Match.any_value()})}}, 3)  # receiver, validator, sweep (the governor keeps none)
+    [job] = t.find_resources("AWS::Glue::Job").values()
+    assert "--records_table" in job["Properties"]["DefaultArguments"]
+    for name in lake.zones:
+        for zone_job in templates[f"Zone-{name}"].find_resources("AWS::Glue::Job").values():
+            assert "--records_table" in zone_job["Properties"]["DefaultArguments"], name
+
+    def on_records(template: Template, role: object) -> set[str]:
+        pairs = permissions(template, prefix="dynamodb:", role_lid=lid(role))  # type: ignore[arg-type]
+        return {a for a, r in pairs if r == arn_ref(st.records)}
+
+    adds = {"dynamodb:Query", "dynamodb:PutItem"}
+    assert on_records(t, p.receiver.role) == adds
+    for role in (p.validator.role, p.validate_large.role, p.sweep.role):  # they close alerts of recovered tables
+        assert on_records(t, role) == adds | {"dynamodb:DeleteItem"}
+    for name, z in lake.zones.items():
+        if z.to_ods is not None:
+            assert on_records(templates[f"Zone-{name}"], z.to_ods.role) == adds  # quality results; approvals
+    for sid, template in templates.items():  # nobody scans the records: every read is a Query of one partition
+        for plid, res in template.to_json()["Resources"].items():
+            if res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                assert ("dynamodb:Scan", arn_ref(st.records)) not in permissions(template, policy_lid=plid), sid

@@ -108,3 +108,17 @@ def test_landing_refuses_every_zone_principal_whatever_their_iam_policies(lake, 
         "PolicyDocument": {"Statement": Match.array_with([Match.object_like({
             "Sid": "ZonePrincipalsNeverReadLanding", "Effect": "Deny", "Action": "s3:*", "Principal": {"AWS": "*"},
             "Condition": {"ArnLike": {"aws:PrincipalArn": sorted(principals)}}})])}})
+
+
+def test_platform_records_table_is_encrypted_recoverable_retained_and_has_no_index(lake, storage: Template) -> None:
+    storage.has_resource("AWS::DynamoDB::Table", {
+        "Properties": Match.object_like({
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": Match.any_value()},
+            "DeletionProtectionEnabled": True, "BillingMode": "PAY_PER_REQUEST",
+            "GlobalSecondaryIndexes": Match.absent()}),
+        "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+    outputs = storage.to_json()["Outputs"]
+    assert outputs["RecordsTableName"]["Value"] == {"Ref": lid(lake.storage.records)}
+    assert outputs["LedgerTableName"]["Value"] == {"Ref": lid(lake.storage.ledger)}

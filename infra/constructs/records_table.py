@@ -1,0 +1,35 @@
+"""Platform records (``platform.runs``, ``quality_results``, ``approvals``, ``approval_requests``,
+``open_alerts``, ...): one DynamoDB table for all of them, so they outlive the Lambda or Glue
+run that wrote them.
+
+Key design (read by ``lake.backends.dynamodb_records``): ``pk`` is ``<record table>#<zone>``,
+``sk`` is ``<time>#<seq>#<uuid>``, so one zone's rows of one record table are one Query in
+insertion order, and IAM can confine a principal to a zone's items (``dynamodb:LeadingKeys``).
+No index: nothing reads across partitions but by querying each zone's.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+S = dynamodb.AttributeType.STRING
+
+
+class RecordsTable(Construct):
+    def __init__(self, scope: Construct, id: str, *, key: kms.IKey, allow_destroy: bool) -> None:
+        super().__init__(scope, id)
+        self.table = dynamodb.Table(
+            self, "Table",
+            partition_key=dynamodb.Attribute(name="pk", type=S),
+            sort_key=dynamodb.Attribute(name="sk", type=S),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            deletion_protection=not allow_destroy,
+            removal_policy=RemovalPolicy.DESTROY if allow_destroy else RemovalPolicy.RETAIN,
+        )

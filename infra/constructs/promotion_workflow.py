@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from infra.access import grant_publish
 from infra.constructs.glue_job import LakeGlueJob
 
 EVENT_SOURCE = "insight-lake"
@@ -91,6 +92,8 @@ class PromotionWorkflow(Construct):
             timeout=Duration.hours(6), tracing_enabled=True,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
+        # The topic is encrypted with the lake key: the failure alert needs the key too (through SNS only).
+        grant_publish(self.state_machine, [topic.topic_arn], key)
 
     def trigger(self, id: str, *, pattern: events.EventPattern, description: str,
                 dead_letters: sqs.IQueue) -> events.Rule:

@@ -29,9 +29,12 @@ def objects(bucket: s3.IBucket, prefixes: Sequence[str]) -> list[str]:
 
 
 def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: bool = False,
-                  write: bool = False, delete: bool = False) -> list[iam.PolicyStatement]:
-    """Statements for one bucket: the chosen verbs on the prefixes (all keys when none)."""
-    actions = [*(READ if read else ()), *(WRITE if write else ()), *(DELETE if delete else ())]
+                  write: bool = False, delete: bool = False, delete_versions: bool = True) -> list[iam.PolicyStatement]:
+    """Statements for one bucket: the chosen verbs on the prefixes (all keys when none).
+
+    ``delete_versions=False``: delete (a delete marker) but never remove a specific version."""
+    deletes = DELETE if delete_versions else DELETE[:1]
+    actions = [*(READ if read else ()), *(WRITE if write else ()), *(deletes if delete else ())]
     out = [iam.PolicyStatement(actions=actions, resources=objects(bucket, prefixes))]
     if read or delete:
         listing = iam.PolicyStatement(actions=list(LIST), resources=[bucket.bucket_arn])
@@ -52,8 +55,9 @@ def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: boo
 
 
 def grant_s3(principal: iam.IGrantable, bucket: s3.IBucket, *, prefixes: Sequence[str] = (),
-             read: bool = False, write: bool = False, delete: bool = False) -> None:
-    for statement in s3_statements(bucket, prefixes=prefixes, read=read, write=write, delete=delete):
+             read: bool = False, write: bool = False, delete: bool = False, delete_versions: bool = True) -> None:
+    for statement in s3_statements(bucket, prefixes=prefixes, read=read, write=write, delete=delete,
+                                   delete_versions=delete_versions):
         principal.grant_principal.add_to_principal_policy(statement)
 
 

@@ -93,15 +93,20 @@ def test_no_zone_principal_or_zone_role_can_reach_landing(lake: Lake, templates:
         if sid.startswith("Zone-"):
             text = json.dumps([flatten(r) for st in _all_statements(t) for r in _as_list(st["Resource"])])
             assert landing not in text, sid
-    # In the pipeline, only the ingestion segments touch landing (the big-file job is the validator's twin).
+    # In the pipeline, only the ingestion segments touch landing (the big-file job is the validator's twin),
+    # the erasure jobs, and erasure submitters (who may only put requests: tests/infra/test_erasure.py).
     pipeline = templates["Pipeline"]
     p = lake.pipeline
-    allowed = {lid(f.role) for f in (p.receiver, p.validator, p.sweep, p.validate_large)}
-    for res in pipeline.find_resources("AWS::IAM::Policy").values():
+    allowed = {lid(f.role) for f in (p.receiver, p.validator, p.sweep, p.validate_large)} | {
+        lid(p.erasure_jobs.role)}
+    for plid, res in pipeline.to_json()["Resources"].items():
+        if res["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") or plid == lid(
+                p.erasure_submitters.policy):
+            continue
         doc = json.dumps([flatten(r) for st in res["Properties"]["PolicyDocument"]["Statement"]
                           for r in _as_list(st["Resource"])])
         if landing in doc:
-            assert {r["Ref"] for r in res["Properties"]["Roles"]} <= allowed
+            assert {r["Ref"] for r in res["Properties"]["Roles"]} <= allowed, plid
 
 
 def _as_list(v: object) -> list:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from infra import lf
-from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_publish, grant_s3, s3_statements
+from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_publish, grant_s3, packed_s3_policies
 from infra.constructs.alerts_topic import alert_topic_name
 from infra.stacks.pipeline import ERASURE_TEMP, PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
@@ -59,19 +59,15 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
 def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: str) -> None:
     """The erasure jobs' role: the only one that deletes in a data layer, where personal data may live."""
     role = p.erasure_jobs.role
-    # One managed policy per bucket: with 50 zones the prefixes would overflow a role's inline policy.
-    for layer, bucket in storage.data_buckets.items():
-        prefixes = storage.pii_prefixes[layer]
-        if not prefixes:
-            continue
-        iam.ManagedPolicy(
-            p, f"Erasure{layer.title()}", roles=[role],
-            description=f"Erasure: read, rewrite and delete personal data in {layer}",
-            # Ingress is read and deleted, never written: a new ingress object would be ingested again.
-            # Iceberg layers are replicated: a version delete would not reach the replica (S3 replicates
-            # delete markers only), so there the role deletes objects and lifecycle expires the versions.
-            statements=s3_statements(bucket, prefixes=prefixes, read=True, write=layer != "ingress", delete=True,
-                                     delete_versions=layer not in ICEBERG_LAYERS))
+    # Ingress is read and deleted, never written: a new ingress object would be ingested again.
+    # Iceberg layers are replicated: a version delete would not reach the replica (S3 replicates
+    # delete markers only), so there the role deletes objects and lifecycle expires the versions.
+    # Managed policies, packed: with 50 zones the prefixes would overflow a role's inline policy.
+    packed_s3_policies(p, "ErasureData", role=role, description="Erasure: read, rewrite and delete personal data",
+                       grants=[(bucket, storage.pii_prefixes[layer],
+                                {"read": True, "write": layer != "ingress", "delete": True,
+                                 "delete_versions": layer not in ICEBERG_LAYERS})
+                               for layer, bucket in storage.data_buckets.items() if storage.pii_prefixes[layer]])
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
     grant_ledger(role, storage.ledger)
     topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]

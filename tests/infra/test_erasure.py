@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra.composer import Lake
@@ -188,3 +189,34 @@ def test_old_versions_where_personal_data_may_live_expire_in_a_day(lake: Lake, s
         st.landing))
     storage.has_resource_properties("AWS::S3::Bucket", {"LifecycleConfiguration": {"Rules": Match.array_with([
         Match.object_like({"Prefix": "_erasure/requests/", "ExpirationInDays": 30})])}})
+
+
+def _worst_case(node: Any) -> Any:
+    """The document as IAM would count it, each value CloudFormation fills in at its longest
+    (a bucket ARN: 13 + 63 characters)."""
+    if isinstance(node, list):
+        return [_worst_case(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "Fn::Join" in node:
+        return node["Fn::Join"][0].join(str(_worst_case(i)) for i in node["Fn::Join"][1])
+    if {"Ref", "Fn::GetAtt", "Fn::ImportValue"} & node.keys():
+        return "arn:aws:s3:::" + "b" * 63
+    return {k: _worst_case(v) for k, v in node.items()}
+
+
+@pytest.mark.slow
+def test_with_fifty_zones_the_erasure_role_fits_iam_limits(fifty: tuple[Lake, dict[str, Template]]) -> None:
+    lake, templates = fifty
+    t, role = templates["Pipeline"], lid(lake.pipeline.erasure_jobs.role)
+    policies = policies_of(t, role)
+    sizes = {k: len(json.dumps(_worst_case(r["Properties"]["PolicyDocument"]), separators=(",", ":")))
+             for k, r in policies}
+    managed = [k for k, r in policies if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    inline = [k for k, r in policies if r["Type"] == "AWS::IAM::Policy"]
+    assert len(managed) <= 10, sizes  # managed policies per role (default quota)
+    assert all(sizes[k] <= 6144 for k in managed), sizes
+    assert sum(sizes[k] for k in inline) <= 10240, sizes
+    pairs = s3_pairs(t, role)
+    for layer, bucket in lake.storage.data_buckets.items():
+        assert ("s3:DeleteObject", f"{arn_ref(bucket)}/zone49/*") in pairs, layer

@@ -5,17 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.composer import Lake, build
+from infra.composer import Lake
 from infra.governance.runtime.plan import plan
-from lake.config import LakeConfig, load_config
-from tests.infra.conftest import cdk_context
+from lake.config import LakeConfig
 from tests.infra.helpers import arn_ref, flatten, lf_grants, lid, role_name, statements
 from tests.infra.isolation import grant_violations, pair_violations, violations
-from tests.infra.zonegen import generate
 
 SAMPLE = ["customer_success", "executive", "finance"]
 
@@ -135,16 +132,6 @@ def test_producers_may_only_put_under_their_zone_prefix(lake: Lake, templates: d
         s3 = {p for p in pairs if p[0].startswith("s3:")}
         assert s3 == {("s3:PutObject", f"{ingress}/{name}/*"), ("s3:AbortMultipartUpload", f"{ingress}/{name}/*")}
         assert {a for a, _ in pairs} - {a for a, _ in s3} == {"kms:GenerateDataKey", "kms:Decrypt"}
-
-
-@pytest.fixture(scope="session")
-def fifty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lake, dict[str, Template]]:
-    root = generate(tmp_path_factory.mktemp("zones50") / "insight_zones", zones=50, datasets=10)
-    cfg = load_config(root)
-    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out.50")), context=cdk_context())
-    lake = build(app, cfg=cfg)
-    app.synth()  # cdk-nag included
-    return lake, {s.node.id: Template.from_stack(s) for s in lake.stacks}
 
 
 @pytest.mark.slow

@@ -9,8 +9,9 @@ grantable) or a managed policy (e.g. the zone stewards', attached by the identit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeAlias
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeAlias
 
 from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -40,9 +41,12 @@ def objects(bucket: s3.IBucket, prefixes: Sequence[str]) -> list[str]:
 
 
 def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: bool = False,
-                  write: bool = False, delete: bool = False) -> list[iam.PolicyStatement]:
-    """Statements for one bucket: the chosen verbs on the prefixes (all keys when none)."""
-    actions = [*(READ if read else ()), *(WRITE if write else ()), *(DELETE if delete else ())]
+                  write: bool = False, delete: bool = False, delete_versions: bool = True) -> list[iam.PolicyStatement]:
+    """Statements for one bucket: the chosen verbs on the prefixes (all keys when none).
+
+    ``delete_versions=False``: delete (a delete marker) but never remove a specific version."""
+    deletes = DELETE if delete_versions else DELETE[:1]
+    actions = [*(READ if read else ()), *(WRITE if write else ()), *(deletes if delete else ())]
     out = [iam.PolicyStatement(actions=actions, resources=objects(bucket, prefixes))]
     if read or delete:
         listing = iam.PolicyStatement(actions=list(LIST), resources=[bucket.bucket_arn])
@@ -62,9 +66,70 @@ def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: boo
     return out
 
 
+# IAM counts a managed policy's characters without whitespace; a role holds at most 10 managed
+# policies unless the quota is raised. A value CloudFormation fills in (bucket ARN: 13 + up to 63
+# characters, key ARN) is counted at its longest.
+MANAGED_POLICY_CHARS = 6144
+WORST_CASE_TOKEN = 80
+
+
+def worst_case_size(scope: Stack, statements: Sequence[iam.PolicyStatement]) -> int:
+    def render(node: Any) -> Any:
+        if isinstance(node, list):
+            return [render(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if "Fn::Join" in node:
+            sep, items = node["Fn::Join"]
+            return sep.join(str(render(i)) for i in items)
+        if {"Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::Sub"} & node.keys():
+            return "x" * WORST_CASE_TOKEN
+        return {k: render(v) for k, v in node.items()}
+
+    document = {"Version": "2012-10-17", "Statement": scope.resolve([s.to_statement_json() for s in statements])}
+    return len(json.dumps(render(document), separators=(",", ":")))
+
+
+S3Grant = tuple[s3.IBucket, Sequence[str], Mapping[str, bool]]  # bucket, prefixes, s3_statements verbs
+
+
+def packed_s3_policies(scope: Stack, id: str, *, role: iam.IRole, description: str,
+                       grants: Sequence[S3Grant]) -> list[iam.ManagedPolicy]:
+    """``s3_statements`` for many (bucket, prefixes, verbs), packed into as few managed policies as fit
+    IAM's size limit: a role reaching many prefixes in many buckets (one per zone) would overflow one."""
+    pages: list[list[iam.PolicyStatement]] = [[]]
+    for bucket, prefixes, verbs in grants:
+        pending = list(prefixes)
+        while pending:
+            n = _most_that_fit(scope, pages[-1], bucket, pending, verbs)
+            if n == 0:
+                if not pages[-1]:
+                    raise ValueError(f"{bucket}: prefix {pending[0]!r} alone overflows a managed policy")
+                pages.append([])
+                continue
+            pages[-1] += s3_statements(bucket, prefixes=pending[:n], **verbs)
+            pending = pending[n:]
+    pages = [page for page in pages if page]
+    return [iam.ManagedPolicy(scope, f"{id}{i}", description=f"{description} ({i + 1} of {len(pages)})",
+                              statements=page, roles=[role])
+            for i, page in enumerate(pages)]
+
+
+def _most_that_fit(scope: Stack, page: list[iam.PolicyStatement], bucket: s3.IBucket, prefixes: list[str],
+                   verbs: Mapping[str, bool]) -> int:
+    """How many of ``prefixes`` (in order) the page still takes (binary search: each try costs a resolve)."""
+    lo, hi = 0, len(prefixes)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        statements = page + s3_statements(bucket, prefixes=prefixes[:mid], **verbs)
+        lo, hi = (mid, hi) if worst_case_size(scope, statements) <= MANAGED_POLICY_CHARS else (lo, mid - 1)
+    return lo
+
+
 def grant_s3(principal: iam.IGrantable, bucket: s3.IBucket, *, prefixes: Sequence[str] = (),
-             read: bool = False, write: bool = False, delete: bool = False) -> None:
-    for statement in s3_statements(bucket, prefixes=prefixes, read=read, write=write, delete=delete):
+             read: bool = False, write: bool = False, delete: bool = False, delete_versions: bool = True) -> None:
+    for statement in s3_statements(bucket, prefixes=prefixes, read=read, write=write, delete=delete,
+                                   delete_versions=delete_versions):
         principal.grant_principal.add_to_principal_policy(statement)
 
 

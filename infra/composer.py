@@ -15,6 +15,7 @@ from infra.stacks.replica import ReplicaStack
 from infra.stacks.storage import StorageStack
 from infra.stacks.zone import ZoneStack
 from lake.config import LakeConfig, load_config
+from lake.config.personal_data import pii_prefixes, pii_zones
 
 
 @dataclass
@@ -46,21 +47,26 @@ def build(app: App, *, cfg: LakeConfig | None = None, settings: Settings | None 
     env = CdkEnvironment(account=settings.env.account, region=settings.env.region)
 
     principals = {n for z in cfg.zones.values() for n in [*z.spec.producers, *z.spec.readers, *z.spec.pii_readers]}
+    pii = pii_prefixes(cfg)  # where personal data may live: erasure's reach, fast-expiring old versions
     storage = StorageStack(app, "Storage", stack_name=stack_name(settings, "Storage"), env=env,
-                           settings=settings, zones=sorted(cfg.zones),
+                           settings=settings, zones=sorted(cfg.zones), pii_prefixes=pii,
                            zone_principals=[principal_arn_literal(settings, n) for n in sorted(principals)],
                            description="Insight Lake storage: key, buckets, ledger, Lake Formation, backups")
     manual = any(ds.options.promotion == "manual" for z in cfg.zones.values() for ds in z.datasets.values())
     pipeline = PipelineStack(app, "Pipeline", stack_name=stack_name(settings, "Pipeline"), env=env,
                              settings=settings, storage=storage, approvals=manual,
-                             description="Insight Lake pipeline: S3 events, queues, receiver/validator, sweep")
+                             erasure_zones=pii_zones(cfg),
+                             description="Insight Lake pipeline: S3 events, queues, receiver/validator, sweep, "
+                                         "erasure")
     replica = None
     if settings.replication_region:
         replica = ReplicaStack(app, "Replica", stack_name=stack_name(settings, "Replica"),
                                env=CdkEnvironment(account=settings.env.account, region=settings.replication_region),
-                               settings=settings, description="Insight Lake replicas of ODS and analytics")
+                               settings=settings, pii_prefixes={k: pii[k] for k in ("ods", "analytics")},
+                               description="Insight Lake replicas of ODS and analytics")
         storage.replicate_to(replica)
     grants.pipeline(storage, pipeline, cfg, settings.prefix)
+    grants.erasure(storage, pipeline, cfg, settings.prefix)
     lake = Lake(settings, cfg, storage, pipeline, replica=replica)
     for name, zone in cfg.zones.items():
         z = ZoneStack(app, f"Zone-{name}", stack_name=stack_name(settings, "Zone", name), env=env,

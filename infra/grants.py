@@ -11,8 +11,11 @@ Each segment reads its source layer and writes its target, nothing more:
                 (each zone's own state machine) when the steward decided first; no data
   stewards <Z>  (a managed policy, manual datasets) decide on <Z>'s waiting ingests: record the
                 decision, alert <Z>, complete the tokens of <Z>'s state machine
-No role deletes objects in a data layer (the erasure job will be the only one that may). The
-receiver, validator, sweep and to_ods keep platform records (runs, quality results, open alerts).
+  erasure       (Glue: erase, vacuum) reads, rewrites and deletes where personal data may live:
+                <Z>/ of every data layer for each zone holding PII, landing's _quarantine/<Z>/,
+                _quarantine/_unroutable/ and _erasure/requests/ (lake/config/personal_data.py)
+No other role deletes objects in a data layer. The receiver, validator, sweep and to_ods keep
+platform records (runs, quality results, open alerts).
 """
 
 from __future__ import annotations
@@ -20,12 +23,23 @@ from __future__ import annotations
 from aws_cdk import aws_iam as iam
 
 from infra import lf
-from infra.access import grant_catalog, grant_catalog_key, grant_ledger, grant_publish, grant_records, grant_s3
+from infra.access import (
+    grant_catalog,
+    grant_catalog_key,
+    grant_ledger,
+    grant_publish,
+    grant_records,
+    grant_s3,
+    packed_s3_policies,
+)
 from infra.constructs.alerts_topic import alert_topic_name
-from infra.stacks.pipeline import PipelineStack
+from infra.stacks.pipeline import ERASURE_TEMP, PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 from infra.stacks.zone import ZoneStack
 from lake.config import LakeConfig
+from lake.config.personal_data import pii_zones
+
+ICEBERG_LAYERS = ("ods", "analytics")
 
 
 def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: str) -> None:
@@ -61,6 +75,46 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
         grant_ledger(approval, storage.ledger, read_only=True)
         grant_records(approval, storage.records, partitions=["approvals#*", "approval_requests#*"])
         grant_publish(approval, [p.alerts.topic_arn, *topics], storage.key)
+
+
+def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: str) -> None:
+    """The erasure jobs' role: the only one that deletes in a data layer, where personal data may live."""
+    role = p.erasure_jobs.role
+    # Ingress is read and deleted, never written: a new ingress object would be ingested again.
+    # Iceberg layers are replicated: a version delete would not reach the replica (S3 replicates
+    # delete markers only), so there the role deletes objects and lifecycle expires the versions.
+    # Managed policies, packed: with 50 zones the prefixes would overflow a role's inline policy.
+    packed_s3_policies(p, "ErasureData", role=role, description="Erasure: read, rewrite and delete personal data",
+                       grants=[(bucket, storage.pii_prefixes[layer],
+                                {"read": True, "write": layer != "ingress", "delete": True,
+                                 "delete_versions": layer not in ICEBERG_LAYERS})
+                               for layer, bucket in storage.data_buckets.items() if storage.pii_prefixes[layer]])
+    grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
+    grant_ledger(role, storage.ledger)
+    grant_records(role, storage.records)  # platform.runs and platform.erasures
+    topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]
+    grant_publish(role, [p.alerts.topic_arn, *topics], storage.key)
+    zones = pii_zones(cfg)
+    if not zones:
+        return
+    # Every zone holding PII, so IAM names the layers' databases by pattern; Lake Formation grants
+    # below are what scope it to those zones.
+    layers = list(lf.READABLE_LAYERS)
+    role.add_to_policy(iam.PolicyStatement(
+        sid="ErasureCatalog",
+        actions=["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:UpdateTable",
+                 "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:UpdatePartition",
+                 "glue:CreatePartition", "glue:BatchCreatePartition"],
+        resources=[p.format_arn(service="glue", resource="catalog"),
+                   *(p.format_arn(service="glue", resource="database", resource_name=f"*_{x}") for x in layers),
+                   *(p.format_arn(service="glue", resource="table", resource_name=f"*_{x}/*") for x in layers)]))
+    grant_catalog_key(role, storage.key)
+    arn = role.role_arn
+    lf.tag_policy_grant(p, "ErasureDatabases", principal=arn, resource_type="DATABASE",
+                        expression={lf.ZONE: zones, lf.LAYER: layers}, permissions=["DESCRIBE"])
+    lf.tag_policy_grant(p, "ErasureTables", principal=arn, resource_type="TABLE",
+                        expression={lf.ZONE: zones, lf.LAYER: layers, lf.SENSITIVITY: [lf.PII, lf.GENERAL]},
+                        permissions=list(lf.WRITE))
 
 
 def _validator_reach(p: PipelineStack, id: str, who: iam.IGrantable, storage: StorageStack) -> None:

@@ -56,6 +56,10 @@ REASONS = {
            "names the lake key only.",
     "approval": "CDK's grant for a Step Functions Lambda task: the approval function and its versions and aliases "
                 "(<function ARN>:*), one named function only.",
+    "erasure-catalog": "The erasure role spans every zone holding personal data (the list grows with the config): "
+                       "IAM names the layer databases by pattern, and Lake Formation grants, scoped by the zone "
+                       "LF-tag to exactly those zones, decide which tables it may change.",
+    "executions": "Executions of this one state machine: their names are request ids generated at submission.",
 }
 
 
@@ -121,7 +125,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lake_arns: dict[str, str],
-                     conditions: dict[str, Any]) -> str | None:
+                     conditions: dict[str, Any], erasure: bool = False) -> str | None:
     kind, _, value = finding.partition("::")
     if re.search(r":kms:[^:]*:[^:]*:key/\*$", value) and "kms:ResourceAliases" in json.dumps(conditions):
         return REASONS["replica-key"]
@@ -142,11 +146,15 @@ def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lak
         layer = every_zone.group(2) or every_zone.group(3)
         if all(a.startswith("glue:Get") for a in actions) and layer in ("staging", "ods", "analytics"):
             return REASONS["catalog-read"]
+        if erasure and layer in ("staging", "ods", "analytics"):
+            return REASONS["erasure-catalog"]
         return REASONS["staging"] if layer == "staging" else None
     if re.search(r":glue:[^:]*:[^:]*:table/[a-z][a-z0-9_]*/\*$", value):
         return REASONS["tables"]
     if re.search(r":logs:[^:]*:[^:]*:log-group:/aws-glue/\*(:\*)?$", value):
         return REASONS["glue-logs"]
+    if actions == ["states:DescribeExecution"] and re.search(r":states:[^:]*:[^:]*:execution:<[^:>]+>:\*$", value):
+        return REASONS["executions"]
     return None
 
 
@@ -164,9 +172,11 @@ def _acknowledge_wildcards(lake: Lake) -> None:
             buckets |= {f"replica_{k}": b for k, b in lake.replica.buckets.items()}
         for name, bucket in buckets.items():
             lake_arns[f"bucket:{name}"] = render.flatten(stack.resolve(bucket.bucket_arn), stack)
+        erasure_role = stack.resolve(lake.pipeline.erasure_jobs.role.role_name) if stack is lake.pipeline else None
         for policy in stack.node.find_all():
             if not isinstance(policy, iam.CfnPolicy | iam.CfnManagedPolicy):
                 continue
+            erasure = erasure_role is not None and erasure_role in (stack.resolve(policy.roles) or [])
             document = stack.resolve(policy.policy_document)
             verdicts: dict[str, list[str | None]] = {}
             for st in document.get("Statement", []):
@@ -178,7 +188,7 @@ def _acknowledge_wildcards(lake: Lake) -> None:
                             + [f"Resource::{r}" for r in resources if "*" in r])
                 for f in findings:
                     verdicts.setdefault(f, []).append(
-                        _wildcard_reason(f, actions, resources, lake_arns, st.get("Condition", {})))
+                        _wildcard_reason(f, actions, resources, lake_arns, st.get("Condition", {}), erasure))
             for finding, reasons in verdicts.items():
                 if all(reasons):
                     _ack(policy, f"AwsSolutions-IAM5[{finding}]", str(reasons[0]))

@@ -42,6 +42,7 @@ class Settings:
     allow_destroy: bool = False
     backup_retention_days: int = 35
     noncurrent_version_days: int = 90
+    erased_version_days: int = 1  # old versions under prefixes that may hold personal data
     quarantine_retention_days: int = 180
     athena_results_days: int = 30
     athena_bytes_scanned_cutoff: int = 10 * 1024**3
@@ -107,6 +108,7 @@ def load_settings(scope: Construct) -> Settings:
         allow_destroy=_bool(_ctx(scope, "allowDestroy", False)),
         backup_retention_days=int(_ctx(scope, "backupRetentionDays", 35)),
         noncurrent_version_days=int(_ctx(scope, "noncurrentVersionDays", 90)),
+        erased_version_days=int(_ctx(scope, "erasedVersionDays", 1)),
         quarantine_retention_days=int(_ctx(scope, "quarantineRetentionDays", 180)),
         athena_results_days=int(_ctx(scope, "athenaResultsDays", 30)),
         athena_bytes_scanned_cutoff=int(_ctx(scope, "athenaBytesScannedCutoff", 10 * 1024**3)),

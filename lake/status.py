@@ -81,12 +81,15 @@ def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def check_freshness(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
-    """Alert each table past its freshness SLA (once, until it is fresh again); the stale rows."""
+def check_freshness(ctx: Context, zone: str | None = None,
+                    rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Alert each table past its freshness SLA (once, until it is fresh again); the stale rows.
+
+    ``rows``: the ``status`` rows when the caller has them already (one ledger read, not two)."""
     from lake.backends.alerts import recover
 
     stale = []
-    for s in status(ctx, zone):
+    for s in status(ctx, zone) if rows is None else rows:
         if s["freshness_sla_hours"] is None or s["last_load"] is None:
             continue
         if s["age_hours"] > s["freshness_sla_hours"]:

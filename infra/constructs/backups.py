@@ -1,6 +1,9 @@
 """AWS Backup: a daily plan (35 days by default) for the ingest ledger and the ODS and
 analytics buckets, into a vault encrypted with the lake key. Landing is the raw, immutable
-source of everything else and is versioned; staging is rebuilt from landing."""
+source of everything else and is versioned; staging is rebuilt from landing.
+
+Recovery points are copies an erasure cannot reach: erased subjects stay in them until they
+expire, and come back with a restore (README, "Erasure on AWS")."""
 
 from __future__ import annotations
 

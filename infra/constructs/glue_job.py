@@ -17,6 +17,7 @@ from infra import lambda_deps
 from infra.constructs.lake_code import code_asset, script_asset
 
 GLUE_VERSION = "5.0"  # Spark 3.5, Python 3.11: what the jobs are tested with locally
+DEFAULT_TIMEOUT_MINUTES = 120
 # Tables are named <zone>_<layer>.<table> with no catalog prefix, so Spark's own catalog is
 # the Iceberg one, backed by Glue (the local runs use a Hadoop catalog the same way).
 ICEBERG_CONF = " --conf ".join([
@@ -40,14 +41,17 @@ def python_modules() -> str:
 class LakeGlueJob(Construct):
     def __init__(self, scope: Construct, id: str, *, script: str, description: str, key: kms.IKey,
                  security_configuration: str, arguments: Mapping[str, str], python_modules: str,
-                 temp_dir: str, workers: int = 2, timeout_minutes: int = 120, max_concurrent_runs: int = 1) -> None:
+                 temp_dir: str, workers: int = 2, timeout_minutes: int = DEFAULT_TIMEOUT_MINUTES,
+                 max_concurrent_runs: int = 1, role: iam.Role | None = None) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
         entry, code = script_asset(self, script), code_asset(self)
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
-                             description=f"Glue job {id}: {description}")
+        # A role of its own unless given one: jobs that are one unit of privilege share it (erasure).
+        self.role = role or iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+                                     description=f"Glue job {id}: {description}")
         self.role.add_to_policy(iam.PolicyStatement(
-            sid="ReadOwnCode", actions=["s3:GetObject"],
+            # IAM wants statement ids unique within a policy: a shared role reads each job's code.
+            sid="ReadOwnCode" if role is None else f"ReadCodeOf{id}", actions=["s3:GetObject"],
             resources=[entry.bucket.arn_for_objects(entry.s3_object_key),
                        code.bucket.arn_for_objects(code.s3_object_key)]))
         log_groups = stack.format_arn(service="logs", resource="log-group", resource_name="/aws-glue/*",

@@ -29,6 +29,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from infra.access import grant_publish
 from infra.constructs.glue_job import LakeGlueJob
 
 EVENT_SOURCE = "insight-lake"
@@ -108,6 +109,8 @@ class PromotionWorkflow(Construct):
             timeout=APPROVAL_WAIT.plus(RUN_TIMEOUT) if waits else RUN_TIMEOUT, tracing_enabled=True,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
+        # The topic is encrypted with the lake key: the failure alert needs the key too (through SNS only).
+        grant_publish(self.state_machine, [topic.topic_arn], key)
 
     def _approval(self, zone: str, manual: Sequence[str], fn: lambda_.IFunction, topic: sns.ITopic,
                   notify: sfn.IChainable, promote: sfn.IChainable) -> sfn.IChainable:

@@ -1,12 +1,14 @@
 """A data bucket that is secure by default, with nothing to override.
 
 KMS with bucket keys, TLS only (1.2+), public access blocked, ACLs disabled, versioned,
-server access logs, and lifecycle rules for incomplete uploads and old versions.
+server access logs, and lifecycle rules for incomplete uploads and old versions. Under the
+prefixes that may hold personal data (lake/config/personal_data.py), old versions expire within
+a day: what an erasure deleted or rewrote is then physically gone, not kept as a noncurrent version.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
@@ -26,6 +28,8 @@ class SecureBucket(Construct):
         noncurrent_version_days: int,
         expire_days: int | None = None,
         expire_prefixes: Mapping[str, int] | None = None,
+        erasable_prefixes: Sequence[str] = (),
+        erased_version_days: int = 1,
         event_bridge: bool = False,
     ) -> None:
         super().__init__(scope, id)
@@ -34,6 +38,7 @@ class SecureBucket(Construct):
             abort_incomplete_multipart_upload_after=Duration.days(7),
             noncurrent_version_expiration=Duration.days(noncurrent_version_days),
         )]
+        rules += erasure_rules(erasable_prefixes, erased_version_days)
         if expire_days:
             rules.append(s3.LifecycleRule(id="expire-objects", expiration=Duration.days(expire_days)))
         for prefix, days in sorted((expire_prefixes or {}).items()):
@@ -62,3 +67,11 @@ class SecureBucket(Construct):
             assert isinstance(cfn, s3.CfnBucket)
             cfn.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
                 event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(event_bridge_enabled=True))
+
+
+def erasure_rules(prefixes: Sequence[str], days: int) -> list[s3.LifecycleRule]:
+    """Old versions under these prefixes expire after ``days`` (the shorter expiration wins where rules
+    overlap), and delete markers left with no version behind them go too."""
+    return [s3.LifecycleRule(id=f"expire-erased-versions-{p.strip('/').replace('/', '-') or 'all'}", prefix=p,
+                             noncurrent_version_expiration=Duration.days(days), expired_object_delete_marker=True)
+            for p in sorted(set(prefixes))]

@@ -1,7 +1,7 @@
 """Pipeline (shared, stateless): S3 events -> EventBridge -> SQS -> the receiver and validator
 Lambdas; the scheduled reconcile sweep and freshness check; the platform alerts topic every
-alarm reports to; and, when some dataset's promotion is manual, the approval Lambda the zones'
-promotion state machines wait on.
+alarm reports to; erasure (right to be forgotten), which spans every zone; and, when some
+dataset's promotion is manual, the approval Lambda the zones' promotion state machines wait on.
 
 Zone-specific orchestration (Glue jobs, the promotion state machine) lives in the zone stacks,
 so that no role of one zone's pipeline can touch another zone's data.
@@ -9,9 +9,10 @@ so that no role of one zone's pipeline can touch another zone's data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
@@ -20,6 +21,9 @@ from constructs import Construct
 from infra import lambda_deps
 from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
 from infra.constructs.dead_letter_queue import DeadLetterQueue
+from infra.constructs.erasure_jobs import ErasureJobs
+from infra.constructs.erasure_submitters import ErasureSubmitters
+from infra.constructs.erasure_workflow import ErasureWorkflow
 from infra.constructs.glue_job import LakeGlueJob, python_modules
 from infra.constructs.glue_security import GlueSecurity
 from infra.constructs.ingest_queue import IngestQueue
@@ -27,13 +31,18 @@ from infra.constructs.lake_code import LakeCode
 from infra.constructs.lake_function import LakeFunction
 from infra.governance.construct import CatalogGovernor
 from infra.settings import Settings
-from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
+from infra.stacks.storage import StorageStack
+from lake.config.personal_data import ERASURE_REQUESTS
 
+ERASURE_TEMP = "glue-temp/erasure/"
 RECEIVER_TIMEOUT = Duration.minutes(5)
 VALIDATOR_TIMEOUT = Duration.minutes(15)
 SWEEP_TIMEOUT = Duration.minutes(15)
 APPROVAL_TIMEOUT = Duration.minutes(1)
 SCHEDULES = {"Reconcile": Duration.hours(1), "Freshness": Duration.hours(1)}
+# Zone names start with a letter (lake/config): a key starting with "_" is the platform's own
+# (quarantine copies and reports, erasure requests), never a landed file to validate.
+PLATFORM_KEYS = "_"
 
 
 def object_created(bucket_name: str, **object_filter: Any) -> events.EventPattern:
@@ -45,7 +54,7 @@ def object_created(bucket_name: str, **object_filter: Any) -> events.EventPatter
 
 class PipelineStack(Stack):
     def __init__(self, scope: Construct, id: str, *, settings: Settings, storage: StorageStack,
-                 approvals: bool = False, **kwargs: Any) -> None:
+                 erasure_zones: Sequence[str], approvals: bool = False, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         key = storage.key
         self.alerts = AlertsTopic(self, "PlatformAlerts", key=key, display_name="Insight Lake platform alerts",
@@ -105,9 +114,9 @@ class PipelineStack(Stack):
                     event_pattern=object_created(storage.ingress.bucket_name),
                     targets=[targets.SqsQueue(self.receiver_queue.queue, dead_letter_queue=self.event_dlq.queue)])
         events.Rule(self, "LandingObjectCreated",
-                    description="Every landed copy (not quarantine artefacts) goes to the validator",
+                    description="Every landed copy (no quarantine artefact, no erasure request) goes to the validator",
                     event_pattern=object_created(storage.landing.bucket_name,
-                                                 key=[{"anything-but": {"prefix": QUARANTINE_PREFIX}}]),
+                                                 key=[{"anything-but": {"prefix": PLATFORM_KEYS}}]),
                     targets=[targets.SqsQueue(self.validator_queue.queue, dead_letter_queue=self.event_dlq.queue)])
 
         # The sweep re-drives what events missed (reconcile) and reports stale datasets
@@ -141,3 +150,24 @@ class PipelineStack(Stack):
                 description="A manual dataset's promotion waits: record its task token, ask the zone's stewards",
                 environment=environment, dead_letters=approval_dlq.queue, alarm_topic=self.alerts,
                 timeout=APPROVAL_TIMEOUT, memory_mb=512, concurrency=5)
+
+        # Erasure: a Step Functions execution per request, Glue jobs with the only role that may
+        # delete lake data (its reach: infra/grants.py). Requests come from `lake forget --target aws`.
+        backend = {f"--{k.lower()}": v for k, v in environment.items()
+                   if k in ("LEDGER_TABLE", "RECORDS_TABLE", "INGRESS_BUCKET", "LANDING_BUCKET", "STAGING_BUCKET",
+                            "ALERT_TOPIC_ARN_PATTERN", "PLATFORM_ALERT_TOPIC_ARN")}
+        self.erasure_jobs = ErasureJobs(
+            self, "ErasureJobs", key=key, security_configuration=self.glue_security.configuration.ref,
+            temp_dir=f"s3://{storage.artifacts.bucket_name}/{ERASURE_TEMP}", arguments=backend, zones=erasure_zones)
+        self.erasure = ErasureWorkflow(self, "Erasure", jobs=self.erasure_jobs, key=key, topic=self.alerts)
+        self.erasure_submitters = ErasureSubmitters(
+            self, "ErasureSubmitters", state_machine=self.erasure.state_machine, landing=storage.landing,
+            roles=[a for a in settings.env.lake_admins if ":role/" in a])
+        # What `lake forget --target aws` needs (lake/erasure/aws.py reads these outputs or the same
+        # names from the environment).
+        CfnOutput(self, "ErasureStateMachineArn", value=self.erasure.state_machine.state_machine_arn,
+                  description="LAKE_ERASURE_STATE_MACHINE_ARN: the erasure workflow")
+        CfnOutput(self, "LandingBucketName", value=storage.landing.bucket_name,
+                  description=f"LANDING_BUCKET: erasure requests go under {ERASURE_REQUESTS}")
+        CfnOutput(self, "ErasureSubmitterPolicyArn", value=self.erasure_submitters.policy.managed_policy_arn,
+                  description="Attach to a platform operator role to let it submit erasures")

@@ -4,7 +4,7 @@ RETAINs unless ``lake:allowDestroy`` is true."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -24,29 +24,36 @@ from infra.constructs.replication import Replication
 from infra.constructs.secure_bucket import SecureBucket
 from infra.settings import Settings
 from infra.stacks.replica import ReplicaStack
+from lake.config.personal_data import ERASURE_REQUESTS
 
 DATA_LAYERS = ("ingress", "landing", "staging", "ods", "analytics")
 QUARANTINE_PREFIX = "_quarantine/"
+ERASURE_REQUEST_DAYS = 30  # an erasure is due within a month; a request older than that is resubmitted
 
 
 class StorageStack(Stack):
     def __init__(self, scope: Construct, id: str, *, settings: Settings, zones: Sequence[str],
-                 zone_principals: Sequence[str], **kwargs: Any) -> None:
+                 zone_principals: Sequence[str], pii_prefixes: Mapping[str, Sequence[str]], **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         s = settings
         self.key = LakeKey(self, "LakeKey", allow_destroy=s.allow_destroy).key
         self.access_logs = AccessLogBucket(self, "AccessLogs", allow_destroy=s.allow_destroy).bucket
+        self.pii_prefixes = {layer: list(pii_prefixes.get(layer, ())) for layer in DATA_LAYERS}
 
-        def bucket(name: str, **extra: Any) -> s3.Bucket:
+        def bucket(name: str, layer: str | None = None, **extra: Any) -> s3.Bucket:
             return SecureBucket(self, name, key=self.key, access_logs=self.access_logs,
                                 allow_destroy=s.allow_destroy, noncurrent_version_days=s.noncurrent_version_days,
-                                **extra).bucket
+                                erasable_prefixes=self.pii_prefixes[layer] if layer else (),
+                                erased_version_days=s.erased_version_days, **extra).bucket
 
         # Ingress emits S3 events to EventBridge, which the pipeline routes to the receiver.
-        self.ingress = bucket("Ingress", event_bridge=True)
-        # Landing emits events too: a landed copy is what the validator picks up.
-        self.landing = bucket("Landing", event_bridge=True,
-                              expire_prefixes={QUARANTINE_PREFIX: s.quarantine_retention_days})
+        self.ingress = bucket("Ingress", "ingress", event_bridge=True)
+        # Landing emits events too: a landed copy is what the validator picks up. Erasure requests
+        # wait here (encrypted, never readable by zones) for the erasure job, which deletes them;
+        # one whose execution failed and was never redriven goes after ERASURE_REQUEST_DAYS.
+        self.landing = bucket("Landing", "landing", event_bridge=True,
+                              expire_prefixes={QUARANTINE_PREFIX: s.quarantine_retention_days,
+                                               ERASURE_REQUESTS: ERASURE_REQUEST_DAYS})
         # Landing is the platform's: whatever IAM policy a zone principal (producer, reader) is
         # given later, the bucket itself refuses them. A condition, not a Principal, so that a
         # role that does not exist (yet) cannot make the policy invalid.
@@ -56,9 +63,9 @@ class StorageStack(Stack):
                 actions=["s3:*"], resources=[self.landing.bucket_arn, self.landing.arn_for_objects("*")],
                 conditions={"ArnLike": {"aws:PrincipalArn": sorted(set(zone_principals))}}))
         # Staging emits events too: a staged object is what starts a zone's promotion.
-        self.staging = bucket("Staging", event_bridge=True)
-        self.ods = bucket("Ods")
-        self.analytics = bucket("Analytics")
+        self.staging = bucket("Staging", "staging", event_bridge=True)
+        self.ods = bucket("Ods", "ods")
+        self.analytics = bucket("Analytics", "analytics")
         self.athena_results = bucket("AthenaResults", expire_days=s.athena_results_days)
         self.artifacts = bucket("Artifacts")
         self.ledger = LedgerTable(self, "Ledger", key=self.key, allow_destroy=s.allow_destroy).table

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from infra.constructs.alerts_topic import AlertsTopic, alert_topic_name
 from infra.constructs.dead_letter_queue import DeadLetterQueue
+from infra.constructs.freshness_alarms import FreshnessAlarms
 from infra.constructs.glue_job import LakeGlueJob, python_modules
 from infra.constructs.glue_security import GlueSecurity
 from infra.constructs.producer_access import ProducerAccess
@@ -25,7 +26,7 @@ from infra.constructs.zone_readers import ZoneReaders
 from infra.constructs.zone_workgroup import ZoneWorkgroup
 from infra.principals import imported_role, principal_arn
 from infra.settings import Settings
-from infra.stacks.pipeline import PipelineStack, object_created
+from infra.stacks.pipeline import SCHEDULES, PipelineStack, object_created
 from infra.stacks.storage import StorageStack
 from lake.config import LakeConfig, Zone
 
@@ -63,6 +64,8 @@ class ZoneStack(Stack):
                                   dlq_alarm_topic=pipeline.alerts).topic
         self.event_dlq = DeadLetterQueue(self, "EventTargetDeadLetters", key=storage.key, alarm_topic=pipeline.alerts,
                                          what=f"Events for zone {name} EventBridge could not deliver")
+        self.freshness = FreshnessAlarms(self, "Freshness", zone=zone, topic=self.alerts,
+                                         sweep_every=SCHEDULES["Freshness"])
 
         self.glue_security = GlueSecurity(self, "GlueSecurity", key=storage.key, name=f"{settings.prefix}-{name}")
         def job(id: str, script: str, description: str, max_concurrent_runs: int = 1) -> LakeGlueJob:

@@ -12,17 +12,19 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from lake.ingest.big_files import dispatch
 from lake.ingest.receiver import receive, resume
 from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
+from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
 from lake.runtime.context import Context
 from lake.runtime.events import ObjectRef
 from lake.runtime.ingest import current_context
 from lake.runtime.runlog import task_run
 
 logger = Logger(service="sweep")
-metrics = Metrics(namespace="InsightLake", service="sweep")
+metrics = Metrics(namespace=NAMESPACE, service="sweep")
 
 
 def reconcile(ctx: Context) -> dict[str, int]:
@@ -45,11 +47,18 @@ def reconcile(ctx: Context) -> dict[str, int]:
 
 
 def freshness(ctx: Context) -> dict[str, int]:
-    from lake.status import check_freshness
+    from lake.status import check_freshness, status
 
-    stale = check_freshness(ctx)  # alerts each stale table once, until it is fresh again
-    for s in stale:  # one metric per table: the CloudWatch alarm per table watches it
-        metrics.add_metric(name=f"HoursSinceLoad_{s['table']}", unit=MetricUnit.Count, value=s["age_hours"])
+    rows = status(ctx)
+    stale = check_freshness(ctx, rows=rows)  # alerts each stale table once, until it is fresh again
+    # Every run, fresh or not, one value per table with an SLA: its CloudWatch alarm (infra/constructs/
+    # freshness_alarms.py) compares it with the SLA and reads a missing value as "not fresh".
+    for s in rows:
+        if s["freshness_sla_hours"] is not None and s["age_hours"] is not None:
+            # One EMF document per table: its dimensions are its own (Metrics shares one set per flush).
+            one = AmazonCloudWatchEMFProvider(namespace=NAMESPACE, default_dimensions=freshness_dimensions(s["table"]))
+            one.add_metric(name=FRESHNESS_METRIC, unit=MetricUnit.Count, value=s["age_hours"])
+            one.flush_metrics()
     metrics.add_metric(name="StaleDatasets", unit=MetricUnit.Count, value=len(stale))
     return {"stale": len(stale)}
 

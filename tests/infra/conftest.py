@@ -51,5 +51,18 @@ def storage(templates: dict[str, Template]) -> Template:
     return templates["Storage"]
 
 
+@pytest.fixture(scope="session")
+def fifty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lake, dict[str, Template]]:
+    """50 generated zones of 10 datasets each (the most the zone LF-tag allows), synthesized once."""
+    from lake.config import load_config
+    from tests.infra.zonegen import generate
+
+    root = generate(tmp_path_factory.mktemp("zones50") / "insight_zones", zones=50, datasets=10)
+    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out.50")), context=cdk_context())
+    lake = build(app, cfg=load_config(root))
+    app.synth()  # cdk-nag included
+    return lake, {s.node.id: Template.from_stack(s) for s in lake.stacks}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: synthesizes a large generated lake (still runs in CI)")

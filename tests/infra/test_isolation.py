@@ -5,17 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.composer import Lake, build
+from infra.composer import Lake
 from infra.governance.runtime.plan import plan
-from lake.config import LakeConfig, load_config
-from tests.infra.conftest import cdk_context
+from lake.config import LakeConfig
 from tests.infra.helpers import arn_ref, flatten, lf_grants, lid, role_name, statements
 from tests.infra.isolation import grant_violations, pair_violations, violations
-from tests.infra.zonegen import generate
 
 SAMPLE = ["customer_success", "executive", "finance"]
 
@@ -93,15 +90,20 @@ def test_no_zone_principal_or_zone_role_can_reach_landing(lake: Lake, templates:
         if sid.startswith("Zone-"):
             text = json.dumps([flatten(r) for st in _all_statements(t) for r in _as_list(st["Resource"])])
             assert landing not in text, sid
-    # In the pipeline, only the ingestion segments touch landing (the big-file job is the validator's twin).
+    # In the pipeline, only the ingestion segments touch landing (the big-file job is the validator's twin),
+    # the erasure jobs, and erasure submitters (who may only put requests: tests/infra/test_erasure.py).
     pipeline = templates["Pipeline"]
     p = lake.pipeline
-    allowed = {lid(f.role) for f in (p.receiver, p.validator, p.sweep, p.validate_large)}
-    for res in pipeline.find_resources("AWS::IAM::Policy").values():
+    allowed = {lid(f.role) for f in (p.receiver, p.validator, p.sweep, p.validate_large)} | {
+        lid(p.erasure_jobs.role)}
+    for plid, res in pipeline.to_json()["Resources"].items():
+        if res["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") or plid == lid(
+                p.erasure_submitters.policy):
+            continue
         doc = json.dumps([flatten(r) for st in res["Properties"]["PolicyDocument"]["Statement"]
                           for r in _as_list(st["Resource"])])
         if landing in doc:
-            assert {r["Ref"] for r in res["Properties"]["Roles"]} <= allowed
+            assert {r["Ref"] for r in res["Properties"]["Roles"]} <= allowed, plid
 
 
 def _as_list(v: object) -> list:
@@ -130,16 +132,6 @@ def test_producers_may_only_put_under_their_zone_prefix(lake: Lake, templates: d
         s3 = {p for p in pairs if p[0].startswith("s3:")}
         assert s3 == {("s3:PutObject", f"{ingress}/{name}/*"), ("s3:AbortMultipartUpload", f"{ingress}/{name}/*")}
         assert {a for a, _ in pairs} - {a for a, _ in s3} == {"kms:GenerateDataKey", "kms:Decrypt"}
-
-
-@pytest.fixture(scope="session")
-def fifty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Lake, dict[str, Template]]:
-    root = generate(tmp_path_factory.mktemp("zones50") / "insight_zones", zones=50, datasets=10)
-    cfg = load_config(root)
-    app = cdk.App(outdir=str(tmp_path_factory.mktemp("cdk.out.50")), context=cdk_context())
-    lake = build(app, cfg=cfg)
-    app.synth()  # cdk-nag included
-    return lake, {s.node.id: Template.from_stack(s) for s in lake.stacks}
 
 
 @pytest.mark.slow

@@ -51,6 +51,20 @@ def test_ods_and_analytics_replicate_encrypted_into_the_replica_region(replicate
     }, 2)
 
 
+def test_erasure_reaches_the_replicas(replicated: Lake) -> None:
+    """Delete markers replicate (above); the versions they hide expire in the replica as fast as in the
+    source, as lifecycle actions are not replicated; version deletes, which S3 does not replicate, are
+    not the erasure role's to make in the replicated layers (tests/infra/test_erasure.py)."""
+    replica = Template.from_stack(replicated.replica)  # type: ignore[arg-type]
+    replica.resource_properties_count_is("AWS::S3::Bucket", {"LifecycleConfiguration": {"Rules": Match.array_with([
+        Match.object_like({"Prefix": "zone00/", "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                           "ExpiredObjectDeleteMarker": True})])}}, 2)
+    storage = Template.from_stack(replicated.storage)
+    storage.resource_properties_count_is("AWS::S3::Bucket", {"ReplicationConfiguration": Match.any_value(),
+                                                             "LifecycleConfiguration": {"Rules": Match.array_with([
+        Match.object_like({"Prefix": "zone00/", "NoncurrentVersionExpiration": {"NoncurrentDays": 1}})])}}, 2)
+
+
 def test_outdir_is_self_contained(replicated: Lake) -> None:
     out = Path(replicated.storage.node.root.outdir)  # type: ignore[attr-defined]
     assert (out / "Replica.template.json").exists()

@@ -83,6 +83,33 @@ def test_scheduled_freshness_alerts_stale_datasets(ctx):
     assert alert.zone == "finance" and alert.subject.startswith("finance_ods.expenses is stale")
 
 
+def test_freshness_publishes_hours_since_load_for_every_table_with_an_sla(ctx, monkeypatch, capsys):
+    """Fresh tables too: the CloudWatch alarm per table reads a missing value as "not fresh"."""
+    from lake.backends.ledger import IngestRecord, new_ingest_id, now
+    from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
+    from lambdas.sweep import handler as sweep_handler
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    loaded = now()
+    rec = ctx.ledger.claim(IngestRecord(new_ingest_id(), "finance", "expenses", "ingress", "finance/expenses/a.csv",
+                                        "v1", "", 1, loaded))
+    ctx.ledger.complete(rec.ingest_id, outcome="staged", rows_staged=1, completed_at=loaded)
+    capsys.readouterr()
+    with using(ctx):
+        assert sweep_handler.handler({"task": "freshness"}, LambdaContext("sweep")) == {"stale": 0}
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    fresh = [d for d in docs if FRESHNESS_METRIC in d]
+    # expenses loaded just now; cost_centers and the customer_success tables never loaded: no value
+    assert len(fresh) == 1
+    [doc] = fresh
+    [directive] = doc["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == NAMESPACE
+    assert directive["Dimensions"] == [list(freshness_dimensions("finance_ods.expenses"))]
+    assert {k: doc[k] for k in freshness_dimensions("x")} == freshness_dimensions("finance_ods.expenses")
+    [hours] = doc[FRESHNESS_METRIC]
+    assert 0 <= hours < 1
+
+
 def test_handlers_run_with_the_aws_backends_from_the_environment(monkeypatch, tmp_path):
     from lake.backends.dynamodb_ledger import DynamoDbLedger
     from lake.backends.storage import S3Storage

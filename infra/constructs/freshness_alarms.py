@@ -1,0 +1,45 @@
+"""One CloudWatch alarm per dataset whose contract promises freshness (``slaProperties``):
+hours since the table's last load, as the scheduled freshness sweep publishes it (lake/metrics.py),
+above the SLA — to the owning zone's topic, and again when it is fresh (OK).
+
+The sweep publishes a value every run for every such table that has loaded; a table that never
+loaded, or a sweep that stopped running, publishes nothing, so missing data is breaching.
+Two sweep intervals are evaluated, both must breach: a sweep that lands a little late in its
+period (scheduled runs drift) is not an alarm, a stale table still is one interval later.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from lake.config import Zone
+from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
+
+
+class FreshnessAlarms(Construct):
+    def __init__(self, scope: Construct, id: str, *, zone: Zone, topic: sns.ITopic, sweep_every: Duration) -> None:
+        super().__init__(scope, id)
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for name, ds in sorted(zone.datasets.items()):
+            if ds.freshness_hours is None:
+                continue
+            table = f"{zone.name}_ods.{name}"
+            metric = cloudwatch.Metric(namespace=NAMESPACE, metric_name=FRESHNESS_METRIC,
+                                       dimensions_map=freshness_dimensions(table),
+                                       statistic="Maximum", period=sweep_every)
+            alarm = cloudwatch.Alarm(
+                self, f"{name.title().replace('_', '')}Stale",
+                alarm_description=(f"{table} is stale: no load for more than its contract's freshness SLA "
+                                   f"({ds.freshness_hours:g} h), or it never loaded, or the freshness sweep "
+                                   "stopped reporting it"),
+                metric=metric, threshold=ds.freshness_hours,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=2, datapoints_to_alarm=2,
+                treat_missing_data=cloudwatch.TreatMissingData.BREACHING)
+            alarm.add_alarm_action(actions.SnsAction(topic))
+            alarm.add_ok_action(actions.SnsAction(topic))
+            self.alarms[table] = alarm

@@ -26,7 +26,7 @@ def job_context(args: dict[str, str | None]):  # noqa: ANN201 - Context, importe
     import os
 
     for arg in ("lake_backend", "ledger_table", "records_table", "ingress_bucket", "landing_bucket", "staging_bucket",
-                "lake_home", "alert_topic_arn_pattern", "platform_alert_topic_arn"):
+                "lake_home", "alert_topic_arn_pattern", "platform_alert_topic_arn", "pii_key_secrets"):
         env = arg.upper()
         if args.get(arg):
             os.environ[env] = str(args[arg])

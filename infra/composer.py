@@ -49,7 +49,7 @@ def build(app: App, *, cfg: LakeConfig | None = None, settings: Settings | None 
     principals = {n for z in cfg.zones.values() for n in [*z.spec.producers, *z.spec.readers, *z.spec.pii_readers]}
     pii = pii_prefixes(cfg)  # where personal data may live: erasure's reach, fast-expiring old versions
     storage = StorageStack(app, "Storage", stack_name=stack_name(settings, "Storage"), env=env,
-                           settings=settings, zones=sorted(cfg.zones), pii_prefixes=pii,
+                           settings=settings, zones=sorted(cfg.zones), pii_prefixes=pii, pii_zones=pii_zones(cfg),
                            zone_principals=[principal_arn_literal(settings, n) for n in sorted(principals)],
                            description="Insight Lake storage: key, buckets, ledger, Lake Formation, backups")
     manual = any(ds.options.promotion == "manual" for z in cfg.zones.values() for ds in z.datasets.values())

@@ -33,6 +33,7 @@ from infra.access import (
     packed_s3_policies,
 )
 from infra.constructs.alerts_topic import alert_topic_name
+from infra.constructs.pii_keys import PLATFORM as PII_PLATFORM
 from infra.stacks.pipeline import ERASURE_TEMP, PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 from infra.stacks.zone import ZoneStack
@@ -92,6 +93,7 @@ def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: st
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
     grant_ledger(role, storage.ledger)
     grant_records(role, storage.records)  # platform.runs and platform.erasures
+    storage.pii_keys.grant_read(role, [*pii_zones(cfg), PII_PLATFORM])  # hashed subjects; the audit's keyed hash
     topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]
     grant_publish(role, [p.alerts.topic_arn, *topics], storage.key)
     zones = pii_zones(cfg)
@@ -151,6 +153,7 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
         grant_s3(role, storage.artifacts, prefixes=[temp], read=True, write=True, delete=True)
         grant_ledger(role, storage.ledger)
         grant_records(role, storage.records)  # quality results; reads approvals
+        storage.pii_keys.grant_read(role, [name])  # its own zone's PII key, no other
         grant_catalog(role, z, databases=[f"{name}_ods"], write=True)
         grant_catalog_key(role, storage.key)
         _job_grants(z, "ToOds", role.role_arn, write_layer="ods", read_layers=["ods"],

@@ -198,6 +198,10 @@ def acknowledge(lake: Lake) -> None:
     storage = lake.storage
     _ack(storage.access_logs.node.default_child, "AwsSolutions-S1",
          "This is the server-access-log target of every other bucket; logging it into itself would loop.")
+    for secret in storage.pii_keys.secrets.values():
+        _ack(secret.node.default_child, "AwsSolutions-SMG4",
+             "A PII hashing key: rotating it would change every stored hash, so joins on hashed columns and erasure "
+             "matching would break. A new key is a planned rebuild of the zone's tables, never a schedule.")
     backup_role = storage.backups.selection.node.find_child("Role").node.default_child
     for policy in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"):
         _ack(backup_role, f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",

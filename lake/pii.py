@@ -1,27 +1,31 @@
 """Per-zone keys for hashing PII, so equal values join within a zone but not across zones.
 
 Locally the key is a file under ``$LAKE_HOME/platform/keys`` created with mode 0600 on first
-use; on AWS it comes from Secrets Manager (``PII_KEY_SECRET_ARN``).
+use; on AWS each zone's key is a Secrets Manager secret (``PII_KEY_SECRETS``: zone -> ARN,
+the zones a job may hash for; infra/constructs/pii_keys.py).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from pathlib import Path
 
 
 def zone_key(keys_dir: Path, zone: str) -> bytes:
-    arn = os.environ.get("PII_KEY_SECRET_ARN")
-    if arn:  # on AWS: one secret holding {"<zone>": "<hex key>", ...}
-        import json
-
-        import boto3
-
-        value = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
-        return bytes.fromhex(json.loads(value)[zone])
+    secret_arns = os.environ.get("PII_KEY_SECRETS")
+    if secret_arns is not None:  # on AWS: {"<zone>": "<secret ARN>"} for the zones this job hashes
+        arn = json.loads(secret_arns).get(zone)
+        if not arn:
+            raise PermissionError(f"no PII key for zone {zone} in PII_KEY_SECRETS: this job may not hash its data")
+        return _secret_key(arn)
+    if os.environ.get("LAKE_BACKEND") == "aws":
+        # A key file made here would be new on every run: stored hashes would never match again.
+        raise RuntimeError("PII_KEY_SECRETS is not set: on AWS the PII keys come from Secrets Manager")
     path = keys_dir / f"{zone}.key"
     if not path.exists():
         keys_dir.mkdir(parents=True, exist_ok=True)
@@ -33,6 +37,13 @@ def zone_key(keys_dir: Path, zone: str) -> bytes:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return bytes.fromhex(path.read_text().strip())
+
+
+@functools.cache
+def _secret_key(arn: str) -> bytes:
+    import boto3
+
+    return bytes.fromhex(boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].strip())
 
 
 def hmac_hex(key: bytes, value: str) -> str:

@@ -143,7 +143,8 @@ def main() -> None:  # pragma: no cover - the Glue entry point; promote() is wha
     from glue_jobs.args import job_context, resolve
 
     args = resolve(["zone", "dataset", "run_id"],
-                   optional=("lake_backend", "ledger_table", "records_table", "staging_bucket", "lake_home"))
+                   optional=("lake_backend", "ledger_table", "records_table", "staging_bucket", "lake_home",
+                             "pii_key_secrets"))
     ctx = job_context(args)
     # On Glue the session comes configured (Iceberg, Glue Data Catalog); locally, build one.
     spark = SparkSession.getActiveSession() or local_session(ctx.home.warehouse)

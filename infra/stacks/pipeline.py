@@ -29,6 +29,7 @@ from infra.constructs.glue_security import GlueSecurity
 from infra.constructs.ingest_queue import IngestQueue
 from infra.constructs.lake_code import LakeCode
 from infra.constructs.lake_function import LakeFunction
+from infra.constructs.pii_keys import PLATFORM as PII_PLATFORM
 from infra.governance.construct import CatalogGovernor
 from infra.settings import Settings
 from infra.stacks.storage import StorageStack
@@ -158,7 +159,8 @@ class PipelineStack(Stack):
                             "ALERT_TOPIC_ARN_PATTERN", "PLATFORM_ALERT_TOPIC_ARN")}
         self.erasure_jobs = ErasureJobs(
             self, "ErasureJobs", key=key, security_configuration=self.glue_security.configuration.ref,
-            temp_dir=f"s3://{storage.artifacts.bucket_name}/{ERASURE_TEMP}", arguments=backend, zones=erasure_zones)
+            temp_dir=f"s3://{storage.artifacts.bucket_name}/{ERASURE_TEMP}", zones=erasure_zones,
+            arguments={**backend, "--pii_key_secrets": storage.pii_keys.secrets_json([*erasure_zones, PII_PLATFORM])})
         self.erasure = ErasureWorkflow(self, "Erasure", jobs=self.erasure_jobs, key=key, topic=self.alerts)
         self.erasure_submitters = ErasureSubmitters(
             self, "ErasureSubmitters", state_machine=self.erasure.state_machine, landing=storage.landing,

@@ -19,6 +19,7 @@ from infra.constructs.lake_formation import LakeFormationSettings
 from infra.constructs.lake_key import LakeKey
 from infra.constructs.ledger_table import LedgerTable
 from infra.constructs.lf_tags import LfTags
+from infra.constructs.pii_keys import PiiKeys
 from infra.constructs.records_table import RecordsTable
 from infra.constructs.replication import Replication
 from infra.constructs.secure_bucket import SecureBucket
@@ -33,7 +34,8 @@ ERASURE_REQUEST_DAYS = 30  # an erasure is due within a month; a request older t
 
 class StorageStack(Stack):
     def __init__(self, scope: Construct, id: str, *, settings: Settings, zones: Sequence[str],
-                 zone_principals: Sequence[str], pii_prefixes: Mapping[str, Sequence[str]], **kwargs: Any) -> None:
+                 zone_principals: Sequence[str], pii_prefixes: Mapping[str, Sequence[str]],
+                 pii_zones: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         s = settings
         self.key = LakeKey(self, "LakeKey", allow_destroy=s.allow_destroy).key
@@ -70,6 +72,8 @@ class StorageStack(Stack):
         self.artifacts = bucket("Artifacts")
         self.ledger = LedgerTable(self, "Ledger", key=self.key, allow_destroy=s.allow_destroy).table
         self.records = RecordsTable(self, "Records", key=self.key, allow_destroy=s.allow_destroy).table
+        # One HMAC key per zone holding PII (and the platform's): to_ods hashes with it, erasure matches.
+        self.pii_keys = PiiKeys(self, "PiiKeys", zones=pii_zones, key=self.key, allow_destroy=s.allow_destroy)
         # What `lake approve` with LAKE_BACKEND=aws needs (LEDGER_TABLE, RECORDS_TABLE): names CloudFormation chose.
         CfnOutput(self, "LedgerTableName", value=self.ledger.table_name, description="LEDGER_TABLE")
         CfnOutput(self, "RecordsTableName", value=self.records.table_name, description="RECORDS_TABLE")

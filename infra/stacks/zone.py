@@ -75,7 +75,8 @@ class ZoneStack(Stack):
                 temp_dir=f"s3://{storage.artifacts.bucket_name}/glue-temp/{name}/",
                 arguments={"--zone": name, "--ledger_table": storage.ledger.table_name,
                            "--records_table": storage.records.table_name,
-                           "--staging_bucket": storage.staging.bucket_name},
+                           "--staging_bucket": storage.staging.bucket_name,
+                           "--pii_key_secrets": storage.pii_keys.secrets_json([name])},
                 max_concurrent_runs=max_concurrent_runs)
 
         self.to_ods = (job("ToOds", "glue_jobs/to_ods/job.py",

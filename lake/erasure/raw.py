@@ -91,6 +91,11 @@ def might_hold(path: Path, layout: Layout, subject: Subject) -> bool:
     return False
 
 
+def _is_parquet(path: Path) -> bool:
+    with _open_in(path) as f:
+        return f.read(4) == b"PAR1"
+
+
 @contextmanager
 def _open_in(path: Path) -> Iterator[IO[bytes]]:
     with path.open("rb") as raw:
@@ -114,6 +119,8 @@ def _open_out(path: Path, gz: bool) -> Iterator[IO[bytes]]:
 def rewrite(src: Path, dst: Path, layout: Layout, subject: Subject, drop: RowTest | None = None,
             keys: tuple[str, ...] = ()) -> Rewrite:
     """Write ``src`` without the subject's rows to ``dst``; what was removed is returned."""
+    if layout.format != "parquet" and _is_parquet(src):  # a Parquet file dropped as CSV (quarantined whole)
+        layout = Layout("parquet", layout.subject_columns)
     if layout.format == "parquet":
         from lake.erasure.parquet import rewrite_parquet
 

@@ -84,7 +84,8 @@ def test_jsonl_change_events_escapes_and_broken_lines(tmp_path: Path) -> None:
         '{"op": "c", "lsn": 3, "after": {"id": 3, "candidate_email": "dana.lee\\u0040example.com"}}',
         '{"op": "c", "lsn": 4, "after": {"id": 4, "candidate_email": "dana.lee@example.com"',  # not JSON
         "",
-        json.dumps({"op": "u", "lsn": 5, "before": {"id": 1}, "after": {"id": 1, "candidate_email": "ann@example.org"}}),
+        json.dumps({"op": "u", "lsn": 5, "before": {"id": 1},
+                    "after": {"id": 1, "candidate_email": "ann@example.org"}}),
     ]
     res, out = run(tmp_path, "a.jsonl", ("\n".join(lines) + "\n").encode(), layout)
     assert out.decode().split("\n") == [lines[0], "", lines[5], ""]
@@ -92,7 +93,8 @@ def test_jsonl_change_events_escapes_and_broken_lines(tmp_path: Path) -> None:
 
 
 def test_parquet_keeps_schema_metadata_and_codec(tmp_path: Path) -> None:
-    table = pa.table({"sensor": pa.array([1, 2, 3], pa.int32()), "holder_email": ["a@x.io", "Dana.Lee@example.com", None],
+    table = pa.table({"sensor": pa.array([1, 2, 3], pa.int32()),
+                      "holder_email": ["a@x.io", "Dana.Lee@example.com", None],
                       "note": ["", "", "met dana.lee@example.com"]}).replace_schema_metadata({"origin": "export"})
     src = tmp_path / "r.parquet"
     pq.write_table(table, src, compression="zstd")
@@ -125,3 +127,10 @@ def test_subject_parsing_and_redaction() -> None:
     assert Subject.parse("person_email= Dana.Lee@Example.COM ").value == "dana.lee@example.com"
     text = "rows: Dana.Lee@example.com,dana.lee@example.com; diana.lee@example.com"
     assert DANA.redact(text) == "rows: [erased],[erased]; diana.lee@example.com"
+
+
+def test_a_parquet_file_dropped_where_csv_was_expected_is_read_as_parquet(tmp_path: Path) -> None:
+    src = tmp_path / "actually.csv"
+    pq.write_table(pa.table({"employee_email": ["dana.lee@example.com", "ann@example.com"]}), src)
+    res = rewrite(src, tmp_path / "o.csv", CSV, DANA)
+    assert res.removed == 1 and pq.read_table(tmp_path / "o.csv").column(0).to_pylist() == ["ann@example.com"]

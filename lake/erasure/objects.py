@@ -100,6 +100,11 @@ def _quarantine_ref(key: str) -> tuple[str | None, str | None, str, str] | None:
     return None
 
 
+def _row_numbers(gone: set[str]) -> RowTest:
+    """Rejected rows are numbered as in the landed file: drop those whose source row went."""
+    return lambda row: row.get("_row_number") in gone
+
+
 def erase_quarantine(ctx: Context, subject: Subject, report: ErasureReport, landed: dict[str, list[int]]) -> None:
     bucket = ctx.buckets.landing
     keys = [o.key for o in ctx.storage.list(bucket, QUARANTINE + "/")]
@@ -115,7 +120,7 @@ def erase_quarantine(ctx: Context, subject: Subject, report: ErasureReport, land
         if filename.endswith(".rejected.csv"):  # the validator's bad rows: plain CSV, contract column names
             layout = Layout("csv", Layout.of(ds, subject.kind.name, filename).subject_columns)
             gone = {str(n) for n in landed.get(ingest_id, [])}
-            drop = (lambda row, gone=gone: row.get("_row_number") in gone) if gone else None
+            drop = _row_numbers(gone) if gone else None
         else:
             layout = Layout.of(ds, subject.kind.name, filename)
         done = rewrite_object(ctx, bucket, key, layout, subject, drop)

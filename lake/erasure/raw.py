@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 from lake.config import Dataset
 from lake.erasure.subject import Subject
@@ -51,7 +51,7 @@ class Layout:
         if ds is None:
             name = filename.lower().removesuffix(".gz")
             fmt: Format = ("parquet" if name.endswith(".parquet") else "jsonl" if name.endswith((".jsonl", ".ndjson"))
-                           else "csv" if name.endswith(".csv") else "lines")
+                           else "csv" if name.endswith((".csv", ".tsv", ".txt")) else "lines")
             return cls(fmt, delimiter="\t" if name.endswith(".tsv") else ",")
         o = ds.options
         return cls(o.format, frozenset(c.name.lower() for c in ds.subject_columns(kind)), o.encoding,
@@ -102,7 +102,7 @@ def _open_in(path: Path) -> Iterator[IO[bytes]]:
         gz = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
         with (gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw) as f:
-            yield f
+            yield cast(IO[bytes], f)
 
 
 @contextmanager
@@ -113,7 +113,7 @@ def _open_out(path: Path, gz: bool) -> Iterator[IO[bytes]]:
             return
         # mtime 0 and no name: rewriting the same bytes gives the same bytes (ingress and landing stay equal)
         with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=6, mtime=0) as f:
-            yield f
+            yield cast(IO[bytes], f)
 
 
 def rewrite(src: Path, dst: Path, layout: Layout, subject: Subject, drop: RowTest | None = None,
@@ -152,7 +152,7 @@ class _Captured:
     """The physical lines the CSV reader consumes, so a record's exact text can be copied out."""
 
     def __init__(self, f: IO[str]):
-        self.f, self.lines = f, []
+        self.f, self.lines = f, cast(list[str], [])
 
     def __iter__(self) -> _Captured:
         return self

@@ -54,7 +54,7 @@ class ErasureReport:
         """One ``platform.erasures`` row per zone concerned (each zone sees its own), plus one for
         what belongs to no zone (unroutable files, platform records) when there was any."""
         self.erased_at = self.erased_at or now()
-        zones: list[str | None] = sorted(self.zones | {c.zone for c in self.changes if c.zone})
+        zones: list[str | None] = [*sorted(self.zones | {c.zone for c in self.changes if c.zone})]
         if any(c.zone is None for c in self.changes):
             zones.append(None)
         rows = []

@@ -61,7 +61,7 @@ class Subject:
 
     def mentioned(self, text: str | None) -> bool:
         """The value inside longer text (distinctive kinds only: an e-mail, not a bare id)."""
-        return bool(text) and self._regex is not None and self._regex.search(text) is not None
+        return bool(text) and self._regex is not None and self._regex.search(text or "") is not None
 
     def redact(self, text: str) -> str:
         """The text with each mention replaced by ``[erased]``."""

@@ -106,6 +106,7 @@ def erase(spark: SparkSession, ctx: Context, request: ErasureRequest, run_id: st
         changed = erase_ods(spark, ctx, subject, found, request, report, started_ms)
         rebuild_analytics(spark, ctx, changed | set(request.changed), report, started_ms)
         staging.commit(ctx, found, report)
+    objects.recount(ctx, request.request_id)
     platform.scrub(ctx, subject, report)
     return report
 

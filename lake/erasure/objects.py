@@ -85,9 +85,20 @@ def erase_landing(ctx: Context, subject: Subject, report: ErasureReport) -> dict
             continue
         removed[ref.ingest_id] = done.rows.removed_rows
         report.add(ref.zone, _s3(bucket, listed.key), "rewrote", done.rows.removed)
-        if ctx.ledger.get(ref.ingest_id) is not None:
-            ctx.ledger.erased(ref.ingest_id, report.request_id, sha256=done.sha256, size=done.new.size)
+        rec = ctx.ledger.get(ref.ingest_id)
+        if rec is not None:
+            ctx.ledger.erased(ref.ingest_id, report.request_id, sha256=done.sha256, size=done.new.size,
+                              rows_read=max(0, rec.rows_read - done.rows.removed))
     return removed
+
+
+def recount(ctx: Context, request_id: str) -> None:
+    """After staging: the ledger's counts describe the files as they now are (read = staged + quarantined)."""
+    for rec in ctx.ledger.records():
+        quarantined = max(0, rec.rows_read - rec.rows_staged)
+        if rec.erased_by == request_id and rec.outcome in ("staged", "partial", "quarantined") \
+                and rec.rows_quarantined != quarantined:
+            ctx.ledger.erased(rec.ingest_id, request_id, rows_quarantined=quarantined)
 
 
 def _quarantine_ref(key: str) -> tuple[str | None, str | None, str, str] | None:

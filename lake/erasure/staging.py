@@ -67,5 +67,6 @@ def commit(ctx: Context, found: StagingScan, report: ErasureReport) -> None:
         ctx.storage.put_file(bucket, p.key, p.path)
         ctx.storage.purge_old_versions(bucket, p.key)
         report.add(p.zone, f"s3://{bucket}/{p.key}", "rewrote", p.removed)
-        if ctx.ledger.get(p.ingest_id) is not None:
-            ctx.ledger.erased(p.ingest_id, report.request_id)
+        rec = ctx.ledger.get(p.ingest_id)
+        if rec is not None:
+            ctx.ledger.erased(p.ingest_id, report.request_id, rows_staged=max(0, rec.rows_staged - p.removed))

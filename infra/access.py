@@ -49,7 +49,9 @@ def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: boo
     actions = [*(READ if read else ()), *(WRITE if write else ()), *(deletes if delete else ())]
     out = [iam.PolicyStatement(actions=actions, resources=objects(bucket, prefixes))]
     if read or delete:
-        listing = iam.PolicyStatement(actions=list(LIST), resources=[bucket.bucket_arn])
+        # Removing old versions of a rewritten object (erasure) starts by listing them.
+        versions = ("s3:ListBucketVersions",) if delete and delete_versions else ()
+        listing = iam.PolicyStatement(actions=[*LIST, *versions], resources=[bucket.bucket_arn])
         if prefixes:
             listing.add_condition("StringLike", {"s3:prefix": [f"{p}*" for p in prefixes]})
         out.append(listing)

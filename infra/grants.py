@@ -81,18 +81,19 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
 def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: str) -> None:
     """The erasure jobs' role: the only one that deletes in a data layer, where personal data may live."""
     role = p.erasure_jobs.role
-    # Ingress is read and deleted, never written: a new ingress object would be ingested again.
+    # Ingress files are rewritten without the subject's rows; the erase job claims the new version
+    # in the ledger first, so its Object Created event is a duplicate, not a new ingest.
     # Iceberg layers are replicated: a version delete would not reach the replica (S3 replicates
     # delete markers only), so there the role deletes objects and lifecycle expires the versions.
     # Managed policies, packed: with 50 zones the prefixes would overflow a role's inline policy.
     packed_s3_policies(p, "ErasureData", role=role, description="Erasure: read, rewrite and delete personal data",
                        grants=[(bucket, storage.pii_prefixes[layer],
-                                {"read": True, "write": layer != "ingress", "delete": True,
+                                {"read": True, "write": True, "delete": True,
                                  "delete_versions": layer not in ICEBERG_LAYERS})
                                for layer, bucket in storage.data_buckets.items() if storage.pii_prefixes[layer]])
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
-    grant_ledger(role, storage.ledger)
-    grant_records(role, storage.records)  # platform.runs and platform.erasures
+    grant_ledger(role, storage.ledger, scan=True)  # every ingest: rewritten files, redacted reasons
+    grant_records(role, storage.records)  # platform.runs and platform.erasures; redaction overwrites items
     storage.pii_keys.grant_read(role, [*pii_zones(cfg), PII_PLATFORM])  # hashed subjects; the audit's keyed hash
     topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]
     grant_publish(role, [p.alerts.topic_arn, *topics], storage.key)

@@ -332,6 +332,32 @@ def cmd_cdc(args: argparse.Namespace) -> int:
     return REJECTED if out.truncated else OK
 
 
+def cmd_forget(args: argparse.Namespace) -> int:
+    from lake.erasure.forget import forget, kinds_in_use
+    from lake.erasure.subject import BadSubject, Subject
+
+    try:
+        subject = Subject.parse(args.subject)
+    except BadSubject as err:
+        print(f"lake forget: {err}", file=sys.stderr)
+        return USAGE
+    ctx = _ctx(args)
+    if subject.kind.name not in kinds_in_use(ctx) and not subject.kind.distinctive:
+        print(f"lake forget: no contract marks a column as subject '{subject.kind.name}': nothing could identify "
+              "the subject", file=sys.stderr)
+        return USAGE
+    try:
+        report = forget(ctx, subject)
+    except RuntimeError as err:
+        print(f"lake forget: {err}", file=sys.stderr)
+        return REJECTED
+    for change in report.changes:
+        print(change.line())
+    print(f"erasure {report.request_id}: {report.rows_removed} row(s) removed "
+          f"({subject.kind.name} {report.subject_hash[:12]}…, recorded in platform.erasures)")
+    return OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from lake.demo.run import demo
 
@@ -350,6 +376,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out")
     s.set_defaults(fn=cmd_schema)
     sub.add_parser("demo", parents=[common], help="fresh home, sample data, full flow").set_defaults(fn=cmd_demo)
+    s = sub.add_parser("forget", parents=[common], help="erase a data subject from every layer, history included")
+    s.add_argument("--subject", required=True, metavar="KIND=VALUE", help="e.g. person_email=jane@example.com")
+    s.set_defaults(fn=cmd_forget)
     s = sub.add_parser("drop", parents=[common], help="put FILE into ingress and ingest it")
     s.add_argument("file")
     s.add_argument("--zone", required=True)

@@ -46,5 +46,15 @@ def _secret_key(arn: str) -> bytes:
     return bytes.fromhex(boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].strip())
 
 
+PLATFORM = "_platform"  # not a valid zone name, so it can never be a zone's key
+
+
+def platform_key(keys_dir: Path) -> bytes:
+    """The platform's own key (audit records, e.g. the hashed subject of an erasure): no zone has it.
+
+    On AWS it is the ``"_platform"`` entry of ``PII_KEY_SECRETS`` (its own secret)."""
+    return zone_key(keys_dir, PLATFORM)
+
+
 def hmac_hex(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

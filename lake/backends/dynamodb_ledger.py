@@ -136,3 +136,18 @@ class DynamoDbLedger:
         cutoff = _ago(older_than_seconds)
         return [r for r in self.records() if r.outcome in ("received", "validating")
                 and (r.started_at or r.arrived_at) < cutoff]
+
+    def erased(self, ingest_id: str, request_id: str, **values: Any) -> None:
+        """As ``SqliteLedger.erased``: the rewritten version gets its own claim (pointing at this
+        ingest) before the record names it, so a receiver seeing that version finds it claimed."""
+        version = values.get("version")
+        if version is not None:
+            rec = self.get(ingest_id)
+            if rec is not None:
+                claim_pk = f"object#{rec.source_bucket}/{rec.source_key}#{version}"
+                try:
+                    self.table.put_item(Item={"pk": claim_pk, "ingest_id": ingest_id},
+                                        ConditionExpression="attribute_not_exists(pk)")
+                except self.client.exceptions.ConditionalCheckFailedException:
+                    values = {k: v for k, v in values.items() if k != "version"}  # those bytes are claimed already
+        self._update(ingest_id, {**values, "erased_by": request_id, "erased_at": now()})

@@ -27,7 +27,7 @@ import itertools
 import json
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -117,3 +117,19 @@ class DynamoDbRecords:
                 self.table.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
                 deleted += 1
         return deleted
+
+    def redact(self, fix: Callable[[str], str]) -> dict[str, int]:
+        """Apply ``fix`` to every text value (an erasure's redaction); rows changed per table.
+
+        Each changed item is overwritten in place (same keys). Point-in-time recovery still holds
+        the old item for its window (35 days), as backups hold old objects: see the README."""
+        changed: dict[str, int] = {}
+        for table, cols in SCHEMAS.items():
+            for item in self._items(table, None):
+                new = {c: fix(item[c]) for c in cols if isinstance(item.get(c), str)}
+                new = {c: v for c, v in new.items() if v != item[c]}
+                if new:
+                    self.table.put_item(Item={**item, **new})
+                    changed[table] = changed.get(table, 0) + 1
+        return changed
+

@@ -58,6 +58,8 @@ class IngestRecord:
     promotion_run_id: str | None = None
     runner: str | None = None  # "lambda" or "glue": who validated it (big files go to Glue)
     started_at: str | None = None  # when the current validation lease began
+    erased_by: str | None = None  # the last erasure request that rewrote this ingest's objects
+    erased_at: str | None = None
 
 
 COLUMNS = list(IngestRecord.__dataclass_fields__)
@@ -73,6 +75,7 @@ class Ledger(Protocol):
     def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None: ...
     def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool: ...
     def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]: ...
+    def erased(self, ingest_id: str, request_id: str, **fields: Any) -> None: ...
 
 
 def _ago(seconds: int) -> str:
@@ -167,3 +170,19 @@ class SqliteLedger:
             "SELECT * FROM ingest_ledger WHERE outcome IN ('received','validating')"
             " AND COALESCE(started_at, arrived_at) < ? ORDER BY arrived_at", (_ago(older_than_seconds),))
         return [self._rec(r) for r in rows]
+
+    def erased(self, ingest_id: str, request_id: str, **fields: Any) -> None:
+        """An erasure rewrote this ingest's objects: record it, and the objects as they now are
+        (``version``/``sha256``/``size``). The new version counts as seen, so the sweep does not
+        ingest the rewritten object again; if another ingest already claimed those exact bytes,
+        they are seen already and this record keeps its version."""
+        values = {**fields, "erased_by": request_id, "erased_at": now(), "ingest_id": ingest_id}
+        if "warnings" in values:
+            values["warnings"] = json.dumps(values["warnings"])
+        sets = ", ".join(f"{k}=:{k}" for k in values if k != "ingest_id")
+        try:
+            self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id", values)
+        except sqlite3.IntegrityError:
+            values.pop("version", None)
+            sets = ", ".join(f"{k}=:{k}" for k in values if k != "ingest_id")
+            self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id", values)

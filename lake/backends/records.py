@@ -7,6 +7,7 @@ Locally they live in one SQLite file beside the ledger; ``lake query`` exposes e
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +23,9 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
              "rows_quarantined", "started_at", "ended_at", "status", "error"),
     # alerts sent and not yet recovered: one per table and cause, so a repeated failure does not flood
     "open_alerts": ("table_name", "cause", "zone", "opened_at", "run_id", "subject", "zones"),
+    # one row per erasure request and zone (``lake forget``): the subject only as a keyed hash, never the value
+    "erasures": ("request_id", "run_id", "zone", "subject_kind", "subject_hash", "requested_at", "erased_at",
+                 "tables", "files", "rows_removed", "details"),
 }
 
 
@@ -67,3 +71,16 @@ class Records:
             raise KeyError(f"{table} has no columns {sorted(set(where) - set(SCHEMAS[table]))}")
         clause = " AND ".join(f"{c} = ?" for c in where) or "1 = 1"
         return self.db.execute(f"DELETE FROM {table} WHERE {clause}", tuple(where.values())).rowcount
+
+    def redact(self, fix: Callable[[str], str]) -> dict[str, int]:
+        """Apply ``fix`` to every text value (an erasure's redaction); rows changed per table."""
+        changed: dict[str, int] = {}
+        for table, cols in SCHEMAS.items():
+            for row in self.db.execute(f"SELECT rowid AS _rid, * FROM {table}").fetchall():
+                new = {c: fix(row[c]) for c in cols if isinstance(row[c], str)}
+                new = {c: v for c, v in new.items() if v != row[c]}
+                if new:
+                    sets = ", ".join(f"{c} = ?" for c in new)
+                    self.db.execute(f"UPDATE {table} SET {sets} WHERE rowid = ?", (*new.values(), row["_rid"]))
+                    changed[table] = changed.get(table, 0) + 1
+        return changed

@@ -38,12 +38,13 @@ class NotFound(KeyError):
 class Storage(Protocol):
     def open(self, bucket: str, key: str) -> BinaryIO: ...
     def head(self, bucket: str, key: str) -> ObjectInfo: ...
-    def put_file(self, bucket: str, key: str, path: Path) -> None: ...
+    def put_file(self, bucket: str, key: str, path: Path, metadata: dict[str, str] | None = None) -> None: ...
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None: ...
     def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
                      metadata: dict[str, str] | None = None, src_version: str | None = None) -> str: ...
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]: ...
     def delete(self, bucket: str, key: str) -> None: ...
+    def purge_old_versions(self, bucket: str, key: str) -> int: ...
     def local_path(self, bucket: str, key: str) -> Path | None: ...
     def writer(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
     def readable(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
@@ -101,9 +102,16 @@ class LocalStorage:
     def _commit(self, tmp: Path, dst: Path) -> None:
         os.replace(tmp, dst)  # readers never see a half-written object, as on S3
 
-    def put_file(self, bucket: str, key: str, path: Path) -> None:
+    def put_file(self, bucket: str, key: str, path: Path, metadata: dict[str, str] | None = None) -> None:
         with self.writer(bucket, key) as tmp:
             shutil.copyfile(path, tmp)
+        if metadata is not None:  # replaces the object's metadata, as an S3 PUT does
+            self._write_meta(bucket, key, metadata)
+
+    def _write_meta(self, bucket: str, key: str, metadata: dict[str, str]) -> None:
+        meta = self._meta(bucket, key)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps(metadata, sort_keys=True))
 
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
         with self.writer(bucket, key) as tmp:
@@ -132,9 +140,7 @@ class LocalStorage:
                 h.update(chunk)
                 out.write(chunk)
         if metadata is not None:  # the landing copy carries its provenance, as S3 user metadata would
-            meta = self._meta(dst_bucket, dst_key)
-            meta.parent.mkdir(parents=True, exist_ok=True)
-            meta.write_text(json.dumps({**metadata, "sha256": h.hexdigest()}, sort_keys=True))
+            self._write_meta(dst_bucket, dst_key, {**metadata, "sha256": h.hexdigest()})
         return h.hexdigest()
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
@@ -148,6 +154,9 @@ class LocalStorage:
     def delete(self, bucket: str, key: str) -> None:
         self._path(bucket, key).unlink(missing_ok=True)
         self._meta(bucket, key).unlink(missing_ok=True)
+
+    def purge_old_versions(self, bucket: str, key: str) -> int:
+        return 0  # a folder keeps no versions: replacing a file is the end of its old bytes
 
 
 class S3Storage:
@@ -179,8 +188,9 @@ class S3Storage:
         return ObjectInfo(bucket, key, h["ContentLength"], h["ETag"].strip('"'), h.get("VersionId"),
                           h.get("Metadata", {}))
 
-    def put_file(self, bucket: str, key: str, path: Path) -> None:
-        self.s3.upload_file(str(path), bucket, key)
+    def put_file(self, bucket: str, key: str, path: Path, metadata: dict[str, str] | None = None) -> None:
+        extra = {"Metadata": metadata} if metadata is not None else None
+        self.s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
 
     def put_bytes(self, bucket: str, key: str, data: bytes) -> None:
         self.s3.put_object(Bucket=bucket, Key=key, Body=data)
@@ -231,3 +241,19 @@ class S3Storage:
 
     def delete(self, bucket: str, key: str) -> None:
         self.s3.delete_object(Bucket=bucket, Key=key)
+
+    def purge_old_versions(self, bucket: str, key: str) -> int:
+        """Delete every noncurrent version (and delete marker) of ``key``: in a versioned bucket a
+        rewrite or delete keeps the old bytes otherwise. Needs s3:ListBucketVersions and
+        s3:DeleteObjectVersion. Returns how many versions went."""
+        try:
+            current: str | None = self.head(bucket, key).version_id or "null"  # "null": unversioned
+        except NotFound:
+            current = None  # deleted: every version goes
+        gone = 0
+        for page in self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                if v["Key"] == key and v["VersionId"] != current:
+                    self.s3.delete_object(Bucket=bucket, Key=key, VersionId=v["VersionId"])
+                    gone += 1
+        return gone

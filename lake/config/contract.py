@@ -19,6 +19,7 @@ import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lake.config.problems import Problems
+from lake.config.subjects import KINDS, unknown_kind_message
 from lake.config.types import ColumnType, TypeError_, parse_type
 
 ODCS_API_VERSION = "v3.1.0"
@@ -109,6 +110,10 @@ class Dataset:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def subject_columns(self, kind: str) -> list[Column]:
+        """Columns marked as identifying a data subject of this kind (``lake forget``)."""
+        return [c for c in self.columns if c.subject == kind]
+
 
 @cache
 def odcs_schema() -> dict[str, Any]:
@@ -155,6 +160,18 @@ def _pii_treatment(prop: dict[str, Any], options: PlatformOptions) -> str | None
     if prop["name"] in options.pii:
         return options.pii[prop["name"]]
     return "hash" if (prop.get("classification") or "").lower() == "pii" else None
+
+
+def _subject_ok(kind: str, ctype: ColumnType, where: str, path: Path, problems: Problems) -> bool:
+    """A column's ``subject`` must name a known kind that fits the column's type."""
+    if kind not in KINDS:
+        problems.add(path, where, unknown_kind_message(kind))
+        return False
+    if ctype.name not in KINDS[kind].types:
+        problems.add(path, where, f"subject kind '{kind}' needs a column of type "
+                                  f"{'/'.join(sorted(KINDS[kind].types))}, not '{ctype.sql}'")
+        return False
+    return True
 
 
 def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Dataset | None:
@@ -210,6 +227,9 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
             copts = ColumnOptions.model_validate(_custom(prop.get("customProperties")))
         except ValidationError as err:
             _pydantic_problems(problems, path, f"{where}.customProperties", err)
+            copts = ColumnOptions()
+        if copts.subject is not None and not _subject_ok(copts.subject, ctype, f"{where}.customProperties.subject",
+                                                          path, problems):
             copts = ColumnOptions()
         columns.append(Column(
             name=cname, type=ctype, required=bool(prop.get("required")) or bool(prop.get("primaryKey")),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from lake.home import LakeHome
 from lake.output import write
@@ -47,14 +49,16 @@ def demo(home: str | None, config: str | None) -> int:
         shutil.rmtree(h.root)  # a fresh lake every time: the demo is reproducible
     ctx = Context.local(h.root, config)
     _section(f"1. Dropping sample files into {h.ingress}")
-    samples = generate(h.root / "samples")
     surprises = 0
-    for s in samples:
-        for rec in drop_file(ctx, s.path, s.zone, s.dataset):
-            reason = f" — {rec.reason}" if rec.reason else ""
-            print(f"  {rec.outcome:<11} {s.zone}/{s.dataset}/{s.path.name}: {rec.rows_staged} rows staged, "
-                  f"{rec.rows_quarantined} quarantined{reason}")
-            surprises += rec.outcome != s.expect
+    # The producers' files live outside the lake home: ingress keeps the copies, and `lake forget`
+    # can vouch for everything under the home.
+    with tempfile.TemporaryDirectory(prefix="lake-samples-") as work:
+        for s in generate(Path(work)):
+            for rec in drop_file(ctx, s.path, s.zone, s.dataset):
+                reason = f" — {rec.reason}" if rec.reason else ""
+                print(f"  {rec.outcome:<11} {s.zone}/{s.dataset}/{s.path.name}: {rec.rows_staged} rows staged, "
+                      f"{rec.rows_quarantined} quarantined{reason}")
+                surprises += rec.outcome != s.expect
     _section("2. Promoting staging -> ODS (PySpark, Iceberg) and building projections")
     report = run(ctx)
     for p in report.promotions:

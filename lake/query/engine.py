@@ -24,7 +24,7 @@ from lake.query.dialect import rewrite
 from lake.query.duck import connect
 from lake.query.grants import AccessDenied, Grants, owner, pii_columns
 
-PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results")
+PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results", "platform.erasures")
 # DuckDB functions that reach files, settings or the catalog directly: never from a query.
 _FORBIDDEN_FUNCTIONS = ("read_", "iceberg_", "parquet_", "glob", "sniff_", "duckdb_", "pragma_", "query",
                         "delta_", "sqlite_", "postgres_", "mysql_", "getenv", "current_setting", "which_secret")
@@ -116,6 +116,9 @@ class QueryEngine:
         tables |= {name: [r for z in self.grants.zones for r in records.rows(name, z)] for name in SCHEMAS}
         for name, rows in tables.items():
             if not rows:
+                if f"platform.{name}" in PLATFORM_TABLES and name in SCHEMAS:  # none yet: empty, not missing
+                    cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in SCHEMAS[name])
+                    self.con.execute(f"CREATE VIEW platform.{name} AS SELECT {cols} WHERE false")
                 continue
             self.con.register(f"_platform_{name}", pa.Table.from_pylist(rows))
             self.con.execute(f"CREATE VIEW platform.{name} AS SELECT * FROM _platform_{name}")

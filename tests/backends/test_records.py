@@ -124,3 +124,15 @@ def test_dynamodb_items_are_keyed_by_table_and_zone(aws: None) -> None:
     records.add("runs", run_id="r3", zone="marketing")
     assert [r["run_id"] for r in records.rows("runs", "marketing")] == ["r3"]
     assert "r3" not in {r["run_id"] for r in records.rows("runs")}
+
+
+def test_redact_rewrites_every_text_mentioning_the_value_and_nothing_else(records: PlatformRecords) -> None:
+    records.add("runs", run_id="r1", zone="finance", task="to_ods", status="failed",
+                error="row 3: jane@example.com is not a valid amount")
+    records.add("runs", run_id="r2", zone="sales", task="to_ods", status="ok", rows_in=4)
+    changed = records.redact(lambda text: text.replace("jane@example.com", "[erased]"))
+    assert changed == {"runs": 1}
+    rows = {r["run_id"]: r for r in records.rows("runs")}
+    assert rows["r1"]["error"] == "row 3: [erased] is not a valid amount"
+    assert rows["r2"]["rows_in"] == 4 and rows["r2"]["status"] == "ok"
+    assert records.redact(lambda text: text.replace("jane@example.com", "[erased]")) == {}

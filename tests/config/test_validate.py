@@ -163,3 +163,26 @@ def test_zone_json_schema_is_current() -> None:
 
     from lake.config.schema_export import SCHEMA_PATH, zone_schema
     assert json.loads(SCHEMA_PATH.read_text()) == zone_schema(), "run `lake schema` and commit the result"
+
+
+def test_subject_kinds_must_be_known_and_fit_the_column(zones_copy: Path) -> None:
+    def change(d: dict) -> None:
+        props(d)[1]["customProperties"] = [{"property": "subject", "value": "person_mail"}]  # employee_email
+        props(d)[0]["customProperties"] = [{"property": "subject", "value": "person_email"}]  # expense_id: bigint
+
+    edit_yaml(zones_copy / "finance/datasets/expenses.yaml", change)
+    found = problems(zones_copy)
+    where = "insight_zones/finance/datasets/expenses.yaml: schema[0].properties"
+    assert (f"{where}[1].customProperties.subject: unknown subject kind 'person_mail' "
+            "(known: person_email, person_id); did you mean 'person_email'?") in found
+    assert f"{where}[0].customProperties.subject: subject kind 'person_email' needs a column of type string, " \
+           "not 'bigint'" in found
+
+
+def test_shipped_contracts_mark_the_people_they_hold() -> None:
+    cfg = load_config(ZONES)
+    marked = {(z, d.name, c.name) for z, zone in cfg.zones.items() for d in zone.datasets.values()
+              for c in d.subject_columns("person_email")}
+    assert marked == {("finance", "expenses", "employee_email"), ("finance", "cost_centers", "owner_email"),
+                      ("customer_success", "accounts", "owner_email"),
+                      ("customer_success", "applications", "candidate_email")}

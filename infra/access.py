@@ -41,7 +41,8 @@ def objects(bucket: s3.IBucket, prefixes: Sequence[str]) -> list[str]:
 
 
 def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: bool = False,
-                  write: bool = False, delete: bool = False, delete_versions: bool = True) -> list[iam.PolicyStatement]:
+                  write: bool = False, delete: bool = False, delete_versions: bool = True,
+                  list_versions: bool = False) -> list[iam.PolicyStatement]:
     """Statements for one bucket: the chosen verbs on the prefixes (all keys when none).
 
     ``delete_versions=False``: delete (a delete marker) but never remove a specific version."""
@@ -50,7 +51,7 @@ def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: boo
     out = [iam.PolicyStatement(actions=actions, resources=objects(bucket, prefixes))]
     if read or delete:
         # Removing old versions of a rewritten object (erasure) starts by listing them.
-        versions = ("s3:ListBucketVersions",) if delete and delete_versions else ()
+        versions = ("s3:ListBucketVersions",) if list_versions else ()
         listing = iam.PolicyStatement(actions=[*LIST, *versions], resources=[bucket.bucket_arn])
         if prefixes:
             listing.add_condition("StringLike", {"s3:prefix": [f"{p}*" for p in prefixes]})

@@ -89,7 +89,8 @@ def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: st
     packed_s3_policies(p, "ErasureData", role=role, description="Erasure: read, rewrite and delete personal data",
                        grants=[(bucket, storage.pii_prefixes[layer],
                                 {"read": True, "write": True, "delete": True,
-                                 "delete_versions": layer not in ICEBERG_LAYERS})
+                                 "delete_versions": layer not in ICEBERG_LAYERS,
+                                 "list_versions": layer not in ICEBERG_LAYERS})
                                for layer, bucket in storage.data_buckets.items() if storage.pii_prefixes[layer]])
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
     grant_ledger(role, storage.ledger, scan=True)  # every ingest: rewritten files, redacted reasons

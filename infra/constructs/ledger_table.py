@@ -8,28 +8,17 @@ records in arrival order; ``by_source`` lists the versions seen for one object k
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-S = dynamodb.AttributeType.STRING
+from infra.constructs.encrypted_table import S, encrypted_table
 
 
 class LedgerTable(Construct):
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, allow_destroy: bool) -> None:
         super().__init__(scope, id)
-        self.table = dynamodb.Table(
-            self, "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=S),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=key,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
-            deletion_protection=not allow_destroy,
-            removal_policy=RemovalPolicy.DESTROY if allow_destroy else RemovalPolicy.RETAIN,
-        )
+        self.table = encrypted_table(self, "Table", key=key, allow_destroy=allow_destroy)
         self.table.add_global_secondary_index(
             index_name="by_zone",
             partition_key=dynamodb.Attribute(name="zone", type=S),

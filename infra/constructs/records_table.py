@@ -10,26 +10,13 @@ No index: nothing reads across partitions but by querying each zone's.
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-S = dynamodb.AttributeType.STRING
+from infra.constructs.encrypted_table import encrypted_table
 
 
 class RecordsTable(Construct):
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, allow_destroy: bool) -> None:
         super().__init__(scope, id)
-        self.table = dynamodb.Table(
-            self, "Table",
-            partition_key=dynamodb.Attribute(name="pk", type=S),
-            sort_key=dynamodb.Attribute(name="sk", type=S),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=key,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True),
-            deletion_protection=not allow_destroy,
-            removal_policy=RemovalPolicy.DESTROY if allow_destroy else RemovalPolicy.RETAIN,
-        )
+        self.table = encrypted_table(self, "Table", key=key, allow_destroy=allow_destroy, sort_key="sk")

@@ -341,6 +341,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
     except BadSubject as err:
         print(f"lake forget: {err}", file=sys.stderr)
         return USAGE
+    if args.target == "aws":
+        return _forget_aws(subject.kind.name, subject.value)
     ctx = _ctx(args)
     if subject.kind.name not in kinds_in_use(ctx) and not subject.kind.distinctive:
         print(f"lake forget: no contract marks a column as subject '{subject.kind.name}': nothing could identify "
@@ -355,6 +357,21 @@ def cmd_forget(args: argparse.Namespace) -> int:
         print(change.line())
     print(f"erasure {report.request_id}: {report.rows_removed} row(s) removed "
           f"({subject.kind.name} {report.subject_hash[:12]}…, recorded in platform.erasures)")
+    return OK
+
+
+def _forget_aws(kind: str, value: str) -> int:
+    """Submit the request to the deployed lake: the erase Glue job runs it (lake/erasure/aws.py)."""
+    from lake.erasure.aws import submit, targets_from_env
+
+    try:
+        t = targets_from_env()
+    except KeyError as err:
+        print(f"lake forget --target aws: set {err.args[0]} (the pipeline stack's outputs name it)", file=sys.stderr)
+        return USAGE
+    execution = submit(kind, value, state_machine_arn=t.state_machine_arn, landing_bucket=t.landing_bucket,
+                       kms_key_id=t.kms_key_id)
+    print(f"erasure submitted: {execution} (follow it in Step Functions; platform.erasures records the result)")
     return OK
 
 
@@ -378,6 +395,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", parents=[common], help="fresh home, sample data, full flow").set_defaults(fn=cmd_demo)
     s = sub.add_parser("forget", parents=[common], help="erase a data subject from every layer, history included")
     s.add_argument("--subject", required=True, metavar="KIND=VALUE", help="e.g. person_email=jane@example.com")
+    s.add_argument("--target", choices=["local", "aws"], default="local",
+                   help="aws: submit to the deployed erasure workflow (LAKE_ERASURE_STATE_MACHINE_ARN, LANDING_BUCKET)")
     s.set_defaults(fn=cmd_forget)
     s = sub.add_parser("drop", parents=[common], help="put FILE into ingress and ingest it")
     s.add_argument("file")

@@ -102,3 +102,23 @@ def test_targets_come_from_the_environment_or_the_pipeline_stack_outputs(aws: di
         "Outputs": {"ErasureStateMachineArn": {"Value": aws["state_machine"]},
                     "LandingBucketName": {"Value": "landing"}}}))
     assert targets_from_stack("InsightLake-dev-Pipeline", cfn) == Targets(aws["state_machine"], "landing")
+
+
+def test_lake_forget_target_aws_submits_the_request(aws: dict, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    from lake.cli import main
+
+    monkeypatch.setenv("LAKE_ERASURE_STATE_MACHINE_ARN", aws["state_machine"])
+    monkeypatch.setenv("LANDING_BUCKET", "landing")
+    assert main(["forget", "--target", "aws", "--subject", f"person_email={VALUE}"]) == 0
+    assert "erasure submitted: arn:aws:states:" in capsys.readouterr().out
+    [obj] = aws["s3"].list_objects_v2(Bucket="landing", Prefix="_erasure/requests/")["Contents"]
+    body = json.loads(aws["s3"].get_object(Bucket="landing", Key=obj["Key"])["Body"].read())
+    assert (body["subject"], body["value"]) == ("person_email", VALUE)
+
+
+def test_lake_forget_target_aws_names_what_is_missing(monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    from lake.cli import main
+
+    monkeypatch.delenv("LAKE_ERASURE_STATE_MACHINE_ARN", raising=False)
+    assert main(["forget", "--target", "aws", "--subject", f"person_email={VALUE}"]) == 2
+    assert "LAKE_ERASURE_STATE_MACHINE_ARN" in capsys.readouterr().err

@@ -58,9 +58,18 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class LocalStorage:
     def __init__(self, root: Path):
         self.root = root
+        self._top = root.resolve()  # where syncing the folders of a new object stops
         # Called with (bucket, key, size) after each object is written: the local stand-in for
         # S3 -> EventBridge "Object Created", so the runtime can deliver the next event.
         self.listeners: list[Callable[[str, str, int], None]] = []
@@ -100,7 +109,16 @@ class LocalStorage:
         return ObjectInfo(bucket, key, path.stat().st_size, sha256_file(path), None, metadata)
 
     def _commit(self, tmp: Path, dst: Path) -> None:
-        os.replace(tmp, dst)  # readers never see a half-written object, as on S3
+        """Durable once it returns, as an S3 PUT is: what the lake acknowledges (a CDC slot position,
+        a ledger outcome) must not be taken back by a power loss. Readers never see a half-written
+        object: the rename is atomic."""
+        _fsync(tmp)
+        os.replace(tmp, dst)
+        # The rename, and any folder made for it, lasts only once the folders are synced.
+        for folder in dst.parents:
+            _fsync(folder)
+            if folder == self._top:
+                break
 
     def put_file(self, bucket: str, key: str, path: Path, metadata: dict[str, str] | None = None) -> None:
         with self.writer(bucket, key) as tmp:

@@ -17,8 +17,6 @@ the same handlers without this process.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 from lake.backends.storage import NotFound
@@ -39,22 +37,11 @@ def encode(lines: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) + "\n" for x in lines).encode()
 
 
-def _fsync_dirs(path: Path, depth: int) -> None:
-    """The rename (and any folder created for it) is durable only once its folders are synced:
-    the object's folder and its parents up to the bucket's (``depth`` levels up)."""
-    for d in path.parents[:depth + 1]:
-        fd = os.open(d, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def write_durably(ctx: Context, key: str, data: bytes, replace: bool = False) -> bool:
     """Put the object unless it is already there (or ``replace``); return whether we wrote it.
 
-    Locally: temp file, fsync, rename (the storage's writer), then fsync the folders, so power
-    loss after we acknowledge cannot take the file back. On S3 a successful PUT is durable.
+    The storage's put is durable when it returns (locally: temp file, fsync, rename, fsync of the
+    folders; on S3 a successful PUT), so acknowledging the slot after it cannot lose the batch.
     """
     bucket = ctx.buckets.ingress
     if not replace:
@@ -63,13 +50,7 @@ def write_durably(ctx: Context, key: str, data: bytes, replace: bool = False) ->
             return False  # same key, same changes: written before a crash, not acknowledged then
         except NotFound:
             pass
-    with ctx.storage.writer(bucket, key) as tmp, tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    local = ctx.storage.local_path(bucket, key)
-    if local is not None:
-        _fsync_dirs(local, key.count("/"))
+    ctx.storage.put_bytes(bucket, key, data)
     return True
 
 

@@ -23,6 +23,7 @@ running locally): orphan removal cannot tell a concurrent write's files from deb
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pyspark.sql import SparkSession
 
@@ -72,12 +73,21 @@ def _rewrite_manifests(spark: SparkSession, catalog: str, table: str) -> None:
 
 
 def remove_orphans(spark: SparkSession, catalog: str, table: str, older_than_ms: int) -> int:
-    jvm = spark.sparkContext._jvm  # type: ignore[attr-defined]
-    session = spark._jsparkSession  # type: ignore[attr-defined]
+    """Delete the table's files no snapshot references, older than ``older_than_ms``; how many.
+
+    Iceberg's action, not the ``remove_orphan_files`` procedure: the procedure refuses anything
+    younger than a day, while the caller knows its safe margin (the erasure's start, the longest
+    a writer runs). Also used by the ``vacuum`` job."""
+    jvm: Any = spark._jvm  # type: ignore[attr-defined]
+    session: Any = spark._jsparkSession  # type: ignore[attr-defined]
     iceberg = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(session, f"{catalog}.{table}")
     result = (jvm.org.apache.iceberg.spark.actions.SparkActions.get(session).deleteOrphanFiles(iceberg)
               .olderThan(older_than_ms).execute())
-    return sum(1 for _ in result.orphanFileLocations())
+    files, n = result.orphanFileLocations().iterator(), 0
+    while files.hasNext():
+        files.next()
+        n += 1
+    return n
 
 
 def forget_history(spark: SparkSession, table: str, request_id: str, started_ms: int) -> None:

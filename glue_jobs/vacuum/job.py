@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pyspark.sql import SparkSession
+
+from glue_jobs.erase.tables import remove_orphans
 
 LAYERS = ("ods", "analytics")
 
@@ -64,23 +65,8 @@ def vacuum_table(spark: SparkSession, table: str, now: datetime, orphan_min_age:
         out.rewritten_files = int(row["rewritten_data_files_count"]) if row else 0
     row = spark.sql(f"{call}.expire_snapshots(table => '{table}', older_than => {_ts(now)}, retain_last => 1)").first()
     out.expired_data_files = int(row["deleted_data_files_count"]) if row else 0
-    out.orphan_files = _delete_orphans(spark, table, now - orphan_min_age)
+    out.orphan_files = remove_orphans(spark, catalog, table, int((now - orphan_min_age).timestamp() * 1000))
     return out
-
-
-def _delete_orphans(spark: SparkSession, table: str, older_than: datetime) -> int:
-    """Iceberg's action, not the ``remove_orphan_files`` procedure: the procedure refuses anything
-    younger than a day, while the longest a writer runs (the safe margin) is known here."""
-    jvm: Any = spark._jvm
-    session: Any = spark._jsparkSession
-    iceberg = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(session, table)
-    result = (jvm.org.apache.iceberg.spark.actions.SparkActions.get(session).deleteOrphanFiles(iceberg)
-              .olderThan(int(older_than.timestamp() * 1000)).execute())
-    files, n = result.orphanFileLocations().iterator(), 0
-    while files.hasNext():
-        files.next()
-        n += 1
-    return n
 
 
 def vacuum(spark: SparkSession, zones: list[str], orphan_min_age: timedelta,

@@ -41,6 +41,8 @@ class PlatformRecords(Protocol):
 
     def delete(self, table: str, **where: Any) -> int: ...
 
+    def redact(self, fix: Callable[[str], str]) -> dict[str, int]: ...
+
 
 class Records:
     def __init__(self, path: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,18 @@ def spark(spark_warehouse: Path):  # noqa: ANN201
     session = local_session(spark_warehouse)
     yield session
     session.stop()
+
+
+# moto stands in for AWS only in tests of the AWS adapters: fake credentials, one region.
+MOTO_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every AWS call of the test goes to moto's in-memory services."""
+    from moto import mock_aws
+
+    for k, v in MOTO_ENV.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        yield

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lake import pii
 
@@ -12,11 +11,9 @@ KEY = "ab" * 32
 
 
 @pytest.fixture
-def secrets(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+def secrets(aws: None):  # noqa: ANN201
     pii._secret_key.cache_clear()
-    with mock_aws():
-        yield boto3.client("secretsmanager")
+    yield boto3.client("secretsmanager")
     pii._secret_key.cache_clear()
 
 

@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lake.backends.alerts import Alert
 from lake.backends.aws_alerts import SnsAlerts
@@ -15,12 +14,8 @@ PREFIX = "InsightLake-dev-alerts-"
 
 
 @pytest.fixture
-def sns(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        yield boto3.client("sns"), boto3.client("sqs")
+def sns(aws: None):  # noqa: ANN201
+    yield boto3.client("sns"), boto3.client("sqs")
 
 
 def subscribed_queue(sns, sqs, topic_arn: str) -> str:  # noqa: ANN001

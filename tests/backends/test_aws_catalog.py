@@ -5,7 +5,6 @@ from __future__ import annotations
 import boto3
 import pyarrow as pa
 import pytest
-from moto import mock_aws
 
 from lake.backends.aws_catalog import GlueCatalog, glue_type
 
@@ -15,14 +14,10 @@ SCHEMA = pa.schema([("expense_id", pa.int64()), ("amount", pa.decimal128(12, 2))
 
 
 @pytest.fixture
-def glue(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        client = boto3.client("glue")
-        client.create_database(DatabaseInput={"Name": "finance_staging"})  # the zone stack's job
-        yield client
+def glue(aws: None):  # noqa: ANN201
+    client = boto3.client("glue")
+    client.create_database(DatabaseInput={"Name": "finance_staging"})  # the zone stack's job
+    yield client
 
 
 def test_arrow_types_map_to_athena_types() -> None:

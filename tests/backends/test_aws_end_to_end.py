@@ -13,7 +13,6 @@ import io
 import boto3
 import pyarrow.parquet as pq
 import pytest
-from moto import mock_aws
 
 from lake.backends.aws_catalog import GlueCatalog
 from lake.backends.dynamodb_ledger import DynamoDbLedger
@@ -37,23 +36,21 @@ def ledger_table(name: str) -> None:
 
 
 @pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch, tmp_path):  # noqa: ANN001, ANN201
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
-           "LAKE_BACKEND": "aws", "LEDGER_TABLE": "lake-ledger", "LAKE_HOME": str(tmp_path / "tmp"),
+def deployed(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path):  # noqa: ANN001, ANN201
+    env = {"LAKE_BACKEND": "aws", "LEDGER_TABLE": "lake-ledger", "LAKE_HOME": str(tmp_path / "tmp"),
            "POWERTOOLS_METRICS_NAMESPACE": "InsightLake",
            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "WARNING", **BUCKETS}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.delenv("LAKE_CONFIG", raising=False)  # the shipped insight_zones/, as on Lambda
     runtime._from_env.cache_clear()  # the handlers build their context from this environment
-    with mock_aws():
-        s3 = boto3.client("s3")
-        for b in BUCKETS.values():
-            s3.create_bucket(Bucket=b, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-            s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
-        ledger_table("lake-ledger")
-        boto3.client("glue").create_database(DatabaseInput={"Name": "finance_staging"})
-        yield s3
+    s3 = boto3.client("s3")
+    for b in BUCKETS.values():
+        s3.create_bucket(Bucket=b, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+        s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={"Status": "Enabled"})
+    ledger_table("lake-ledger")
+    boto3.client("glue").create_database(DatabaseInput={"Name": "finance_staging"})
+    yield s3
     runtime._from_env.cache_clear()
 
 

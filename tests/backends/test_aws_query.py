@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.athena.models import QueryResults, athena_backends
 
 from lake.backends.aws_query import AthenaQuery
@@ -21,18 +20,14 @@ def row(*values: str | None) -> dict:
 
 
 @pytest.fixture
-def athena(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        client = boto3.client("athena")
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="results", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        client.create_work_group(Name="InsightLake-dev-executive", Configuration={
-            "ResultConfiguration": {"OutputLocation": "s3://results/executive/"},
-            "EnforceWorkGroupConfiguration": True})
-        yield client
+def athena(aws: None):  # noqa: ANN201
+    client = boto3.client("athena")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="results", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    client.create_work_group(Name="InsightLake-dev-executive", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://results/executive/"},
+        "EnforceWorkGroupConfiguration": True})
+    yield client
 
 
 def test_a_zone_queries_in_its_workgroup_and_gets_typed_arrow(athena) -> None:  # noqa: ANN001

@@ -3,12 +3,10 @@ rows, values and order come back, whichever backend wrote them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lake.backends.dynamodb_records import DynamoDbRecords
 from lake.backends.records import SCHEMAS, PlatformRecords, Records
@@ -24,14 +22,6 @@ def records_table(name: str = "records") -> str:
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
     return name
 
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        yield
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])

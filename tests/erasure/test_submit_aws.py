@@ -7,7 +7,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from lake.erasure.aws import (
     Targets,
@@ -37,82 +36,78 @@ class Recording:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="landing", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-        s3.put_bucket_versioning(Bucket="landing", VersioningConfiguration={"Status": "Enabled"})
-        key = boto3.client("kms").create_key(Description="lake key")["KeyMetadata"]["KeyId"]
-        sfn = boto3.client("stepfunctions")
-        arn = sfn.create_state_machine(
-            name="erasure", roleArn="arn:aws:iam::123456789012:role/erasure",
-            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))["stateMachineArn"]
-        yield {"s3": s3, "sfn": sfn, "kms_key": key, "state_machine": arn}
+def deployed(aws: None):  # noqa: ANN201
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="landing", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket="landing", VersioningConfiguration={"Status": "Enabled"})
+    key = boto3.client("kms").create_key(Description="lake key")["KeyMetadata"]["KeyId"]
+    sfn = boto3.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="erasure", roleArn="arn:aws:iam::123456789012:role/erasure",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))["stateMachineArn"]
+    yield {"s3": s3, "sfn": sfn, "kms_key": key, "state_machine": arn}
 
 
-def test_the_value_goes_to_an_encrypted_request_object_and_only_ids_to_the_execution(aws: dict) -> None:
-    sfn = Recording(aws["sfn"])
-    execution = submit("person_email", VALUE, state_machine_arn=aws["state_machine"], landing_bucket="landing",
-                       kms_key_id=aws["kms_key"], s3=aws["s3"], sfn=sfn)
+def test_the_value_goes_to_an_encrypted_request_object_and_only_ids_to_the_execution(deployed: dict) -> None:
+    sfn = Recording(deployed["sfn"])
+    execution = submit("person_email", VALUE, state_machine_arn=deployed["state_machine"], landing_bucket="landing",
+                       kms_key_id=deployed["kms_key"], s3=deployed["s3"], sfn=sfn)
 
     [(_, started)] = sfn.calls
     given = json.loads(started["input"])
     request_id = given["request_id"]
     assert given == {"request_id": request_id, "request_key": f"_erasure/requests/{request_id}.json"}
     assert started["name"] == request_id and VALUE not in started["input"]
-    assert aws["sfn"].describe_execution(executionArn=execution)["name"] == request_id
+    assert deployed["sfn"].describe_execution(executionArn=execution)["name"] == request_id
 
-    obj = aws["s3"].get_object(Bucket="landing", Key=request_key(request_id))
-    assert obj["ServerSideEncryption"] == "aws:kms" and aws["kms_key"] in obj["SSEKMSKeyId"]
+    obj = deployed["s3"].get_object(Bucket="landing", Key=request_key(request_id))
+    assert obj["ServerSideEncryption"] == "aws:kms" and deployed["kms_key"] in obj["SSEKMSKeyId"]
     request = json.loads(obj["Body"].read())
     assert request.keys() == {"request_id", "subject", "value", "requested_at"}
     assert (request["request_id"], request["subject"], request["value"]) == (request_id, "person_email", VALUE)
 
 
-def test_without_a_key_id_the_bucket_default_applies(aws: dict) -> None:
+def test_without_a_key_id_the_bucket_default_applies(deployed: dict) -> None:
     # Asking for aws:kms without a key would use the AWS-managed S3 key, not the lake key.
-    s3 = Recording(aws["s3"])
-    submit("person_email", VALUE, state_machine_arn=aws["state_machine"], landing_bucket="landing",
-           kms_key_id=None, s3=s3, sfn=aws["sfn"])
+    s3 = Recording(deployed["s3"])
+    submit("person_email", VALUE, state_machine_arn=deployed["state_machine"], landing_bucket="landing",
+           kms_key_id=None, s3=s3, sfn=deployed["sfn"])
     [(_, put)] = [c for c in s3.calls if c[0] == "put_object"]
     assert "ServerSideEncryption" not in put and "SSEKMSKeyId" not in put
 
 
-def test_a_request_that_cannot_start_is_withdrawn(aws: dict) -> None:
-    missing = aws["state_machine"].replace(":erasure", ":no-such-machine")
-    with pytest.raises(aws["sfn"].exceptions.StateMachineDoesNotExist):
+def test_a_request_that_cannot_start_is_withdrawn(deployed: dict) -> None:
+    missing = deployed["state_machine"].replace(":erasure", ":no-such-machine")
+    with pytest.raises(deployed["sfn"].exceptions.StateMachineDoesNotExist):
         submit("person_email", VALUE, state_machine_arn=missing, landing_bucket="landing", kms_key_id=None,
-               s3=aws["s3"], sfn=aws["sfn"])
-    versions = aws["s3"].list_object_versions(Bucket="landing", Prefix="_erasure/requests/")
+               s3=deployed["s3"], sfn=deployed["sfn"])
+    versions = deployed["s3"].list_object_versions(Bucket="landing", Prefix="_erasure/requests/")
     assert not versions.get("Versions") and not versions.get("DeleteMarkers")  # the version itself is gone
 
 
-def test_targets_come_from_the_environment_or_the_pipeline_stack_outputs(aws: dict) -> None:
-    env = {"LAKE_ERASURE_STATE_MACHINE_ARN": aws["state_machine"], "LANDING_BUCKET": "landing"}
-    assert targets_from_env(env) == Targets(aws["state_machine"], "landing", None)
+def test_targets_come_from_the_environment_or_the_pipeline_stack_outputs(deployed: dict) -> None:
+    env = {"LAKE_ERASURE_STATE_MACHINE_ARN": deployed["state_machine"], "LANDING_BUCKET": "landing"}
+    assert targets_from_env(env) == Targets(deployed["state_machine"], "landing", None)
     with pytest.raises(KeyError, match="LANDING_BUCKET"):
-        targets_from_env({"LAKE_ERASURE_STATE_MACHINE_ARN": aws["state_machine"]})
+        targets_from_env({"LAKE_ERASURE_STATE_MACHINE_ARN": deployed["state_machine"]})
 
     cfn = boto3.client("cloudformation")
     cfn.create_stack(StackName=pipeline_stack_name("dev"), TemplateBody=json.dumps({
         "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {"ErasureStateMachineArn": {"Value": aws["state_machine"]},
+        "Outputs": {"ErasureStateMachineArn": {"Value": deployed["state_machine"]},
                     "LandingBucketName": {"Value": "landing"}}}))
-    assert targets_from_stack("InsightLake-dev-Pipeline", cfn) == Targets(aws["state_machine"], "landing")
+    assert targets_from_stack("InsightLake-dev-Pipeline", cfn) == Targets(deployed["state_machine"], "landing")
 
 
-def test_lake_forget_target_aws_submits_the_request(aws: dict, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+def test_lake_forget_target_aws_submits_the_request(deployed: dict, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
     from lake.cli import main
 
-    monkeypatch.setenv("LAKE_ERASURE_STATE_MACHINE_ARN", aws["state_machine"])
+    monkeypatch.setenv("LAKE_ERASURE_STATE_MACHINE_ARN", deployed["state_machine"])
     monkeypatch.setenv("LANDING_BUCKET", "landing")
     assert main(["forget", "--target", "aws", "--subject", f"person_email={VALUE}"]) == 0
     assert "erasure submitted: arn:aws:states:" in capsys.readouterr().out
-    [obj] = aws["s3"].list_objects_v2(Bucket="landing", Prefix="_erasure/requests/")["Contents"]
-    body = json.loads(aws["s3"].get_object(Bucket="landing", Key=obj["Key"])["Body"].read())
+    [obj] = deployed["s3"].list_objects_v2(Bucket="landing", Prefix="_erasure/requests/")["Contents"]
+    body = json.loads(deployed["s3"].get_object(Bucket="landing", Key=obj["Key"])["Body"].read())
     assert (body["subject"], body["value"]) == ("person_email", VALUE)
 
 

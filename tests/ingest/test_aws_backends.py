@@ -7,8 +7,6 @@ import dataclasses
 import os
 
 import boto3
-import pytest
-from moto import mock_aws
 
 from lake.backends.alerts import LocalAlerts
 from lake.backends.dynamodb_ledger import DynamoDbLedger
@@ -20,15 +18,6 @@ from lake.ingest.validator import validate
 from lake.runtime.context import Buckets, Context
 from lake.runtime.events import ObjectRef
 from tests.ingest.conftest import FIXTURES
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(k, v)
-    with mock_aws():
-        yield
 
 
 def index(name: str, hash_key: str, range_key: str) -> dict:

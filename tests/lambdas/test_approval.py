@@ -18,7 +18,6 @@ import boto3
 import pytest
 import yaml
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from lake import approvals, cli
 from lake.backends.dynamodb_ledger import DynamoDbLedger
@@ -45,36 +44,34 @@ def make_manual(zones: Path, dataset: str = "cost_centers") -> None:
 
 
 @pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zones_copy: Path) -> Iterator[SimpleNamespace]:
+def deployed(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zones_copy: Path) -> Iterator[SimpleNamespace]:
     """The environment the pipeline stack gives the approval Lambda, on moto; one staged ingest waits."""
     make_manual(zones_copy)
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1",
-           "LAKE_BACKEND": "aws", "LEDGER_TABLE": "ledger", "RECORDS_TABLE": "records",
+    env = {"LAKE_BACKEND": "aws", "LEDGER_TABLE": "ledger", "RECORDS_TABLE": "records",
            "ALERT_TOPIC_ARN_PATTERN": TOPICS, "PLATFORM_ALERT_TOPIC_ARN": TOPICS.format(zone="platform"),
            "LAKE_CONFIG": str(zones_copy), "LAKE_HOME": str(tmp_path / "tmp"), "POWERTOOLS_LOG_LEVEL": "WARNING",
            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "InsightLake"}
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     runtime._from_env.cache_clear()
-    with mock_aws():
-        ledger_table(), records_table()
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        inbox = sqs.create_queue(QueueName="finance-inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        for zone in ("finance", "executive", "platform"):
-            arn = sns.create_topic(Name=TOPICS.format(zone=zone).rsplit(":", 1)[1])["TopicArn"]
-            if zone == "finance":
-                sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn)
-        ledger = DynamoDbLedger("ledger")
-        ledger.claim(IngestRecord(INGEST, "finance", "cost_centers", "ingress", "finance/cost_centers/cc.csv", "v1",
-                                  "", 10, now()))
-        ledger.complete(INGEST, outcome="staged", rows_read=1, rows_staged=1, staged_key=STAGED)
+    ledger_table(), records_table()
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    inbox = sqs.create_queue(QueueName="finance-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    for zone in ("finance", "executive", "platform"):
+        arn = sns.create_topic(Name=TOPICS.format(zone=zone).rsplit(":", 1)[1])["TopicArn"]
+        if zone == "finance":
+            sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn)
+    ledger = DynamoDbLedger("ledger")
+    ledger.claim(IngestRecord(INGEST, "finance", "cost_centers", "ingress", "finance/cost_centers/cc.csv", "v1",
+                              "", 10, now()))
+    ledger.complete(INGEST, outcome="staged", rows_read=1, rows_staged=1, staged_key=STAGED)
 
-        def alerts() -> list[dict]:
-            got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
-            return [json.loads(m["Body"]) for m in got]
+    def alerts() -> list[dict]:
+        got = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in got]
 
-        yield SimpleNamespace(ctx=runtime.context_from_env(), alerts=alerts, records=DynamoDbRecords("records"))
+    yield SimpleNamespace(ctx=runtime.context_from_env(), alerts=alerts, records=DynamoDbRecords("records"))
     runtime._from_env.cache_clear()
 
 

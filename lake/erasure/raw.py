@@ -98,11 +98,9 @@ def _is_parquet(path: Path) -> bool:
 
 @contextmanager
 def _open_in(path: Path) -> Iterator[IO[bytes]]:
-    with path.open("rb") as raw:
-        gz = raw.read(2) == b"\x1f\x8b"
-        raw.seek(0)
-        with (gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw) as f:
-            yield cast(IO[bytes], f)
+    gz = is_gzip(path)
+    with path.open("rb") as raw, (gzip.GzipFile(fileobj=raw, mode="rb") if gz else raw) as f:
+        yield cast(IO[bytes], f)
 
 
 @contextmanager

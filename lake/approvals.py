@@ -66,6 +66,7 @@ def decide(ctx: Context, target: str, decision: str, ingest_id: str | None = Non
     chosen = [r for r in waiting(ctx, zone) if r.dataset == dataset and (ingest_id is None or r.ingest_id == ingest_id)]
     if ingest_id and not chosen:
         raise ValueError(f"ingest {ingest_id} is not waiting for approval in {target}")
+    waiting_on = _tokens(ctx, zone)  # read once, not per ingest
     for r in chosen:
         ctx.records.add("approvals", ingest_id=r.ingest_id, zone=zone, dataset=dataset, decision=decision,
                         reason=reason, decided_by=getpass.getuser(), decided_at=now())
@@ -75,7 +76,7 @@ def decide(ctx: Context, target: str, decision: str, ingest_id: str | None = Non
             tell(ctx, zone, "warning", f"{target}: ingest of {r.source_key} rejected by a steward: {reason}",
                  f"Tell {producers}: the file will not reach ODS. Fix it and drop a corrected file.",
                  ingest_id=r.ingest_id, source_key=r.source_key, producers=ctx.cfg.zones[zone].spec.producers)
-        resume(ctx, zone, r.ingest_id, decision, reason, tasks=tasks)
+        resume(ctx, zone, r.ingest_id, decision, reason, tokens=waiting_on.get(r.ingest_id, []), tasks=tasks)
     return [r.ingest_id for r in chosen]
 
 
@@ -117,6 +118,15 @@ def request(ctx: Context, *, zone: str, dataset: str, staged_key: str, task_toke
     return "waiting"
 
 
+def _tokens(ctx: Context, zone: str) -> dict[str, list[str]]:
+    """The task tokens of the zone's promotions waiting for a decision, per ingest."""
+    out: dict[str, list[str]] = {}
+    for r in ctx.records.rows("approval_requests", zone):
+        if r["task_token"]:
+            out.setdefault(r["ingest_id"], []).append(r["task_token"])
+    return out
+
+
 def resume(ctx: Context, zone: str, ingest_id: str, decision: str, reason: str = "",
            tokens: list[str] | None = None, tasks: Any | None = None) -> tuple[int, int]:
     """Complete the task tokens waiting for this ingest's decision: (completed, already gone).
@@ -124,8 +134,7 @@ def resume(ctx: Context, zone: str, ingest_id: str, decision: str, reason: str =
     A token that timed out (or whose execution ended) is skipped with a warning: the decision is
     recorded all the same, and the dataset's next promotion takes an approved ingest."""
     if tokens is None:
-        tokens = [r["task_token"] for r in ctx.records.rows("approval_requests", zone)
-                  if r["ingest_id"] == ingest_id and r["task_token"]]
+        tokens = _tokens(ctx, zone).get(ingest_id, [])
     if not tokens:
         return 0, 0  # always so locally: nothing waits on Step Functions
     if tasks is None:

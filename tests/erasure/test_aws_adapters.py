@@ -16,7 +16,7 @@ from lake.erasure.raw import Layout
 from lake.erasure.subject import Subject
 from lake.runtime.context import Buckets, Context
 from tests.conftest import ZONES
-from tests.ingest.test_aws_backends import aws, ledger_table, rec  # noqa: F401 - the moto fixture
+from tests.ingest.test_aws_backends import ledger_table, rec
 
 DANA = Subject.of("person_email", "dana.lee@example.com")
 

@@ -20,6 +20,7 @@ from pyspark.sql import SparkSession
 
 from glue_jobs.erase import tables
 from glue_jobs.erase.transforms import key_text, predicate
+from glue_jobs.to_ods.tables import columns
 from lake.erasure import objects, platform, staging
 from lake.erasure.raw import scratch
 from lake.erasure.report import ErasureReport
@@ -54,7 +55,7 @@ def erase_ods(spark: SparkSession, ctx: Context, subject: Subject, found: stagin
                 if not spark.catalog.tableExists(table):
                     continue
                 keys = {key_text(row[c] for c in key_columns) for row in staged if all(c in row for c in key_columns)}
-                where = predicate(columns=tables.columns(spark, table), treatments=treatments, hashes=hashes,
+                where = predicate(columns=columns(spark, table), treatments=treatments, hashes=hashes,
                                   value=subject.value, fold_case=subject.kind.fold_case, key_columns=key_columns,
                                   keys=keys, pattern=subject.pattern)
                 n = tables.count(spark, table, where) if where else 0

@@ -27,13 +27,11 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from glue_jobs.to_ods.tables import properties
+
 MARK = "lake.erasure.request"
 TARGET = "commit.manifest.target-size-bytes"
 METADATA = {"write.metadata.delete-after-commit.enabled": "true", "write.metadata.previous-versions-max": "1"}
-
-
-def columns(spark: SparkSession, table: str) -> dict[str, str]:
-    return {f.name: f.dataType.simpleString() for f in spark.table(table).schema}
 
 
 def count(spark: SparkSession, table: str, where: str) -> int:
@@ -42,10 +40,6 @@ def count(spark: SparkSession, table: str, where: str) -> int:
 
 def delete(spark: SparkSession, table: str, where: str) -> None:
     spark.sql(f"DELETE FROM {table} WHERE {where}")
-
-
-def _props(spark: SparkSession, table: str) -> dict[str, str]:
-    return {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
 
 
 def _set(spark: SparkSession, table: str, props: dict[str, str]) -> None:
@@ -61,7 +55,7 @@ def _rewrite_manifests(spark: SparkSession, catalog: str, table: str) -> None:
     if row["n"] > 1:
         spark.sql(call)
         return
-    before = _props(spark, table).get(TARGET)
+    before = properties(spark, table).get(TARGET)
     _set(spark, table, {TARGET: str(max(1, int(row["size"]) // 2))})
     try:
         spark.sql(call)

@@ -88,7 +88,7 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     result = Promotion(table)
     pending = _pending(ctx, ds, rebuild=False)
     if not pending and spark.catalog.tableExists(table):
-        plan = evolution.plan(ds, {f.name: f.dataType.simpleString() for f in spark.table(table).schema})
+        plan = evolution.plan(ds, tables.columns(spark, table))
         if not (plan.changes or plan.breaking):
             return result  # nothing staged, contract unchanged: leave the table alone
     if not _prepare(spark, ctx, ds, table, result):

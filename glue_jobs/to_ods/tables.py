@@ -27,14 +27,22 @@ def row_count(spark: SparkSession, table: str) -> int:
     return int(rows[0]["n"]) if rows and rows[0]["n"] is not None else spark.table(table).count()
 
 
+def columns(spark: SparkSession, table: str) -> dict[str, str]:
+    """The table's columns and their Spark SQL types."""
+    return {f.name: f.dataType.simpleString() for f in spark.table(table).schema}
+
+
+def properties(spark: SparkSession, table: str) -> dict[str, str]:
+    return {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
+
+
 def contract_version(spark: SparkSession, table: str) -> str:
-    props = {r["key"]: r["value"] for r in spark.sql(f"SHOW TBLPROPERTIES {table}").collect()}
-    return props.get(VERSION_PROPERTY, "0")
+    return properties(spark, table).get(VERSION_PROPERTY, "0")
 
 
 def evolve(spark: SparkSession, ds: Dataset, table: str) -> list[str]:
     """Apply additive changes in place; return the breaking ones (nothing applied then)."""
-    current = {f.name: f.dataType.simpleString() for f in spark.table(table).schema}
+    current = columns(spark, table)
     plan = evolution.plan(ds, current)
     if plan.breaking:
         return plan.breaking

@@ -21,6 +21,19 @@ def _text(v: Any) -> str:
     return str(v)
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection): OWASP's advice is
+# to prefix such a cell with a single quote, so it shows as text. Numbers are written as they are.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return _text(v)
+
+
 def _json(v: Any) -> Any:
     if isinstance(v, Decimal):
         return str(v)  # exact: never through float
@@ -39,7 +52,7 @@ def write(batches: Iterable[pa.RecordBatch], fmt: str = "table", out: TextIO | N
     rows = 0
     if fmt == "csv":
         writer = csv.writer(out)
-        writer.writerow(names)
+        writer.writerow([_csv_cell(n) for n in names])
     elif fmt == "table":
         widths = [len(n) for n in names]
         if first is not None:
@@ -51,7 +64,7 @@ def write(batches: Iterable[pa.RecordBatch], fmt: str = "table", out: TextIO | N
         for row in batch.to_pylist():
             values = [row[n] for n in names]
             if fmt == "csv":
-                writer.writerow(["" if v is None else _text(v) for v in values])
+                writer.writerow([_csv_cell(v) for v in values])
             elif fmt == "json":
                 out.write(json.dumps(dict(zip(names, map(_json, values), strict=True))) + "\n")
             else:

@@ -6,12 +6,14 @@ Dependencies are read from the SQL itself with sqlglot, so they are never declar
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.optimizer.scope import traverse_scope
 
 DIALECT = "trino"  # what users write, everywhere (Athena engine v3 is Trino)
 
@@ -41,17 +43,75 @@ def parse_sql(sql: str) -> exp.Expression:
     return cast(exp.Expression, statements[0])
 
 
-def table_refs(tree: exp.Expression) -> set[str]:
-    """Every real table the statement reads: CTE names are not tables, subqueries are walked."""
-    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    refs = set()
+class TableRefError(sqlglot.errors.SqlglotError):
+    """A relation that is not a plain ``<db>.<table>`` name: a path, a table function, ``IDENTIFIER(...)``,
+    a catalog-qualified or non-ASCII name. Engines resolve such names differently (DuckDB reads a quoted
+    path as a file), so they are refused rather than guessed at."""
+
+
+# Plain identifiers only, as every engine resolves them alike: ASCII, compared case-insensitively.
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]*(\$snapshots)?")  # Athena's metadata table suffix
+# Engine catalogs a CTE must not be named after: if an engine ever scoped it differently, the name
+# would fall through to its system relation.
+_SYSTEM_PREFIXES = ("duckdb_", "sqlite_", "pg_", "pragma_", "information_schema")
+_TABLE_ARGS = {"this", "db", "alias", "version", "sample", "joins"}
+_CTE_REF_ARGS = {"this", "alias", "sample", "joins"}
+
+
+def _canon(ident: object, pattern: re.Pattern[str] = _PLAIN) -> str | None:
+    """The name as the engines resolve it (ASCII lower case), or None when it is not a plain identifier."""
+    if not isinstance(ident, exp.Identifier) or not ident.name.isascii():
+        return None
+    name = ident.name.lower()
+    return name if pattern.fullmatch(name) else None
+
+
+def _refused(t: exp.Expression) -> TableRefError:
+    return TableRefError(f"{t.sql(dialect=DIALECT, comments=False)} (only plain <db>.<table> names can be read)")
+
+
+def real_tables(tree: exp.Expression) -> list[tuple[exp.Table, str]]:
+    """Every real table node of the statement with its name (``db.name`` lower case, or ``name`` when
+    unqualified). Names are resolved per scope (sqlglot's scope analysis): a CTE name shadows tables only
+    inside the scopes that see it. Raises TableRefError for anything that is not a plain name."""
+    for cte in tree.find_all(exp.CTE):
+        name = _canon(cte.args["alias"].this if cte.args.get("alias") else None)
+        if name is None or name.startswith(_SYSTEM_PREFIXES):
+            raise TableRefError(f"WITH {cte.alias!r} (a CTE needs a plain name that no catalog uses)")
+    try:
+        scopes = traverse_scope(tree)
+    except sqlglot.errors.SqlglotError as err:
+        raise TableRefError(f"a statement whose tables cannot be resolved ({err})") from err
+    seen: set[int] = set()
+    found: list[tuple[exp.Table, str]] = []
+    for scope in scopes:
+        ctes = {n.lower() for n in scope.cte_sources}
+        for t in scope.tables:
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            name = _canon(t.this, _TABLE_NAME)
+            args = {k for k, v in t.args.items() if v}
+            if name in ctes and not args & {"db", "catalog"}:
+                if args - _CTE_REF_ARGS:  # e.g. time travel on a CTE
+                    raise _refused(t)
+                continue  # a CTE this scope sees
+            db = _canon(t.args.get("db")) if t.args.get("db") else ""
+            if name is None or db is None or args - _TABLE_ARGS:
+                raise _refused(t)
+            found.append((t, f"{db}.{name}" if db else name))
+    # Deny by default: a table node the scope analysis did not place is not guessed at.
     for t in tree.find_all(exp.Table):
-        if not t.name:
-            continue  # table functions such as UNNEST
-        if not t.db and t.name.lower() in ctes:
-            continue
-        refs.add(f"{t.db}.{t.name}".lower() if t.db else t.name.lower())
-    return refs
+        if id(t) not in seen:
+            raise _refused(t)
+    return found
+
+
+def table_refs(tree: exp.Expression) -> set[str]:
+    """Every real table the statement reads (``db.name``, lower case); CTE names are not tables,
+    subqueries are walked. Raises TableRefError for a path, table function or other non-plain name."""
+    return {ref for _, ref in real_tables(tree)}
 
 
 def python_inputs(source: str) -> frozenset[str]:

@@ -1,33 +1,45 @@
 """``lake query``: Athena (Trino) SQL, checked against the caller's grants, run on DuckDB.
 
-Isolation is enforced twice, as Lake Formation would: every table the statement names
-(in subqueries, CTEs and joins too) must be readable by the caller, and the connection only
-ever holds views of readable tables, built without the PII columns the caller may not see,
-so nothing else can be reached by any path. Only SELECT statements run, and DuckDB's own
-file-reading functions (``read_parquet``, ``iceberg_scan``, ...) are refused: Athena has none.
+Isolation is enforced twice, and each wall holds on its own:
+
+1. the check (``check``): only queries run; every relation is resolved per scope with sqlglot
+   (``lake.config.projection.real_tables``) and must be a plain ``<db>.<table>`` name the caller may
+   read; paths, table functions, catalog-qualified names, DuckDB's file, setting and catalog
+   functions are refused with ``access denied``;
+2. the connection (``lake.query.duck.lock``): it holds only views of the readable tables, built
+   without the PII columns the caller may not see, and once they are attached DuckDB's external
+   access is off except for exactly those tables' folders, with its configuration locked.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 from lake.config import Dataset, LakeConfig
 from lake.config.loader import LAYERS
-from lake.config.projection import parse_sql, table_refs
+from lake.config.projection import TableRefError, parse_sql, real_tables
 from lake.home import LakeHome
 from lake.query.dialect import rewrite
-from lake.query.duck import connect
+from lake.query.duck import connect, lock
 from lake.query.grants import AccessDenied, Grants, owner, pii_columns
+from lake.query.platform import register_platform
 
 PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results", "platform.erasures")
 # DuckDB functions that reach files, settings or the catalog directly: never from a query.
 _FORBIDDEN_FUNCTIONS = ("read_", "iceberg_", "parquet_", "glob", "sniff_", "duckdb_", "pragma_", "query",
-                        "delta_", "sqlite_", "postgres_", "mysql_", "getenv", "current_setting", "which_secret")
+                        "delta_", "sqlite_", "postgres_", "mysql_", "getenv", "getvariable", "current_setting",
+                        "which_secret", "identifier", "table", "load_", "install_", "json_execute", "sql_")
+# The first word of every statement: queries only (ATTACH, COPY, SET, PRAGMA, INSTALL ... are refused).
+_QUERY_START = {TokenType.SELECT, TokenType.WITH, TokenType.VALUES, TokenType.L_PAREN, TokenType.FROM,
+                TokenType.TABLE}
 
 __all__ = ["AccessDenied", "QueryEngine", "QueryError"]
 
@@ -47,7 +59,9 @@ def _quote(name: str) -> str:
 
 
 class QueryEngine:
-    """Queries as ``zone``'s ordinary reader, or as ``principal`` (a name in some zone.yaml)."""
+    """Queries as ``zone``'s ordinary reader, or as ``principal`` (a name in some zone.yaml).
+
+    What it may read is fixed when it opens (``readable`` is frozen, the DuckDB configuration locked)."""
 
     def __init__(self, cfg: LakeConfig, home: LakeHome, zone: str | None = None, *, principal: str | None = None):
         if (zone is None) == (principal is None):
@@ -55,27 +69,31 @@ class QueryEngine:
         self.grants = Grants.for_zone(cfg, zone) if zone else Grants.for_principal(cfg, principal or "")
         self.cfg, self.home = cfg, home
         self.zone = zone or self.grants.zones[0]
-        self.readable = set(self.grants.tables) | set(PLATFORM_TABLES)
+        self.readable = frozenset(self.grants.tables) | frozenset(PLATFORM_TABLES)
         self.hidden: dict[str, set[str]] = {}  # table -> PII columns left out of its view
         self._travels = 0
-        self.con = connect()
-        self.con.execute("SET integer_division = true")  # Trino: 7 / 2 = 3
+        self._con = connect()
+        self._con.execute("SET integer_division = true")  # Trino: 7 / 2 = 3
         self._register()
-        self._register_platform()
+        register_platform(self._con, self.home, self.grants.zones, PLATFORM_TABLES)
+        lock(self._con, [self._folder(t) for t in self.readable - set(PLATFORM_TABLES)])
 
     # -- views ---------------------------------------------------------------------------
+    def _folder(self, table: str) -> Path:
+        zone, layer, name = owner(table)
+        return self.home.staging / zone / name if layer == "staging" else self.home.table_location(table)
+
     def _raw_source(self, table: str, snapshot: str = "") -> str | None:
         zone, layer, name = owner(table)
+        folder = self._folder(table)
         if layer == "staging":
-            folder = self.home.staging / zone / name
             if any(folder.rglob("*.parquet")):
                 return (f"SELECT * EXCLUDE (ingest_date) FROM read_parquet('{folder}/**/*.parquet', "
                         "hive_partitioning = true, union_by_name = true)")
             ds = self.cfg.dataset(zone, name)
             return _empty_view(ds) if ds else None
-        location = self.home.table_location(table)
-        if (location / "metadata" / "version-hint.text").exists():
-            return f"SELECT * FROM iceberg_scan('{location}'{snapshot})"
+        if self._iceberg(table):
+            return f"SELECT * FROM iceberg_scan('{folder}'{snapshot})"
         ds = self.cfg.dataset(zone, name)
         return _empty_view(ds) if ds and layer == "ods" and not snapshot else None
 
@@ -85,7 +103,7 @@ class QueryEngine:
         if raw is None or self.grants.sees_pii_of(owner(table)[0]):
             return raw
         pii = pii_columns(self.cfg, table)
-        present = [c for c in self.con.sql(raw).columns if c.lower() in pii] if pii else []
+        present = [c for c in self._con.sql(raw).columns if c.lower() in pii] if pii else []
         self.hidden[table] = pii
         if not present:
             return raw
@@ -97,57 +115,43 @@ class QueryEngine:
             if source is None:
                 continue  # e.g. a projection not built yet: querying it says "does not exist"
             namespace = table.split(".")[0]
-            self.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
-            self.con.execute(f"CREATE VIEW {table} AS {source}")
-
-    def _register_platform(self) -> None:
-        """Platform records as tables, holding only the caller's zones' rows (as row filters would on AWS)."""
-        from dataclasses import asdict
-
-        from lake.backends.ledger import SqliteLedger
-        from lake.backends.records import SCHEMAS, Records
-
-        self.con.execute("CREATE SCHEMA IF NOT EXISTS platform")
-        ledger = [asdict(r) for z in self.grants.zones for r in SqliteLedger(self.home.ledger_db).records(z)]
-        for rec in ledger:
-            rec["warnings"] = "; ".join(rec["warnings"])
-        tables = {"ingest_ledger": ledger}
-        records = Records(self.home.platform / "records.sqlite")
-        tables |= {name: [r for z in self.grants.zones for r in records.rows(name, z)] for name in SCHEMAS}
-        for name, rows in tables.items():
-            if not rows:
-                if f"platform.{name}" in PLATFORM_TABLES and name in SCHEMAS:  # none yet: empty, not missing
-                    cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in SCHEMAS[name])
-                    self.con.execute(f"CREATE VIEW platform.{name} AS SELECT {cols} WHERE false")
-                continue
-            self.con.register(f"_platform_{name}", pa.Table.from_pylist(rows))
-            self.con.execute(f"CREATE VIEW platform.{name} AS SELECT * FROM _platform_{name}")
+            self._con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
+            self._con.execute(f"CREATE VIEW {table} AS {source}")
 
     # -- checking ------------------------------------------------------------------------
     def _denied(self, what: str) -> AccessDenied:
         return AccessDenied(f"access denied: {self.grants.who} cannot read {what}")
 
     def _check_table(self, ref: str, known: set[str]) -> None:
-        if "." not in ref:
-            raise QueryError(f"name the table with its database, as in Athena: <zone>_<layer>.{ref}")
         if ref in self.readable:
             return
+        if "." not in ref:
+            if any(t.endswith(f".{ref}") for t in known):
+                raise QueryError(f"name the table with its database, as in Athena: <zone>_<layer>.{ref}")
+            raise self._denied(ref)  # e.g. sqlite_master, a DuckDB catalog
         zone, layer, _ = owner(ref)
-        own_missing = zone in self.grants.zones and layer in LAYERS and ref not in known
-        if zone in self.cfg.zones and not own_missing:  # landing, or another zone's table
-            raise self._denied(ref)
-        raise QueryError(f"table {ref} does not exist")
+        if zone in self.grants.zones and layer in LAYERS and ref not in known:
+            raise QueryError(f"table {ref} does not exist")  # the caller's own zone: nothing to hide
+        raise self._denied(ref)  # landing, another zone's table, a system catalog
 
-    def _check_shape(self, tree: exp.Expression) -> None:
-        if not isinstance(tree, exp.Query):
-            raise QueryError("only queries (SELECT, WITH, UNION ...) run here")
-        for t in tree.find_all(exp.Table):
-            if not isinstance(t.this, exp.Identifier):
-                raise QueryError(f"table functions are not available: {t.this.sql(dialect='trino')}")
+    def _check_statement(self, sql: str) -> None:
+        """Queries only: every statement's first word (comments skipped) must start one."""
+        try:
+            tokens = sqlglot.tokenize(sql, read="trino")
+        except sqlglot.errors.SqlglotError as err:
+            raise QueryError(f"not valid Athena SQL: {err}") from err
+        starts = [t for i, t in enumerate(tokens) if i == 0 or tokens[i - 1].token_type == TokenType.SEMICOLON]
+        for t in starts:
+            if t.token_type not in _QUERY_START and t.token_type != TokenType.SEMICOLON:
+                raise AccessDenied(f"access denied: {self.grants.who} cannot run {t.text.upper()} statements: "
+                                   "only queries (SELECT, WITH, VALUES) run here")
+
+    def _check_functions(self, tree: exp.Expression) -> None:
         for f in tree.find_all(exp.Func):
             name = (f.name if isinstance(f, exp.Anonymous) else f.sql_name()).lower()
             if name.startswith(_FORBIDDEN_FUNCTIONS):
-                raise QueryError(f"function {name} is not available in Athena SQL")
+                raise AccessDenied(f"access denied: {self.grants.who} cannot call {name}: DuckDB's file, setting "
+                                   "and catalog functions are not available (Athena has none)")
 
     def _check_columns(self, tree: exp.Expression, refs: set[str]) -> None:
         """An explicit reference to a hidden PII column is denied, not merely 'not found'."""
@@ -160,55 +164,68 @@ class QueryEngine:
 
     def check(self, sql: str) -> str:
         """Authorize and transpile one Athena statement; returns the DuckDB SQL."""
+        self._check_statement(sql)
         try:
             tree = parse_sql(sql)
         except sqlglot.errors.SqlglotError as err:
             raise QueryError(f"not valid Athena SQL: {err}") from err
-        self._check_shape(tree)
+        if not isinstance(tree, exp.Query):
+            raise AccessDenied(f"access denied: {self.grants.who} may run queries only (SELECT, WITH, VALUES)")
+        try:
+            tables = real_tables(tree)
+        except TableRefError as err:
+            raise self._denied(str(err)) from err
+        self._check_functions(tree)
         known = set(self.cfg.all_tables()) | {t for t in self.readable if t.endswith("__quarantine")}
-        refs = {r.removesuffix("$snapshots") for r in table_refs(tree)}
+        refs = {ref.removesuffix("$snapshots") for _, ref in tables}
         for ref in sorted(refs):
             self._check_table(ref, known)
+        for t, ref in tables:  # DuckDB runs exactly the names checked: lower case, unquoted
+            db, name = ref.split(".")
+            t.set("db", exp.to_identifier(db))
+            t.set("this", exp.to_identifier(name))
         self._check_columns(tree, refs)
-        self._time_travel(tree)
+        self._time_travel([t for t, _ in tables])
         dates, decimals = self._typed_columns(refs)
-        return rewrite(tree, dates, decimals).sql(dialect="duckdb")
+        return rewrite(tree, dates, decimals).sql(dialect="duckdb", comments=False)
 
-    def _time_travel(self, tree: exp.Expression) -> None:
+    def _time_travel(self, tables: list[exp.Table]) -> None:
         """``FOR VERSION AS OF <snapshot id>`` / ``FOR TIMESTAMP AS OF <ts>`` on an Iceberg table, as
         in Athena: the table is swapped for a view of that snapshot (same PII rules)."""
-        for t in list(tree.find_all(exp.Table)):
+        for t in tables:
             version = t.args.get("version")
-            if t.name.lower().endswith("$snapshots"):
+            if t.name.endswith("$snapshots"):
                 self._snapshots(t)
             if version is None:
                 continue
-            ref = f"{t.db}.{t.name}".lower()
+            ref = f"{t.db}.{t.name}"
             value = version.expression
             if version.name.upper() == "VERSION":
                 if not (isinstance(value, exp.Literal) and not value.is_string and value.this.isdigit()):
                     raise QueryError(f"FOR VERSION AS OF needs an Iceberg snapshot id (a number), got {value.sql()}")
                 arg = f", snapshot_from_id = {value.this}"
+            elif not value.find(exp.Column, exp.Subquery, exp.Table, exp.Query):  # a constant, nothing read
+                arg = f", snapshot_from_timestamp = {value.sql(dialect='duckdb', comments=False)}"
             else:
-                arg = f", snapshot_from_timestamp = {value.sql(dialect='duckdb')}"
+                raise QueryError(f"FOR TIMESTAMP AS OF needs a constant timestamp, got {value.sql()}")
             if ref.startswith("platform.") or owner(ref)[1] == "staging" or not self._iceberg(ref):
                 raise QueryError(f"time travel needs an Iceberg table (ODS or analytics, built): {ref}")
             self._travels += 1
             view = f"_as_of_{self._travels}"
-            self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {self._source(ref, arg)}')
+            self._con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS {self._source(ref, arg)}')
             t.replace(exp.Table(this=exp.to_identifier(view), alias=exp.TableAlias(
                 this=exp.to_identifier(t.alias or t.name))))
 
     def _snapshots(self, t: exp.Table) -> None:
         """Athena's ``"<table>$snapshots"`` metadata table: the ids and times to travel to."""
-        ref = f"{t.db}.{t.name}".lower().removesuffix("$snapshots")
+        ref = f"{t.db}.{t.name}".removesuffix("$snapshots")
         if not self._iceberg(ref):
             raise QueryError(f"{ref} has no snapshots: it is not a built Iceberg table")
         self._travels += 1
         view = f"_snapshots_{self._travels}"
-        self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT CAST(timestamp_ms AS TIMESTAMPTZ) '
-                         "AS committed_at, snapshot_id, sequence_number, manifest_list "
-                         f"FROM iceberg_snapshots('{self.home.table_location(ref)}')")
+        self._con.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT CAST(timestamp_ms AS TIMESTAMPTZ) '
+                          "AS committed_at, snapshot_id, sequence_number, manifest_list "
+                          f"FROM iceberg_snapshots('{self.home.table_location(ref)}')")
         t.replace(exp.Table(this=exp.to_identifier(view), alias=exp.TableAlias(this=exp.to_identifier(t.alias or "s"))))
 
     def _iceberg(self, table: str) -> bool:
@@ -220,7 +237,7 @@ class QueryEngine:
         decimals: dict[str, int] = {}
         for ref in refs:
             try:
-                rel = self.con.sql(f"SELECT * FROM {ref} LIMIT 0")
+                rel = self._con.sql(f"SELECT * FROM {ref} LIMIT 0")
             except duckdb.Error:
                 continue  # not built yet: running the query will say so
             for c, t in zip(rel.columns, map(str, rel.types), strict=True):
@@ -231,17 +248,28 @@ class QueryEngine:
         return dates, decimals
 
     # -- running -------------------------------------------------------------------------
-    def execute(self, sql: str) -> duckdb.DuckDBPyRelation:
-        duck_sql = self.check(sql)
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """DuckDB's refusals (the lock) read as the check's; other DuckDB errors as a failed query."""
         try:
-            return self.con.sql(duck_sql)
+            yield
+        except duckdb.PermissionException as err:
+            raise self._denied(f"that ({str(err).splitlines()[0]})") from err
         except duckdb.Error as err:
             raise QueryError(str(err).splitlines()[0]) from err
 
+    def execute(self, sql: str) -> duckdb.DuckDBPyRelation:
+        duck_sql = self.check(sql)
+        with self._errors():
+            return self._con.sql(duck_sql)
+
     def arrow(self, sql: str) -> pa.Table:
-        return self.execute(sql).to_arrow_table()
+        rel = self.execute(sql)
+        with self._errors():
+            return rel.to_arrow_table()
 
     def batches(self, sql: str, rows: int = 10_000) -> Iterator[pa.RecordBatch]:
         """Stream the result: large answers never sit in memory whole."""
-        reader = self.execute(sql).to_arrow_reader(rows)
-        yield from reader
+        rel = self.execute(sql)
+        with self._errors():
+            yield from rel.to_arrow_reader(rows)

@@ -6,7 +6,6 @@ import pytest
 
 from lake.cli import main
 from lake.query import AccessDenied, QueryEngine
-from lake.query.engine import QueryError
 
 pytestmark = pytest.mark.spark
 
@@ -71,7 +70,7 @@ def test_principal_sees_the_union_of_its_zones(built) -> None:  # noqa: ANN001
     "CREATE VIEW v AS SELECT 1",
 ])
 def test_no_back_doors(built, sql: str) -> None:  # noqa: ANN001
-    with pytest.raises(QueryError):
+    with pytest.raises(AccessDenied, match="^access denied: zone executive cannot"):
         engine(built, "executive").check(sql)
 
 

@@ -21,7 +21,7 @@ import duckdb
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from lake.config import Dataset, LakeConfig
 from lake.config.loader import LAYERS
@@ -134,7 +134,7 @@ class QueryEngine:
             raise QueryError(f"table {ref} does not exist")  # the caller's own zone: nothing to hide
         raise self._denied(ref)  # landing, another zone's table, a system catalog
 
-    def _check_statement(self, sql: str) -> None:
+    def _check_statement(self, sql: str) -> list[Token]:
         """Queries only: every statement's first word (comments skipped) must start one."""
         try:
             tokens = sqlglot.tokenize(sql, read="trino")
@@ -145,13 +145,24 @@ class QueryEngine:
             if t.token_type not in _QUERY_START and t.token_type != TokenType.SEMICOLON:
                 raise AccessDenied(f"access denied: {self.grants.who} cannot run {t.text.upper()} statements: "
                                    "only queries (SELECT, WITH, VALUES) run here")
+        return tokens
+
+    def _denied_call(self, name: str) -> AccessDenied:
+        return AccessDenied(f"access denied: {self.grants.who} cannot call {name}: DuckDB's file, setting and "
+                            "catalog functions are not available (Athena has none)")
+
+    def _check_calls(self, tokens: list[Token]) -> None:
+        """For a statement sqlglot cannot parse: a forbidden function call is still denied, not 'invalid'."""
+        for t, nxt in zip(tokens, tokens[1:], strict=False):
+            if nxt.token_type == TokenType.L_PAREN and t.token_type != TokenType.STRING \
+                    and t.text.lower().startswith(_FORBIDDEN_FUNCTIONS):
+                raise self._denied_call(t.text.lower())
 
     def _check_functions(self, tree: exp.Expression) -> None:
         for f in tree.find_all(exp.Func):
             name = (f.name if isinstance(f, exp.Anonymous) else f.sql_name()).lower()
             if name.startswith(_FORBIDDEN_FUNCTIONS):
-                raise AccessDenied(f"access denied: {self.grants.who} cannot call {name}: DuckDB's file, setting "
-                                   "and catalog functions are not available (Athena has none)")
+                raise self._denied_call(name)
 
     def _check_columns(self, tree: exp.Expression, refs: set[str]) -> None:
         """An explicit reference to a hidden PII column is denied, not merely 'not found'."""
@@ -164,10 +175,11 @@ class QueryEngine:
 
     def check(self, sql: str) -> str:
         """Authorize and transpile one Athena statement; returns the DuckDB SQL."""
-        self._check_statement(sql)
+        tokens = self._check_statement(sql)
         try:
             tree = parse_sql(sql)
         except sqlglot.errors.SqlglotError as err:
+            self._check_calls(tokens)
             raise QueryError(f"not valid Athena SQL: {err}") from err
         if not isinstance(tree, exp.Query):
             raise AccessDenied(f"access denied: {self.grants.who} may run queries only (SELECT, WITH, VALUES)")

@@ -43,3 +43,11 @@ def built(tmp_path_factory: pytest.TempPathFactory, spark) -> Built:  # noqa: AN
                                       expense(3, amount="7.25")])
     assert lake.run().ok
     return Built(lake, between)
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory: pytest.TempPathFactory, spark):  # noqa: ANN001, ANN201
+    """A built lake whose finance zone holds a recognisable secret and PII value (tests/query/hostile.py)."""
+    from tests.query.hostile import build
+
+    return build(tmp_path_factory.mktemp("hostile"))

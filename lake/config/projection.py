@@ -104,7 +104,7 @@ def real_tables(tree: exp.Expression) -> list[tuple[exp.Table, str]]:
     # Deny by default: a table node the scope analysis did not place is not guessed at.
     for t in tree.find_all(exp.Table):
         if id(t) not in seen:
-            raise _refused(t)
+            raise TableRefError(f"{t.sql(dialect=DIALECT, comments=False)} (its scope cannot be resolved here)")
     return found
 
 

@@ -181,7 +181,7 @@ class QueryEngine:
         except sqlglot.errors.SqlglotError as err:
             self._check_calls(tokens)
             raise QueryError(f"not valid Athena SQL: {err}") from err
-        if not isinstance(tree, exp.Query):
+        if not isinstance(tree, exp.Query | exp.Values):
             raise AccessDenied(f"access denied: {self.grants.who} may run queries only (SELECT, WITH, VALUES)")
         try:
             tables = real_tables(tree)

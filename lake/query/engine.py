@@ -2,10 +2,10 @@
 
 Isolation is enforced twice, and each wall holds on its own:
 
-1. the check (``check``): only queries run; every relation is resolved per scope with sqlglot
-   (``lake.config.projection.real_tables``) and must be a plain ``<db>.<table>`` name the caller may
-   read; paths, table functions, catalog-qualified names, DuckDB's file, setting and catalog
-   functions are refused with ``access denied``;
+1. the check (``check``, with ``lake.query.guard``): only queries run; every relation is resolved
+   per scope with sqlglot (``lake.config.projection.real_tables``) and must be a plain
+   ``<db>.<table>`` name the caller may read; paths, table functions, catalog-qualified names,
+   DuckDB's file, setting and catalog functions are refused with ``access denied``;
 2. the connection (``lake.query.duck.lock``): it holds only views of the readable tables, built
    without the PII columns the caller may not see, and once they are attached DuckDB's external
    access is off except for exactly those tables' folders, with its configuration locked.
@@ -21,26 +21,18 @@ import duckdb
 import pyarrow as pa
 import sqlglot
 from sqlglot import exp
-from sqlglot.tokens import Token, TokenType
 
 from lake.config import Dataset, LakeConfig
 from lake.config.loader import LAYERS
 from lake.config.projection import TableRefError, parse_sql, real_tables
 from lake.home import LakeHome
+from lake.query import guard
 from lake.query.dialect import rewrite
 from lake.query.duck import connect, lock
 from lake.query.grants import AccessDenied, Grants, owner, pii_columns
 from lake.query.platform import register_platform
 
 PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results", "platform.erasures")
-# DuckDB functions that reach files, settings or the catalog directly: never from a query.
-_FORBIDDEN_FUNCTIONS = ("read_", "iceberg_", "parquet_", "glob", "sniff_", "duckdb_", "pragma_", "query",
-                        "delta_", "sqlite_", "postgres_", "mysql_", "getenv", "getvariable", "current_setting",
-                        "which_secret", "identifier", "table", "load_", "install_", "json_execute", "sql_")
-# The first word of every statement: queries only (ATTACH, COPY, SET, PRAGMA, INSTALL ... are refused).
-_QUERY_START = {TokenType.SELECT, TokenType.WITH, TokenType.VALUES, TokenType.L_PAREN, TokenType.FROM,
-                TokenType.TABLE}
-
 __all__ = ["AccessDenied", "QueryEngine", "QueryError"]
 
 
@@ -134,36 +126,6 @@ class QueryEngine:
             raise QueryError(f"table {ref} does not exist")  # the caller's own zone: nothing to hide
         raise self._denied(ref)  # landing, another zone's table, a system catalog
 
-    def _check_statement(self, sql: str) -> list[Token]:
-        """Queries only: every statement's first word (comments skipped) must start one."""
-        try:
-            tokens = sqlglot.tokenize(sql, read="trino")
-        except sqlglot.errors.SqlglotError as err:
-            raise QueryError(f"not valid Athena SQL: {err}") from err
-        starts = [t for i, t in enumerate(tokens) if i == 0 or tokens[i - 1].token_type == TokenType.SEMICOLON]
-        for t in starts:
-            if t.token_type not in _QUERY_START and t.token_type != TokenType.SEMICOLON:
-                raise AccessDenied(f"access denied: {self.grants.who} cannot run {t.text.upper()} statements: "
-                                   "only queries (SELECT, WITH, VALUES) run here")
-        return tokens
-
-    def _denied_call(self, name: str) -> AccessDenied:
-        return AccessDenied(f"access denied: {self.grants.who} cannot call {name}: DuckDB's file, setting and "
-                            "catalog functions are not available (Athena has none)")
-
-    def _check_calls(self, tokens: list[Token]) -> None:
-        """For a statement sqlglot cannot parse: a forbidden function call is still denied, not 'invalid'."""
-        for t, nxt in zip(tokens, tokens[1:], strict=False):
-            if nxt.token_type == TokenType.L_PAREN and t.token_type != TokenType.STRING \
-                    and t.text.lower().startswith(_FORBIDDEN_FUNCTIONS):
-                raise self._denied_call(t.text.lower())
-
-    def _check_functions(self, tree: exp.Expression) -> None:
-        for f in tree.find_all(exp.Func):
-            name = (f.name if isinstance(f, exp.Anonymous) else f.sql_name()).lower()
-            if name.startswith(_FORBIDDEN_FUNCTIONS):
-                raise self._denied_call(name)
-
     def _check_columns(self, tree: exp.Expression, refs: set[str]) -> None:
         """An explicit reference to a hidden PII column is denied, not merely 'not found'."""
         hidden = {c.lower(): t for t in sorted(refs) for c in self.hidden.get(t, ())}
@@ -175,11 +137,14 @@ class QueryEngine:
 
     def check(self, sql: str) -> str:
         """Authorize and transpile one Athena statement; returns the DuckDB SQL."""
-        tokens = self._check_statement(sql)
+        try:
+            tokens = guard.statement_tokens(sql, self.grants.who)
+        except sqlglot.errors.SqlglotError as err:
+            raise QueryError(f"not valid Athena SQL: {err}") from err
         try:
             tree = parse_sql(sql)
         except sqlglot.errors.SqlglotError as err:
-            self._check_calls(tokens)
+            guard.check_calls(tokens, self.grants.who)
             raise QueryError(f"not valid Athena SQL: {err}") from err
         if not isinstance(tree, exp.Query | exp.Values):
             raise AccessDenied(f"access denied: {self.grants.who} may run queries only (SELECT, WITH, VALUES)")
@@ -187,7 +152,7 @@ class QueryEngine:
             tables = real_tables(tree)
         except TableRefError as err:
             raise self._denied(str(err)) from err
-        self._check_functions(tree)
+        guard.check_functions(tree, self.grants.who)
         known = set(self.cfg.all_tables()) | {t for t in self.readable if t.endswith("__quarantine")}
         refs = {ref.removesuffix("$snapshots") for _, ref in tables}
         for ref in sorted(refs):

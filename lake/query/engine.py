@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
 
@@ -68,18 +70,37 @@ class QueryEngine:
         self._con.execute("SET integer_division = true")  # Trino: 7 / 2 = 3
         self._register()
         register_platform(self._con, self.home, self.grants.zones, PLATFORM_TABLES)
-        lock(self._con, [self._folder(t) for t in self.readable - set(PLATFORM_TABLES)])
+        lock(self._con, [self._folder(t) for t in self.readable - set(PLATFORM_TABLES) if not self._pii_staged(t)])
 
     # -- views ---------------------------------------------------------------------------
     def _folder(self, table: str) -> Path:
         zone, layer, name = owner(table)
         return self.home.staging / zone / name if layer == "staging" else self.home.table_location(table)
 
+    def _pii_staged(self, table: str) -> bool:
+        """A staging table holding PII (in clear) that the caller may not see."""
+        zone, layer, _ = owner(table)
+        return layer == "staging" and not self.grants.sees_pii_of(zone) and bool(pii_columns(self.cfg, table))
+
+    def _staged_without_pii(self, table: str, files: list[Path]) -> str:
+        """Staged files read by pyarrow with the PII columns left out (projections and filters still pushed
+        down, still streaming): DuckDB gets no access to the folder, so even a query that slipped past the
+        check could not read those columns."""
+        pii = pii_columns(self.cfg, table)
+        schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+        visible = pa.schema([f for f in schema if f.name.lower() not in pii and f.name != "ingest_date"])
+        view = "_staged_" + table.replace(".", "__")
+        self._con.register(view, ds.dataset([str(f) for f in files], format="parquet", schema=visible))
+        return f'SELECT * FROM "{view}"'
+
     def _raw_source(self, table: str, snapshot: str = "") -> str | None:
         zone, layer, name = owner(table)
         folder = self._folder(table)
         if layer == "staging":
-            if any(folder.rglob("*.parquet")):
+            files = sorted(folder.rglob("*.parquet"))
+            if files and self._pii_staged(table):
+                return self._staged_without_pii(table, files)
+            if files:
                 return (f"SELECT * EXCLUDE (ingest_date) FROM read_parquet('{folder}/**/*.parquet', "
                         "hive_partitioning = true, union_by_name = true)")
             ds = self.cfg.dataset(zone, name)

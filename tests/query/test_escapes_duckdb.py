@@ -50,6 +50,17 @@ def test_the_locked_connection_refuses_on_its_own(hostile, name: str) -> None:  
     assert not (hostile.home / "leak.csv").exists() and not (hostile.home / "export").exists()
 
 
+def test_staged_pii_is_out_of_the_connections_reach_for_ordinary_readers(hostile) -> None:  # noqa: ANN001
+    cfg, home = hostile.lake.ctx.cfg, hostile.lake.ctx.home
+    fin, aud = QueryEngine(cfg, home, "finance"), QueryEngine(cfg, home, principal="finance_auditor")
+    with pytest.raises(duckdb.PermissionException):  # staging holds the address in clear
+        fin._con.sql(RAW["read_parquet"].format(home=hostile.home)).fetchall()
+    mine, theirs = (e.arrow("SELECT * FROM finance_staging.expenses ORDER BY expense_id") for e in (fin, aud))
+    assert mine.column_names == [c for c in theirs.column_names if c != "employee_email"]
+    assert mine.to_pylist() == theirs.drop_columns(["employee_email"]).to_pylist()
+    assert PII in theirs.column("employee_email").to_pylist() and PII not in str(mine.to_pylist())
+
+
 def test_a_refusal_inside_duckdb_reads_as_access_denied(hostile, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
     engine = _executive(hostile)
     monkeypatch.setattr(engine, "check", lambda sql: sql)  # the first wall gone

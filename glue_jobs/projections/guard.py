@@ -138,10 +138,11 @@ def _no_spark_jobs(spark: SparkSession, projection: Projection) -> Iterator[None
     sc.setLocalProperty("spark.jobGroup.id", group)
     try:
         yield
-    finally:
+    finally:  # also when transform() failed: the jobs it ran are the finding, not its later error
         sc.setLocalProperty("spark.jobGroup.id", before)  # type: ignore[arg-type]
-    if sc.statusTracker().getJobIdsForGroup(group):
-        deny(projection, ["ran Spark jobs inside transform() (collect, count, toPandas ...): return a DataFrame"])
+        if sc.statusTracker().getJobIdsForGroup(group):
+            deny(projection, ["ran Spark jobs inside transform() (collect, count, toPandas ...): "
+                              "return a DataFrame"])
 
 
 def checked_python(spark: SparkSession, cfg: LakeConfig, projection: Projection,

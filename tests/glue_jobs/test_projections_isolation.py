@@ -25,7 +25,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, spark) -> Lake:  # noqa: ANN
     lake = Lake(Context.local(tmp / "home", tmp / "insight_zones"), tmp)
     lake.drop("finance", "expenses", [expense(1)])
     lake.drop("customer_success", "accounts", [{"account_id": "A1", "name": "Acme", "region": "EMEA",
-                                                "owner_email": "owner@example.com", "updated_at": "2026-11-01T00:00:00Z"}])
+                                                "owner_email": "owner@example.com",
+                                                "updated_at": "2026-11-01T00:00:00Z"}])
     assert lake.run().ok
     return lake
 

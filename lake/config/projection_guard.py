@@ -13,6 +13,7 @@ what is checked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
@@ -38,8 +39,8 @@ class Escape:
         return f"{self.relation}: {self.reason}"
 
 
-def _written(node: exp.Expression, dialect: str) -> str:
-    return node.sql(dialect=dialect)
+def _written(node: Any, dialect: str) -> str:  # any sqlglot node
+    return str(node.sql(dialect=dialect))
 
 
 def _identifier_target(call: exp.Expression) -> str | None:
@@ -107,7 +108,7 @@ def check_spark_sql(sql: str, readable: set[str]) -> list[Escape]:
         return [Escape(UNNAMED, f"the Spark statement cannot be checked: {err}")]
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         return [Escape(UNNAMED, "a projection is exactly one query")]
-    tree = statements[0]
+    tree = cast(exp.Expression, statements[0])
     out = spark_escapes(tree, readable, dialect="spark")
     covered = {e.ref for e in out}
     out += [Escape(ref, "access denied (not a table this zone may read)", ref)

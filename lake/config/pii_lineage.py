@@ -135,15 +135,21 @@ class _Classifier:
     def _sql(self, p: Projection) -> TableInfo:
         upstream = {t: self.info(t) for t in sorted(p.reads)}
         reads_pii = any(i.any_pii for i in upstream.values())
-        schema: dict[str, Any] = {}
+        known: dict[str, Any] = {}
         for t, i in upstream.items():
             if i.columns is not None:
                 db, name = t.split(".", 1)
-                schema.setdefault(db, {})[name] = dict.fromkeys(i.columns, "UNKNOWN")
-        try:
-            tree = qualify(parse_sql(p.sql), schema=schema, dialect=DIALECT, validate_qualify_columns=False)
-            columns = [c.lower() for c in cast(exp.Query, tree).named_selects]
-        except sqlglot.errors.SqlglotError:
+                known.setdefault(db, {})[name] = dict.fromkeys(i.columns, "UNKNOWN")
+        # With the inputs' columns first (stars expand); a column the inputs lack (SQL that will fail
+        # to build) stops that, so then without them: explicit names still trace.
+        for schema in (known, {}):
+            try:
+                tree = qualify(parse_sql(p.sql), schema=schema, dialect=DIALECT, validate_qualify_columns=False)
+                columns = [c.lower() for c in cast(exp.Query, tree).named_selects]
+                break
+            except sqlglot.errors.SqlglotError:
+                continue
+        else:
             return TableInfo(None, all_pii=reads_pii)
         if "*" in columns:  # a star over a table whose columns only a run would tell
             return TableInfo(None, all_pii=reads_pii)

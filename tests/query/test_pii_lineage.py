@@ -111,3 +111,12 @@ def test_a_malformed_declaration_fails_validation(zones_copy: Path) -> None:
     (zones_copy / "finance/projections/bad.py").write_text(PY.format(decl="PII_COLUMNS = 'employee_email'"))
     assert any(p.startswith("insight_zones/finance/projections/bad.py:") and "PII_COLUMNS must be a list" in p
                for p in problems(zones_copy))
+
+
+def test_sql_naming_a_missing_column_is_still_classified_and_unresolvable_columns_are_pii(zones_copy: Path) -> None:
+    cfg = with_projections(zones_copy, **{"finance__broken.sql": (
+        "SELECT employee_email AS c, SUM(e.amountt) AS s, department AS d, e.category FROM finance_ods.expenses e "
+        "JOIN finance_ods.cost_centers cc ON cc.cost_center_id = e.cost_center_id GROUP BY 1, 3, 4")})
+    pii = pii_columns(cfg, "finance_analytics.broken")
+    assert "c" in pii and "d" in pii  # d: which table it comes from is unknown without the columns
+    assert "s" not in pii and "category" not in pii

@@ -29,46 +29,46 @@ DENIED_NODES = ("ScriptTransformation",)  # SELECT TRANSFORM(...) USING 'a shell
 DENIED_EXPRESSIONS = {"CallMethodViaReflection"}  # reflect(), java_method()
 
 
-def _seq(scala_seq: Any) -> list[Any]:
+def scala_list(scala_seq: Any) -> list[Any]:
     it, out = scala_seq.iterator(), []
     while it.hasNext():
         out.append(it.next())
     return out
 
 
-def _option(opt: Any) -> Any:
+def scala_option(opt: Any) -> Any:
     return opt.get() if opt.isDefined() else None
 
 
-def _kind(node: Any) -> str:
+def node_kind(node: Any) -> str:
     return str(node.getClass().getSimpleName())
 
 
-def _v2_table(node: Any, catalog: str) -> str | None:
+def v2_table(node: Any, catalog: str) -> str | None:
     """``db.name`` of an Iceberg (DSv2) relation in the session's catalog; None for anything else."""
-    ident, plugin = _option(node.identifier()), _option(node.catalog())
+    ident, plugin = scala_option(node.identifier()), scala_option(node.catalog())
     if ident is None or plugin is None or str(plugin.name()).lower() != catalog.lower():
         return None
     namespace = [str(p) for p in ident.namespace()]
     return ".".join([*namespace, str(ident.name())]).lower() if len(namespace) == 1 else None
 
 
-def _catalog_table(node: Any) -> str | None:
+def catalog_table(node: Any) -> str | None:
     """``db.name`` of a file relation that is a catalog table (staging on Glue); None for a path."""
-    meta = node.tableMeta() if _kind(node) == "HiveTableRelation" else _option(node.catalogTable())
+    meta = node.tableMeta() if node_kind(node) == "HiveTableRelation" else scala_option(node.catalogTable())
     if meta is None:
         return None
     ident = meta.identifier()
-    db = _option(ident.database())
+    db = scala_option(ident.database())
     return f"{db}.{ident.table()}".lower() if db else None
 
 
 def _expressions(node: Any) -> Iterator[Any]:
-    todo = _seq(node.expressions())
+    todo = scala_list(node.expressions())
     while todo:
         e = todo.pop()
         yield e
-        todo += _seq(e.children())
+        todo += scala_list(e.children())
 
 
 def _nodes(plan: Any) -> Iterator[Any]:
@@ -77,7 +77,7 @@ def _nodes(plan: Any) -> Iterator[Any]:
     while todo:
         node = todo.pop()
         yield node
-        todo += _seq(node.children()) + _seq(node.subqueries())
+        todo += scala_list(node.children()) + scala_list(node.subqueries())
 
 
 def plan_violations(spark: SparkSession, df: DataFrame, allowed: set[str]) -> list[str]:
@@ -85,19 +85,19 @@ def plan_violations(spark: SparkSession, df: DataFrame, allowed: set[str]) -> li
     catalog = spark.catalog.currentCatalog()
     out: list[str] = []
     for node in _nodes(df._jdf.queryExecution().analyzed()):
-        kind = _kind(node)
+        kind = node_kind(node)
         if kind.endswith(DENIED_NODES):
             out.append(f"{kind} runs an external script")
-        bad = {_kind(e) for e in _expressions(node)} & DENIED_EXPRESSIONS
+        bad = {node_kind(e) for e in _expressions(node)} & DENIED_EXPRESSIONS
         if bad:
             out.append(f"{', '.join(sorted(bad))} calls Java methods")
-        if _seq(node.children()) or kind in HARMLESS_LEAVES:
+        if scala_list(node.children()) or kind in HARMLESS_LEAVES:
             continue
         if kind == "DataSourceV2Relation":
-            table = _v2_table(node, catalog)
+            table = v2_table(node, catalog)
             what = table or str(node.table().name())
         elif kind in FILE_LEAVES:
-            table = _catalog_table(node)
+            table = catalog_table(node)
             what = table or "files by path (" + ", ".join(df.inputFiles()[:3]) + ")"
         else:
             table, what = None, f"{kind} (not a table)"

@@ -13,7 +13,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
-from glue_jobs.projections import guard
+from glue_jobs.projections import guard, pii_check
 from glue_jobs.projections.transforms import affected
 from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
@@ -44,6 +44,7 @@ def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
     if projection.is_python:
         # Only the declared inputs are handed over, and the returned plan may read nothing else.
         df = guard.checked_python(spark, cfg, projection, _python_transform(projection))
+        pii_check.check_declaration(cfg, projection, df)  # PII_COLUMNS must list what derives from PII
     else:
         df = guard.checked_sql(spark, cfg, projection, to_spark(projection.sql))
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")

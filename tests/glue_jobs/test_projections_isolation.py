@@ -107,3 +107,44 @@ def test_python_projections_reaching_past_their_inputs_are_denied(built: Lake, s
     assert spark.catalog.tableExists("finance_analytics.expense_anomalies")  # well-behaved ones are untouched
     with pytest.raises(Exception, match="does not exist"):
         built.q("finance", "SELECT * FROM finance_analytics.nosy_spark_table")
+    for name in PYTHON_ESCAPES:
+        (built.ctx.cfg.root / f"finance/projections/nosy_{name}.py").unlink()
+    built.reload()
+
+
+def test_column_sources_follow_the_plan(built: Lake, spark) -> None:  # noqa: ANN001
+    from pyspark.sql import functions as F
+
+    from glue_jobs.projections.pii_check import column_sources
+
+    e, c = spark.table("finance_ods.expenses"), spark.table("finance_ods.cost_centers")
+    df = (e.join(c, "cost_center_id", "left")
+          .select(F.lower(e.employee_email).alias("who"), "amount", c.department.alias("dept"))
+          .groupBy("who", "dept").agg(F.sum("amount").alias("total")))
+    assert column_sources(df) == {"who": {("finance_ods.expenses", "employee_email")},
+                                  "dept": {("finance_ods.cost_centers", "department")},
+                                  "total": {("finance_ods.expenses", "amount")}}
+    union = e.select(e.category.alias("x")).union(c.select(c.owner_email))
+    assert column_sources(union) == {"x": {("finance_ods.expenses", "category"),
+                                           ("finance_ods.cost_centers", "owner_email")}}
+
+
+def test_python_pii_declaration_is_held_to_the_plan(built: Lake, spark) -> None:  # noqa: ANN001
+    root = built.ctx.cfg.root / "finance/projections"
+    body = ('INPUTS = ["finance_ods.expenses"]\nPII_COLUMNS = {decl}\n\n'
+            "def transform(inputs):\n    e = inputs['finance_ods.expenses']\n"
+            "    return e.select(e.employee_email.alias('contact'), 'amount')\n")
+    (root / "claims_undeclared.py").write_text(body.format(decl="[]"))
+    (root / "claims_declared.py").write_text(body.format(decl='["contact"]'))
+    built.reload()
+    builds = {b.table: b for b in built.run().builds}
+    wrong = builds["finance_analytics.claims_undeclared"]
+    assert wrong.status == "failed" and "PII_COLUMNS does not list: contact (from " \
+        "finance_ods.expenses.employee_email)" in str(wrong.error)
+    assert not spark.catalog.tableExists("finance_analytics.claims_undeclared")
+    assert builds["finance_analytics.claims_declared"].status == "built"
+    assert [set(r) for r in built.q("finance", "SELECT * FROM finance_analytics.claims_declared")] == \
+        [{"amount", "_promoted_at"}]
+    for name in ("claims_undeclared", "claims_declared"):
+        (root / f"{name}.py").unlink()
+    built.reload()

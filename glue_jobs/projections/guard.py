@@ -130,19 +130,26 @@ def checked_sql(spark: SparkSession, cfg: LakeConfig, projection: Projection, qu
 
 
 @contextmanager
-def _no_spark_jobs(spark: SparkSession, projection: Projection) -> Iterator[None]:
+def _contained(spark: SparkSession, projection: Projection) -> Iterator[None]:
     """``transform`` must return a plan, not run one: a job run inside it (``collect``, ``count``,
-    ``toPandas`` ...) could carry rows from anywhere into the result, past the plan check."""
+    ``toPandas`` ...) could carry rows from anywhere into the result, past the plan check. Nor may
+    it switch the session's catalog or database, which the plan check and later builds rely on."""
     sc = spark.sparkContext
+    where = (spark.catalog.currentCatalog(), spark.catalog.currentDatabase())
     group, before = f"projection-{uuid4().hex}", sc.getLocalProperty("spark.jobGroup.id")
     sc.setLocalProperty("spark.jobGroup.id", group)
     try:
         yield
-    finally:  # also when transform() failed: the jobs it ran are the finding, not its later error
+    finally:  # also when transform() failed: what it did is the finding, not its later error
         sc.setLocalProperty("spark.jobGroup.id", before)  # type: ignore[arg-type]
-        if sc.statusTracker().getJobIdsForGroup(group):
-            deny(projection, ["ran Spark jobs inside transform() (collect, count, toPandas ...): "
-                              "return a DataFrame"])
+        moved = (spark.catalog.currentCatalog(), spark.catalog.currentDatabase()) != where
+        if moved:  # put it back for the projections built after this one
+            spark.catalog.setCurrentCatalog(where[0])
+            if where[1]:  # a Hadoop catalog starts with no current namespace
+                spark.catalog.setCurrentDatabase(where[1])
+        problems = ["ran Spark jobs inside transform() (collect, count, toPandas ...): return a DataFrame"
+                    ] if sc.statusTracker().getJobIdsForGroup(group) else []
+        deny(projection, problems + (["switched the session's catalog or database"] if moved else []))
 
 
 def checked_python(spark: SparkSession, cfg: LakeConfig, projection: Projection,
@@ -150,7 +157,7 @@ def checked_python(spark: SparkSession, cfg: LakeConfig, projection: Projection,
     """Run ``transform`` on DataFrames of the declared inputs only and check what it returns."""
     allowed = allowed_inputs(cfg, projection)
     inputs = {name: spark.table(name) for name in sorted(allowed)}
-    with _no_spark_jobs(spark, projection):
+    with _contained(spark, projection):
         df = transform(inputs)
     if not isinstance(df, DataFrame):
         raise TypeError(f"{projection.path.name}: transform() must return a DataFrame, not {type(df).__name__}")

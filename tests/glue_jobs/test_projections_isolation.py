@@ -83,6 +83,7 @@ PYTHON_ESCAPES = {
     "read_path": 'e.sparkSession.read.parquet(STAGED)',
     "joined_in": 'e.crossJoin(e.sparkSession.table("customer_success_ods.accounts").select("owner_email"))',
     "collected": 'e.sparkSession.createDataFrame(e.sparkSession.table("customer_success_ods.accounts").collect())',
+    "switched": '(e.sparkSession.catalog.setCurrentCatalog("spark_catalog"), e)[1]',
 }
 
 
@@ -104,6 +105,7 @@ def test_python_projections_reaching_past_their_inputs_are_denied(built: Lake, s
         assert builds[table].error.startswith(f"access denied: projection {table}"), builds[table].error
         assert not spark.catalog.tableExists(table)
     assert "jobs inside transform()" in builds["finance_analytics.nosy_collected"].error
+    assert "switched the session's catalog" in builds["finance_analytics.nosy_switched"].error
     assert spark.catalog.tableExists("finance_analytics.expense_anomalies")  # well-behaved ones are untouched
     with pytest.raises(Exception, match="does not exist"):
         built.q("finance", "SELECT * FROM finance_analytics.nosy_spark_table")

@@ -43,7 +43,7 @@ def _written(node: Any, dialect: str) -> str:  # any sqlglot node
     return str(node.sql(dialect=dialect))
 
 
-def _identifier_target(call: exp.Expression) -> str | None:
+def _identifier_target(call: Any) -> str | None:  # an IDENTIFIER(...) call
     """The table ``IDENTIFIER('db.t')`` names, read the way Spark parses it; None if computed."""
     args = list(call.expressions) if isinstance(call, exp.Anonymous) else [call.this]
     if len(args) != 1 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
@@ -57,6 +57,8 @@ def _identifier_target(call: exp.Expression) -> str | None:
 
 def _function_escape(t: exp.Table, dialect: str, readable: set[str]) -> Escape:
     call = t.this
+    if not isinstance(call, exp.Func):
+        return Escape(_written(call, dialect), "not a table name: access denied")
     name = (call.name if isinstance(call, exp.Anonymous) else call.sql_name()).lower()
     if name == "identifier":
         target = _identifier_target(call)
@@ -85,6 +87,8 @@ def _name_escape(t: exp.Table, dialect: str) -> Escape | None:
 def spark_escapes(tree: exp.Expression, readable: set[str], dialect: str = "trino") -> list[Escape]:
     """Every relation or call in ``tree`` that reaches past the granted tables on Spark."""
     out: list[Escape] = []
+    if not isinstance(tree, exp.Query):
+        out.append(Escape(tree.key.upper(), "a projection is one query (SELECT, WITH, UNION ...): access denied"))
     for t in tree.find_all(exp.Table):
         if not isinstance(t.this, exp.Identifier):
             out.append(_function_escape(t, dialect, readable))
@@ -106,7 +110,7 @@ def check_spark_sql(sql: str, readable: set[str]) -> list[Escape]:
         statements = [s for s in sqlglot.parse(sql, read="spark") if s is not None]
     except sqlglot.errors.SqlglotError as err:
         return [Escape(UNNAMED, f"the Spark statement cannot be checked: {err}")]
-    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+    if len(statements) != 1:
         return [Escape(UNNAMED, "a projection is exactly one query")]
     tree = cast(exp.Expression, statements[0])
     out = spark_escapes(tree, readable, dialect="spark")

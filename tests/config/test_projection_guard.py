@@ -35,6 +35,8 @@ ESCAPES = {
     "in_subquery": ("SELECT expense_id FROM finance_ods.expenses WHERE employee_email IN "
                     "(SELECT email FROM parquet.\"/lake/x\")", "reads files by path"),
     "in_cte": ("WITH t AS (SELECT * FROM range(3)) SELECT * FROM t", "table function range(...)"),
+    "delete": ("DELETE FROM finance_ods.expenses", "a projection is one query"),
+    "insert": ("INSERT INTO finance_ods.expenses SELECT * FROM finance_ods.expenses", "a projection is one query"),
 }
 
 

@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
+from glue_jobs.projections import guard, pii_check
 from glue_jobs.projections.transforms import affected
 from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
@@ -38,17 +39,17 @@ def _python_transform(projection: Projection):  # noqa: ANN202
     return module.transform
 
 
-def build(spark: SparkSession, projection: Projection) -> int:
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
+def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
+    """Check what the projection reads (guard.py), then replace its table; a denial writes nothing."""
     if projection.is_python:
-        # Only the declared inputs are handed over: the same grants as a SQL projection.
-        inputs = {name: spark.table(name) for name in sorted(projection.reads)}
-        df = _python_transform(projection)(inputs).withColumn("_promoted_at", F.current_timestamp())
-        df.writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace()
+        # Only the declared inputs are handed over, and the returned plan may read nothing else.
+        df = guard.checked_python(spark, cfg, projection, _python_transform(projection))
+        pii_check.check_declaration(cfg, projection, df)  # PII_COLUMNS must list what derives from PII
     else:
-        query = to_spark(projection.sql)
-        spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg TBLPROPERTIES ('format-version'='2') "
-                  f"AS SELECT *, current_timestamp() AS _promoted_at FROM ({query})")
+        df = guard.checked_sql(spark, cfg, projection, to_spark(projection.sql))
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
+    (df.withColumn("_promoted_at", F.current_timestamp())
+     .writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace())
     return spark.table(projection.table).count()
 
 
@@ -67,7 +68,7 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str]) -> list[Bui
             continue
         started = now()
         try:
-            results.append(Build(p.table, "built", build(spark, p), sql_file=str(p.path)))
+            results.append(Build(p.table, "built", build(spark, p, cfg), sql_file=str(p.path)))
         except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
             failed.add(p.table)
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__

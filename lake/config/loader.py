@@ -15,8 +15,10 @@ import yaml
 from pydantic import ValidationError
 
 from lake.config.contract import Dataset, parse_contract
+from lake.config.pii_lineage import python_pii_declaration
 from lake.config.problems import ConfigError, Problems
 from lake.config.projection import Projection, parse_sql, python_inputs, table_refs
+from lake.config.projection_guard import spark_escapes
 from lake.config.zone import ZoneSpec
 
 LAYERS = ("staging", "ods", "analytics")  # what zone readers may see; landing never
@@ -110,6 +112,8 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
         source = path.read_text(encoding="utf-8")
         try:
             reads = python_inputs(source) if path.suffix == ".py" else frozenset(table_refs(parse_sql(source)))
+            if path.suffix == ".py":
+                python_pii_declaration(source)
         except sqlglot.errors.SqlglotError as err:
             problems.add(path, "sql", f"not valid Athena SQL: {err}")
             continue
@@ -143,7 +147,10 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
     for z in cfg.zones.values():
         readable = cfg.readable_by(z.name)
         for p in z.projections.values():
-            for ref in sorted(p.reads):
+            escapes = [] if p.is_python else spark_escapes(parse_sql(p.sql), readable)
+            for e in escapes:
+                problems.add(p.path, "sql", str(e))
+            for ref in sorted(p.reads - {e.ref for e in escapes if e.ref}):
                 if ref not in tables:
                     problems.add(p.path, "sql", f"reads '{ref}', which does not exist")
                 elif ref not in readable:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lake.config import LakeConfig
+from lake.config.pii_lineage import pii_columns as lineage_pii_columns
 
 
 class AccessDenied(PermissionError):
@@ -58,24 +59,8 @@ def owner(table: str) -> tuple[str, str, str]:
     return zone, layer, name
 
 
-def _pii_names(cfg: LakeConfig, zones: set[str]) -> set[str]:
-    return {c.name.lower() for z in zones for d in cfg.zones[z].datasets.values() for c in d.columns if c.is_pii}
-
-
 def pii_columns(cfg: LakeConfig, table: str) -> set[str]:
-    """PII-classified columns of a table (lower case), by the rule the AWS catalog governor
-    tags them with (infra/governance/runtime/plan.py), so both modes hide the same columns:
-    staging/ODS: the contract's PII columns (a side table such as ``__quarantine``: any PII
-    name of the zone); analytics: any PII name of the zones the projection reads from.
-    """
-    zone, layer, name = owner(table)
-    z = cfg.zones.get(zone)
-    if z is None:
-        return set()
-    if layer in ("staging", "ods"):
-        ds = z.datasets.get(name)
-        return {c.name.lower() for c in ds.columns if c.is_pii} if ds else _pii_names(cfg, {zone})
-    proj = z.projections.get(name)
-    tables = cfg.all_tables()
-    upstream = {tables[t].name for t in (proj.reads if proj else ()) if t in tables} | {zone}
-    return _pii_names(cfg, upstream)
+    """PII-classified columns of a table, by column lineage (lake/config/pii_lineage.py): the same
+    columns the AWS catalog governor tags (infra/governance/runtime/plan.py), so both modes hide
+    the same ones. Test membership with ``column.lower() in pii_columns(...)``."""
+    return lineage_pii_columns(cfg, table)

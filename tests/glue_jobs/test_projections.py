@@ -41,7 +41,8 @@ def test_failing_projection_keeps_previous_version_and_skips_dependants(lake: La
 
 def test_python_projection_joins_the_dag(lake: Lake, zones_copy: Path) -> None:
     (zones_copy / "finance/projections/big_claims.py").write_text(
-        'INPUTS = ["finance_ods.expenses"]\n\n'
+        'INPUTS = ["finance_ods.expenses"]\n'
+        "PII_COLUMNS = []\n\n"  # reads PII (employee_email), returns none: else all its columns count as PII
         "def transform(inputs):\n"
         '    e = inputs["finance_ods.expenses"]\n'
         '    return e.where(e.amount > 100).select("expense_id", "amount")\n')

@@ -4,7 +4,10 @@ Databases carry ``sensitivity=pii`` (fail closed); this plan marks each column e
 ``pii`` when the contracts say so, ``general`` otherwise. A column is PII when
   - staging/ODS: it is a PII column of the zone's dataset of that name, or (for the platform's
     side tables, e.g. held-back rows) a PII column of any dataset of the zone;
-  - analytics: its name is a PII column of any dataset of a zone the projection reads from.
+  - analytics: it derives from a PII column by column lineage, whatever its name, across
+    projections and zones (lake/config/pii_lineage.py, the rule ``lake query`` hides them by);
+    every column of a Python projection reading PII unless it declares ``PII_COLUMNS``; a column
+    the projection's SQL does not produce (a table built from older SQL) until it is rebuilt.
 Lineage columns (``_ingest_id``, ``_promoted_at`` ...) are ``general``. A table published to
 zone Z carries ``shared_with_Z=true``; a table no longer published to Z loses it.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lake.config import LakeConfig
+from lake.config.pii_lineage import pii_columns as lineage_pii_columns
 
 LAYERS = ("staging", "ods", "analytics")
 SENSITIVITY, PII, GENERAL = "sensitivity", "pii", "general"
@@ -41,22 +45,8 @@ def zone_and_layer(cfg: LakeConfig, database: str) -> tuple[str, str] | None:
     return None
 
 
-def _pii_names(cfg: LakeConfig, zones: set[str]) -> set[str]:
-    return {c.name.lower() for z in zones for d in cfg.zones[z].datasets.values() for c in d.columns if c.is_pii}
-
-
 def pii_columns(cfg: LakeConfig, zone: str, layer: str, table: str) -> set[str]:
-    z = cfg.zones[zone]
-    if layer in ("staging", "ods"):
-        ds = z.datasets.get(table)
-        if ds is not None:
-            return {c.name.lower() for c in ds.columns if c.is_pii}
-        return _pii_names(cfg, {zone})
-    projection = z.projections.get(table)
-    reads = projection.reads if projection else frozenset()
-    tables = cfg.all_tables()
-    upstream = {tables[t].name for t in reads if t in tables} | {zone}
-    return _pii_names(cfg, upstream)
+    return lineage_pii_columns(cfg, f"{zone}_{layer}.{table}")
 
 
 def plan(cfg: LakeConfig, database: str, table: str, columns: list[str]) -> TablePlan | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.governance.runtime.plan import plan
@@ -35,9 +37,12 @@ def test_published_tables_are_shared_with_their_targets_only(cfg: LakeConfig) ->
     assert plan(cfg, "finance_ods", "expenses", ["x"]).shared_with == []  # type: ignore[union-attr]
 
 
-def test_analytics_columns_named_like_upstream_pii_are_pii(cfg: LakeConfig) -> None:
-    p = plan(cfg, "executive_analytics", "spend_by_department", ["department", "owner_email"])
-    assert p is not None and p.pii_columns == ["owner_email"]
+def test_analytics_columns_are_tagged_by_lineage_not_by_name(zones_copy: Path) -> None:
+    (zones_copy / "finance/projections/renamed.sql").write_text(
+        "SELECT employee_email AS contact, category AS owner_email FROM finance_ods.expenses")
+    p = plan(load_config(zones_copy), "finance_analytics", "renamed", ["contact", "owner_email", "_promoted_at"])
+    assert p is not None and p.pii_columns == ["contact"]
+    assert p.general_columns == ["owner_email", "_promoted_at"]
 
 
 def test_tables_outside_the_lake_are_left_alone(cfg: LakeConfig) -> None:

@@ -46,6 +46,8 @@ def use_warehouse(spark: SparkSession, warehouse: Path) -> SparkSession:
     spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
     spark.conf.set(f"spark.sql.catalog.{name}.warehouse", warehouse.resolve().as_uri())
     spark.conf.set("spark.sql.defaultCatalog", name)
+    # Once anything has set the current catalog (USE, setCurrentCatalog), Spark ignores defaultCatalog.
+    spark.catalog.setCurrentCatalog(name)
     return spark
 
 

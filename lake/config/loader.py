@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from lake.config.contract import Dataset, parse_contract
 from lake.config.pii_lineage import python_pii_declaration
 from lake.config.problems import ConfigError, Problems
-from lake.config.projection import Projection, parse_sql, python_inputs, table_refs
+from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
 from lake.config.projection_guard import spark_escapes
 from lake.config.zone import ZoneSpec
 
@@ -114,6 +114,9 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
             reads = python_inputs(source) if path.suffix == ".py" else frozenset(table_refs(parse_sql(source)))
             if path.suffix == ".py":
                 python_pii_declaration(source)
+        except TableRefError as err:  # a path, table function or catalog name: reported with the grants
+            zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, frozenset(), str(err))
+            continue
         except sqlglot.errors.SqlglotError as err:
             problems.add(path, "sql", f"not valid Athena SQL: {err}")
             continue
@@ -148,7 +151,7 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
         readable = cfg.readable_by(z.name)
         for p in z.projections.values():
             escapes = [] if p.is_python else spark_escapes(parse_sql(p.sql), readable)
-            for e in escapes:
+            for e in escapes or ([f"access denied: {p.refused}"] if p.refused else []):
                 problems.add(p.path, "sql", str(e))
             for ref in sorted(p.reads - {e.ref for e in escapes if e.ref}):
                 if ref not in tables:

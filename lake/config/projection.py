@@ -25,6 +25,7 @@ class Projection:
     path: Path
     sql: str  # the Athena SQL, or the Python source of a Python projection
     reads: frozenset[str]  # fully qualified "<zone>_<layer>.<table>" names
+    refused: str = ""  # why its relations cannot be resolved (a path, table function ...): never loads
 
     @property
     def is_python(self) -> bool:

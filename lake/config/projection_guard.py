@@ -18,7 +18,7 @@ from typing import Any, cast
 import sqlglot
 from sqlglot import exp
 
-from lake.config.projection import table_refs
+from lake.config.projection import TableRefError, table_refs
 
 # Spark's "<format>.`<path>`" data sources (ResolveSQLOnFile) and table formats that read by path.
 FILE_SOURCES = frozenset({"parquet", "csv", "json", "orc", "avro", "text", "binaryfile", "xml", "libsvm", "image",
@@ -115,6 +115,10 @@ def check_spark_sql(sql: str, readable: set[str]) -> list[Escape]:
     tree = cast(exp.Expression, statements[0])
     out = spark_escapes(tree, readable, dialect="spark")
     covered = {e.ref for e in out}
+    try:
+        refs = table_refs(tree)
+    except TableRefError as err:  # fails closed: what cannot be resolved is not run
+        return out or [Escape(UNNAMED, f"access denied: {err}")]
     out += [Escape(ref, "access denied (not a table this zone may read)", ref)
-            for ref in sorted(table_refs(tree) - readable - covered)]
+            for ref in sorted(refs - readable - covered)]
     return out

@@ -117,7 +117,7 @@ class QueryEngine:
             return raw
         pii = pii_columns(self.cfg, table)
         present = [c for c in self._con.sql(raw).columns if c.lower() in pii] if pii else []
-        self.hidden[table] = pii
+        self.hidden[table] = set(pii) | {c.lower() for c in present}  # PiiColumns may match by rule, not list
         if not present:
             return raw
         return f"SELECT * EXCLUDE ({', '.join(map(_quote, present))}) FROM ({raw})"

@@ -15,8 +15,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
-from lake.runtime.context import Context
-from lake.runtime.ingest import current_context
+from lake.runtime.context import Context, current_context
 from lake.runtime.runlog import task_run
 from lake.tasks.sweep import reconcile as sweep_task
 

@@ -23,9 +23,9 @@ from lake import approvals, cli
 from lake.backends.dynamodb_ledger import DynamoDbLedger
 from lake.backends.dynamodb_records import DynamoDbRecords
 from lake.backends.ledger import IngestRecord, now
-from lake.runtime import ingest as runtime
+from lake.local.ingest import LambdaContext
+from lake.runtime import context as runtime
 from lake.runtime.context import Context
-from lake.runtime.ingest import LambdaContext
 from lambdas.approval import handler as approval
 from tests.backends.test_records import records_table
 from tests.ingest.test_aws_backends import ledger_table

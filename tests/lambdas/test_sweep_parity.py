@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from lake.local.ingest import LambdaContext, sweep
+from lake.runtime.context import using
 from lake.runtime.events import ObjectRef
-from lake.runtime.ingest import LambdaContext, sweep, using
 from lake.runtime.runlog import runs
 from lake.tasks import ingest as tasks
 from lambdas.sweep import handler as sweep_handler

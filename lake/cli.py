@@ -275,7 +275,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return REJECTED if result.breaking or any("error" in d for d in doc.get("diff", [])) else OK
 
 
-AWS_DECIDE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE", "ALERT_TOPIC_ARN_PATTERN")
+AWS_DECIDE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE", "STAGING_BUCKET", "ALERT_TOPIC_ARN_PATTERN")
 
 
 def cmd_decide(args: argparse.Namespace) -> int:

@@ -87,6 +87,8 @@ class StorageStack(Stack):
         # What `lake approve` with LAKE_BACKEND=aws needs (LEDGER_TABLE, RECORDS_TABLE): names CloudFormation chose.
         CfnOutput(self, "LedgerTableName", value=self.ledger.table_name, description="LEDGER_TABLE")
         CfnOutput(self, "RecordsTableName", value=self.records.table_name, description="RECORDS_TABLE")
+        CfnOutput(self, "StagingBucketName", value=self.staging.bucket_name,
+                  description="STAGING_BUCKET (where platform records are written for Athena)")
 
         self.lake_formation = LakeFormationSettings(
             self, "LakeFormation", admins=s.env.lake_admins, data_buckets=self.data_buckets)

@@ -90,9 +90,9 @@ def _from_env(backend: str, home: str | None, config: str | None) -> Context:
         from lake.backends.athena_records import AthenaRecords
         from lake.backends.dynamodb_records import DynamoDbRecords
 
-        # ... and their history is written where Athena reads it (platform.<table>, zone row filters)
-        records = AthenaRecords(DynamoDbRecords(os.environ["RECORDS_TABLE"], zones=base.cfg.zones), storage,
-                                buckets.staging)
+        records = DynamoDbRecords(os.environ["RECORDS_TABLE"], zones=base.cfg.zones)
+        if os.environ.get("STAGING_BUCKET"):  # ... and their history where Athena reads it (platform.<table>)
+            records = AthenaRecords(records, storage, buckets.staging)
     return dataclasses.replace(base, storage=storage, ledger=DynamoDbLedger(os.environ["LEDGER_TABLE"]),
                                alerts=alerts, records=records, buckets=buckets)
 

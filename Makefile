@@ -33,6 +33,7 @@ test: $(STAMP) $(CHECKOV) browser postgres  ## the whole test suite (checkov sca
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lake lambdas glue_jobs infra tests
 	$(VENV)/bin/mypy lake lambdas infra
+	$(VENV)/bin/lint-imports
 
 validate: $(STAMP)
 	$(VENV)/bin/lake validate

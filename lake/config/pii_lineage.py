@@ -10,7 +10,7 @@
 - a Python projection: Python cannot be traced, so every output column is PII when any input
   carries PII, unless the file declares which output columns carry it, as a literal
   ``PII_COLUMNS = ["contact"]`` (``[]``: none); the projection job holds the declaration to
-  Spark's analyzed plan (glue_jobs/projections/pii_check.py).
+  Spark's analyzed plan (lake/tasks/projections/pii_check.py).
 The projection job's own ``_promoted_at`` is never PII.
 
 The query engine hides these columns from readers without PII access, the AWS catalog governor

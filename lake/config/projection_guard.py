@@ -6,7 +6,7 @@ functions (``range``, ``read_files`` ...) produce rows from anywhere, a catalog 
 (``other.db.t``) reaches another catalog, and ``reflect``/``java_method`` call any Java method.
 None of them is Athena SQL and none is needed to read a granted table, so each is denied, at
 ``lake validate`` and again on the transpiled Spark statement before the job runs it; the job
-then checks the analyzed plan too (glue_jobs/projections/guard.py), so what Spark resolved is
+then checks the analyzed plan too (lake/tasks/projections/guard.py), so what Spark resolved is
 what is checked.
 """
 

@@ -4,14 +4,13 @@ A Lambda has 15 minutes, up to 10 GB of memory and of /tmp. The validator stream
 is not the limit; time is. At the ~60 MB/s the benchmark shows per core for CSV, a Lambda
 finishes ~5 GB with margin — the default threshold is 2 GiB of *content* (a gzip file counts
 ~8x its size). Above it, the validator Lambda only starts the Glue Python-shell job
-``validate_large`` (no 15-minute limit) with the landing bucket and key; the job calls
-``validate(..., runner="glue")``. Locally the "job" runs in-process, so the routing decision and
+``validate_large`` (no 15-minute limit) with the landing bucket and key; the job runs
+``lake.tasks.ingest.validate_task(..., runner="glue")``. Locally the "job" runs in-process, so the routing decision and
 the job's code path are both exercised without AWS.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
 
@@ -22,6 +21,8 @@ from lake.runtime.context import Context
 
 DEFAULT_THRESHOLD = 2 << 30
 GZIP_EXPANSION = 8
+LAMBDA_MAX_TMP_MIB = 10240  # a Lambda's ephemeral storage: 512 MiB to 10 GiB
+TMP_HEADROOM_MIB = 512
 
 
 def threshold() -> int:
@@ -32,6 +33,19 @@ def runner_for(size: int, filename: str, limit: int | None = None) -> str:
     """'glue' when the file's content is too big for a Lambda to validate in time, else 'lambda'."""
     content = size * (GZIP_EXPANSION if is_gzip(filename) else 1)
     return "glue" if content > (threshold() if limit is None else limit) else "lambda"
+
+
+def lambda_scratch_mib(limit: int = DEFAULT_THRESHOLD) -> int:
+    """The /tmp a validator Lambda needs for the largest file it validates itself (content up to
+    ``limit``): the downloaded file (at most ``limit`` bytes: a gzip file's content is ~8x its size)
+    plus what it writes beside it, the staged Parquet and the rejected rows (every row goes to one of
+    them; each is budgeted at the content's size, since typed Parquet with lineage columns can
+    outgrow a narrow CSV), plus headroom."""
+    need = (3 * limit >> 20) + TMP_HEADROOM_MIB
+    if need > LAMBDA_MAX_TMP_MIB:
+        raise ValueError(f"a {limit >> 20} MiB threshold needs {need} MiB of /tmp, above a Lambda's "
+                         f"{LAMBDA_MAX_TMP_MIB}: lower INGEST_GLUE_THRESHOLD_BYTES")
+    return need
 
 
 def start_glue_job(bucket: str, key: str) -> str:
@@ -55,16 +69,3 @@ def dispatch(ctx: Context, bucket: str, key: str, size: int,
         start_job(bucket, key)
         return None  # the job takes the ledger lease and records the outcome
     return validate(ctx, bucket, key, runner="glue")
-
-
-def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
-    """Entry point of the Glue job (``--landing_bucket B --landing_key K``), also runnable locally."""
-    from lake.runtime.ingest import current_context
-
-    p = argparse.ArgumentParser(description="Validate one landed file (big-file path).")
-    p.add_argument("--landing_bucket", required=True)
-    p.add_argument("--landing_key", required=True)
-    args, _ = p.parse_known_args(argv)  # Glue adds its own arguments (--JOB_ID, ...)
-    rec = validate(ctx or current_context(), args.landing_bucket, args.landing_key, runner="glue")
-    print(rec.outcome if rec else "nothing to do")
-    return 0

@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from glue_jobs.projections import guard
-from glue_jobs.projections.job import build
 from lake.config import Projection
 from lake.query.grants import AccessDenied
 from lake.runtime.context import Context
+from lake.tasks.projections import guard
+from lake.tasks.projections.build import build
 from tests.conftest import ZONES
 from tests.glue_jobs.conftest import Lake, expense
 
@@ -117,7 +117,7 @@ def test_python_projections_reaching_past_their_inputs_are_denied(built: Lake, s
 def test_column_sources_follow_the_plan(built: Lake, spark) -> None:  # noqa: ANN001
     from pyspark.sql import functions as F
 
-    from glue_jobs.projections.pii_check import column_sources
+    from lake.tasks.projections.pii_check import column_sources
 
     e, c = spark.table("finance_ods.expenses"), spark.table("finance_ods.cost_centers")
     df = (e.join(c, "cost_center_id", "left")

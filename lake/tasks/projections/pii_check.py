@@ -13,10 +13,10 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from glue_jobs.projections.guard import catalog_table, node_kind, scala_list, v2_table
 from lake.config import LakeConfig, Projection
 from lake.config.pii_lineage import python_pii_declaration, table_info
 from lake.query.grants import AccessDenied
+from lake.tasks.projections.guard import catalog_table, node_kind, scala_list, v2_table
 
 Source = tuple[str, str]  # (table, column)
 

@@ -1,0 +1,57 @@
+"""``lake run``: the local stand-in for the promotion state machine.
+
+Same steps as Step Functions on AWS: the ``to_ods`` task for every dataset, then the projections
+task for what those changes affect, in dependency order across zones (on AWS each zone's state
+machine rebuilds its own, and an upstream zone's "Tables Updated" event starts the next). The
+tasks record their own runs, alerts and lineage; this orchestrator adds only the ``promotion``
+run that groups them (on AWS: the state machine's execution).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lake.runtime import runlog
+from lake.runtime.context import Context
+from lake.tasks.projections.build import Build
+from lake.tasks.projections.task import project
+from lake.tasks.to_ods.promote import Promotion, promote_task
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    promotions: list[Promotion] = field(default_factory=list)
+    builds: list[Build] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(b.status == "built" for b in self.builds) and all(
+            p.status not in ("halted", "refused") for p in self.promotions)
+
+
+new_run_id = runlog.new_run_id
+
+
+def run(ctx: Context, zone: str | None = None, spark=None) -> RunReport:  # noqa: ANN001 - a SparkSession
+    """Promote (``zone`` only, if given) and rebuild what changed, on ``spark`` or a local session."""
+    if spark is None:
+        from lake.spark import local_session  # the local runtime builds its session; Glue builds its own
+
+        spark = local_session(ctx.home.warehouse)
+    report = RunReport(new_run_id())
+    whole = runlog.TaskRun("promotion", zone, None, None, report.run_id)
+    runlog.log_event(ctx, "promotion started", whole)
+    zones = [ctx.cfg.zones[zone]] if zone else list(ctx.cfg.zones.values())
+    for z in zones:
+        for name in z.datasets:
+            report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))
+    changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
+    report.builds = project(spark, ctx, changed, report.run_id)
+    whole.inputs = sorted(i for p in report.promotions for i in p.ingests)
+    whole.outputs = sorted(changed | {b.table for b in report.builds if b.status == "built"})
+    whole.rows_in = sum(p.rows_in for p in report.promotions)
+    whole.rows_quarantined = sum(p.rows_quarantined for p in report.promotions)
+    whole.status = "succeeded" if report.ok else "failed"
+    runlog.record(ctx, whole)
+    return report

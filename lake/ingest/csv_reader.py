@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,8 +11,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from lake.config import Dataset
+from lake.ingest.guard import Source
 from lake.ingest.header import match_columns
-from lake.ingest.readers import FileRejected, RawBatch, RowError, stream
+from lake.ingest.readers import FileRejected, RawBatch, RowError
 
 CSV_BLOCK = 2 << 20  # bytes parsed per batch: large enough to amortise kernels, small for RSS
 
@@ -31,7 +31,7 @@ class Renumber(Exception):
     """A malformed row turned up where parallel parsing cannot tell its number: read again, serially."""
 
 
-def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = False) -> Iterator[RawBatch]:
+def csv_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = False) -> Iterator[RawBatch]:
     """Parallel parsing for speed; a file with a malformed row is re-read serially (``Renumber``),
     the only way pyarrow reports which row it was."""
     opts, enc = ds.options.csv, arrow_encoding(ds.options.encoding)
@@ -58,7 +58,7 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: 
     read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding=enc, use_threads=not serial)
     if opts.header:
         try:
-            probe = pacsv.open_csv(stream(path, gz), read_options=pacsv.ReadOptions(block_size=1 << 20, encoding=enc),
+            probe = pacsv.open_csv(src.open(), read_options=pacsv.ReadOptions(block_size=1 << 20, encoding=enc),
                                    parse_options=pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote,
                                                                     newlines_in_values=True,
                                                                     invalid_row_handler=_skip))
@@ -72,7 +72,7 @@ def csv_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: 
     conv = pacsv.ConvertOptions(column_types={h: pa.string() for h in mapping.values()},
                                 include_columns=list(mapping.values()), strings_can_be_null=True,
                                 null_values=[""], quoted_strings_can_be_null=False)
-    reader = pacsv.open_csv(stream(path, gz), read_options=read, parse_options=parse, convert_options=conv)
+    reader = pacsv.open_csv(src.open(), read_options=read, parse_options=parse, convert_options=conv)
     seen = 0
     for batch in reader:
         if unnumbered:

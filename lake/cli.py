@@ -58,7 +58,8 @@ def _summary(rec) -> str:  # noqa: ANN001
 
 
 def _ingest_exit(records) -> int:  # noqa: ANN001
-    return REJECTED if any(r.outcome in ("partial", "quarantined") for r in records) else OK
+    # An ingest left unfinished (received, validating) is a failure too, never a silent "ok".
+    return REJECTED if any(r.outcome in ("partial", "quarantined", "received", "validating") for r in records) else OK
 
 
 def cmd_drop(args: argparse.Namespace) -> int:

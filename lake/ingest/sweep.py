@@ -6,6 +6,7 @@ bucket and compares object versions with the ledger. On AWS a scheduled Lambda r
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 from lake.backends.ledger import IngestRecord
@@ -18,6 +19,12 @@ def unseen_objects(ctx: Context) -> Iterator[ObjectInfo]:
     bucket = ctx.buckets.ingress
     for listed in ctx.storage.list(bucket):
         if ignored(listed.key):
+            continue
+        target = ctx.storage.symlink(bucket, listed.key)
+        if target is not None:  # never followed: the receiver records it as refused, once per target
+            version = "symlink:" + hashlib.sha256(target.encode()).hexdigest()
+            if version not in ctx.ledger.seen(bucket, listed.key):
+                yield ObjectInfo(bucket, listed.key, 0, version)
             continue
         info = ctx.storage.head(bucket, listed.key)  # version id (S3) or content hash (local)
         if (info.version_id or info.etag) not in ctx.ledger.seen(bucket, listed.key):

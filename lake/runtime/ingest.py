@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import json
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,11 +23,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from lake.backends.ledger import IngestRecord
+from lake.backends.ledger import MAX_ATTEMPTS, IngestRecord
+from lake.ingest.lease import graceful_sigterm
 from lake.ingest.routing import QUARANTINE
 from lake.runtime.context import Buckets, Context
 from lake.runtime.events import object_created, sqs_event
 
+log = logging.getLogger(__name__)
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lake_context", default=None)
 
 
@@ -123,16 +127,36 @@ def deliver(ctx: Context, events: list[dict[str, Any]], landed: list[dict[str, A
         raise NotImplementedError("the local event flow needs a storage that reports created objects")
     listeners.append(on_created)
     try:
-        with using(ctx):
+        with using(ctx), graceful_sigterm():
             for i in range(0, len(events), 10):  # SQS delivers at most 10 messages per batch
-                receiver.handler(sqs_event(*events[i:i + 10]), LambdaContext("receiver"))
+                _invoke(receiver.handler, events[i:i + 10], "receiver")
             if before_validation is not None:
                 before_validation()
+            receives: dict[str, int] = {}
             while pending:
                 batch, pending[:] = pending[:10], pending[10:]
-                validator.handler(sqs_event(*batch), LambdaContext("validator"))
+                for failed in _invoke(validator.handler, batch, "validator"):
+                    # As SQS redelivers a failed message (until the validator quarantines the file).
+                    key = json.dumps(failed["detail"]["object"]["key"])
+                    receives[key] = receives.get(key, 0) + 1
+                    if receives[key] <= MAX_ATTEMPTS:
+                        pending.append(failed)
     finally:
         listeners.remove(on_created)
+
+
+def _invoke(handler: Callable[..., Any], bodies: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Call a handler with one SQS batch; the events it failed (one failure never stops the others)."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    event = sqs_event(*bodies)
+    try:
+        out = handler(event, LambdaContext(name))
+    except BatchProcessingError:
+        log.exception("%s: every message of the batch failed", name)
+        return bodies
+    failed = {f["itemIdentifier"] for f in (out or {}).get("batchItemFailures", [])}
+    return [b for r, b in zip(event["Records"], bodies, strict=True) if r["messageId"] in failed]
 
 
 def drop_file(ctx: Context, path: Path, zone: str, dataset: str) -> list[IngestRecord]:

@@ -179,7 +179,7 @@ class LocalStorage:
             in_flight = path.name.startswith(".") and path.name.endswith(".tmp")  # our atomic-write temp
             # A symbolic link is listed (even a dangling one) so the sweep can refuse it on the record.
             if (path.is_file() or path.is_symlink()) and key.startswith(prefix) and not in_flight:
-                yield ObjectInfo(bucket, key, path.stat().st_size, "")
+                yield ObjectInfo(bucket, key, path.lstat().st_size, "")
 
     def delete(self, bucket: str, key: str) -> None:
         self._path(bucket, key).unlink(missing_ok=True)

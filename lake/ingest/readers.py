@@ -52,7 +52,10 @@ def sniff(path: Path, size: int = 64 << 10) -> tuple[bytes, bool]:
         try:
             with gzip.open(path, "rb") as f:
                 head = f.read(size)
-        except (OSError, EOFError) as err:
+        except EOFError as err:
+            raise FileRejected("gzip stream is truncated: the file ends before the end-of-stream marker "
+                               "(was the upload cut short? send it again)") from err
+        except OSError as err:
             raise FileRejected(f"gzip stream is corrupt: {err}") from err
     return head, gz
 

@@ -93,11 +93,12 @@ def _ago(seconds: int) -> str:
 
 
 def lapsed(rec: IngestRecord, cutoff: str) -> bool:
-    """Whether nobody works on this unfinished ingest any more: its holder's process is gone (this
-    host), or its lease (a claim: its arrival) was last renewed before ``cutoff``."""
+    """Whether nobody works on this unfinished ingest any more: its lease was given back (no holder),
+    its holder's process is gone (this host), or it was last renewed (a claim: arrived) before ``cutoff``."""
     from lake.backends.holder import is_dead
 
-    return is_dead(rec.lease_owner) or (rec.renewed_at or rec.started_at or rec.arrived_at) < cutoff
+    released = rec.lease_owner is None and rec.outcome == "received"
+    return released or is_dead(rec.lease_owner) or (rec.renewed_at or rec.started_at or rec.arrived_at) < cutoff
 
 
 class SqliteLedger:

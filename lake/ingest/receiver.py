@@ -11,7 +11,7 @@ import logging
 from datetime import UTC, datetime
 
 from lake.backends.holder import owner
-from lake.backends.ledger import IngestRecord, new_ingest_id, now
+from lake.backends.ledger import MAX_ATTEMPTS, IngestRecord, new_ingest_id, now
 from lake.backends.storage import NotFound
 from lake.ingest import report
 from lake.ingest.routing import Route, landing_key, quarantine_key, route
@@ -154,6 +154,18 @@ def resume(ctx: Context, rec: IngestRecord) -> IngestRecord:
     if r is None:  # the routing rules changed since: nothing to land, but the record must end
         ctx.ledger.complete(rec.ingest_id, outcome="ignored", reason="ignored by the current routing rules")
         return ctx.ledger.get(rec.ingest_id) or rec
-    info = ctx.storage.head(rec.source_bucket, rec.source_key)
-    # In a versioned bucket the ledger's version is a version id: copy exactly that one.
-    return _land(ctx, rec, r, rec.version if info.version_id else None)
+    try:
+        info = ctx.storage.head(rec.source_bucket, rec.source_key)
+        # In a versioned bucket the ledger's version is a version id: copy exactly that one.
+        return _land(ctx, rec, r, rec.version if info.version_id else None)
+    except Exception as err:  # noqa: BLE001 - recorded; one claim must not stop the sweep's others
+        log.exception("landing %s failed", rec.source_key)
+        attempts = rec.attempts + 1
+        if attempts < MAX_ATTEMPTS:
+            ctx.ledger.complete(rec.ingest_id, attempts=attempts, lease_owner=None, completed_at=None,
+                                reason=f"landing attempt {attempts} failed: {type(err).__name__}: {err}"[:500])
+        else:  # never stuck: what cannot be landed ends on the record, with its reason
+            ctx.ledger.complete(rec.ingest_id, outcome="quarantined", attempts=attempts,
+                                reason=f"could not be copied to landing in {attempts} attempts: "
+                                       f"{type(err).__name__}: {err}"[:500])
+        return ctx.ledger.get(rec.ingest_id) or rec

@@ -203,3 +203,42 @@ def test_the_whole_corpus_in_one_sweep_ends_terminal(ctx, tmp_path):
                   "y" * 12: "staged", "nul.csv": "quarantined", "ln.csv": "quarantined", "ok2.jsonl": "staged"}
     assert_all_terminal(ctx)
     assert os.path.exists(ctx.home.ingress / "finance" / "expenses" / "ok1.csv")
+
+
+def test_a_file_no_validation_can_finish_ends_quarantined_and_blocks_nothing(ctx, monkeypatch):
+    """Whatever the failure (here: every attempt raises), the file ends quarantined after 3
+    attempts with the last error, and the files beside it are staged."""
+    from lake.ingest import validator
+
+    real = validator.convert
+
+    def flaky(path, *args, **kwargs):
+        if "doomed" in str(path):
+            raise RuntimeError("the parser fell over")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(validator, "convert", flaky)
+    ingress(ctx, "finance/expenses/doomed.csv", expenses(*good_rows(2)).encode())
+    ingress(ctx, "finance/expenses/fine.csv", expenses(*good_rows(2)).encode())
+    out = {r.source_key.rsplit("/", 1)[1]: r for r in sweep(ctx)}
+    assert out["fine.csv"].outcome == "staged"
+    doomed = out["doomed.csv"]
+    assert doomed.outcome == "quarantined" and "did not finish in 3 attempts" in doomed.reason
+    assert "RuntimeError: the parser fell over" in doomed.reason
+    assert_all_terminal(ctx)
+
+
+def test_a_claim_that_cannot_be_landed_ends_on_the_record(ctx, monkeypatch):
+    from lake.backends.storage import LocalStorage
+    from lake.ingest.receiver import resume
+
+    ingress(ctx, "finance/expenses/a.csv", expenses(*good_rows(2)).encode())
+    monkeypatch.setattr(LocalStorage, "copy_hashing", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    rec = None
+    with pytest.raises(Exception):  # noqa: B017 - the receiver's own attempt fails as the handler would
+        receive(ctx, ObjectRef("ingress", "finance/expenses/a.csv"))
+    [rec] = ctx.ledger.records()
+    for _ in range(3):
+        rec = resume(ctx, ctx.ledger.get(rec.ingest_id))
+    assert rec.outcome == "quarantined" and "could not be copied to landing in 3 attempts" in rec.reason
+    assert "disk full" in rec.reason

@@ -8,6 +8,7 @@ their reasons, to a rejected-rows CSV. Nothing here knows about buckets, the led
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -185,9 +186,11 @@ def _guard_reason(err: BaseException) -> str | None:
     """A ``FileRejected`` raised inside the guard reaches us wrapped (pyarrow re-raises a Python
     stream's error as its own): find it along the chain."""
     seen: BaseException | None = err
-    while seen is not None:
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:  # a chain may loop back on itself
         if isinstance(seen, FileRejected):
             return str(seen)
+        visited.add(id(seen))
         seen = seen.__cause__ or seen.__context__
     text = str(err)
     for marker in ("gzip stream is", "decompressed content exceeds", "decompression ratio above", "binary content:"):
@@ -230,12 +233,17 @@ def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_pa
     use_jemalloc()
     try:
         return _convert(path, ds, lineage, staged, rejected_path, serial=False, sha256=sha256)
-    except Renumber:  # both outputs are rewritten from scratch
-        return _convert(path, ds, lineage, staged, rejected_path, serial=True, sha256=sha256)
+    except Renumber as again:  # both outputs are rewritten from scratch
+        try:
+            return _convert(path, ds, lineage, staged, rejected_path, serial=True, sha256=sha256,
+                            block_size=again.block_size)
+        except Renumber as still:  # rows longer than a block, and malformed ones: serial, big blocks
+            return _convert(path, ds, lineage, staged, rejected_path, serial=True, sha256=sha256,
+                            block_size=still.block_size or again.block_size)
 
 
 def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path, serial: bool,
-             sha256: str | None = None) -> Result:
+             sha256: str | None = None, block_size: int | None = None) -> Result:
     res = Result()
     names = [c.name for c in ds.columns] + ([m.name for m in CDC_META] if ds.options.cdc else [])
     rejected = _Rejected(rejected_path, names)
@@ -258,7 +266,10 @@ def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_p
         src = Source(path, gz, Limits(ds.options.max_decompressed_bytes, ds.options.max_decompression_ratio),
                      text=fmt != "parquet" and "16" not in enc and "32" not in enc)
         try:
-            for batch in READERS[fmt](src, ds, res.warnings, serial):
+            read = READERS[fmt]
+            if fmt == "csv" and block_size:  # a row longer than a parse block: blocks that hold it
+                read = functools.partial(csv_batches, block_size=block_size)
+            for batch in read(src, ds, res.warnings, serial):
                 table = _process(batch, ds, lineage, res, rejected)
                 if table is not None and table.num_rows:
                     writer.write(table)

@@ -242,3 +242,14 @@ def test_a_claim_that_cannot_be_landed_ends_on_the_record(ctx, monkeypatch):
         rec = resume(ctx, ctx.ledger.get(rec.ingest_id))
     assert rec.outcome == "quarantined" and "could not be copied to landing in 3 attempts" in rec.reason
     assert "disk full" in rec.reason
+
+
+def test_a_csv_row_longer_than_a_parse_block_is_read_and_its_error_named(ctx, tmp_path):
+    path = tmp_path / "long.csv"
+    bad = good_rows(1, start=99)[0].replace(",10.00,", ",1x0,").replace(",ok", "," + "d" * (5 << 20))
+    path.write_text(expenses(*good_rows(3), bad, *good_rows(1, start=100)))
+    [rec] = drop_file(ctx, path, "finance", "expenses")
+    rep = report(ctx, rec)
+    assert rec.rows_read == 5 and "1 of 5 rows are bad" in rec.reason
+    [err] = rep["errors"]
+    assert (err["row"], err["column"], err["value"]) == (4, "amount", "1x0")

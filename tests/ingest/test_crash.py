@@ -29,6 +29,12 @@ sys.exit(main(["ingest", "--home", sys.argv[1]]))
 """
 
 
+def _lake(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "POWERTOOLS_LOG_LEVEL": "CRITICAL"}
+    return subprocess.run([sys.executable, "-m", "lake.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
 def _start_hanging_ingest(ctx, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
     for i in range(4):
         path = ctx.home.ingress / "finance" / "expenses" / f"f{i}.csv"
@@ -63,7 +69,12 @@ def test_kill_9_during_lake_ingest_then_lake_ingest_finishes_everything(ctx, tmp
     assert {r.outcome for r in recs} <= {"received", "validating"} and "validating" in {r.outcome for r in recs}
     [row] = [s for s in status(ctx, "finance") if s["table"] == "finance_ods.expenses"]
     assert row["health"] == "stuck" and row["rows"] == 0 and len(row["stuck"]) == 4
-    _finishes_everything(ctx)  # at once: no 900 s wait for the dead process's leases
+    again = _lake("ingest", "--home", str(ctx.home.root))  # at once: no 900 s wait for dead leases
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("staged ") == 4 and "4 new object(s) ingested" in again.stdout
+    recs = ctx.ledger.records()
+    assert {r.outcome for r in recs} == {"staged"} and sum(r.rows_staged for r in recs) == 12
+    assert "0 new object(s) ingested" in _lake("ingest", "--home", str(ctx.home.root)).stdout
     [row] = [s for s in status(ctx, "finance") if s["table"] == "finance_ods.expenses"]
     assert row["health"] == "fresh" and row["rows"] == 12 and row["stuck"] == []
 

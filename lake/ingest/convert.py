@@ -11,6 +11,7 @@ import contextlib
 import functools
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -266,7 +267,7 @@ def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_p
         src = Source(path, gz, Limits(ds.options.max_decompressed_bytes, ds.options.max_decompression_ratio),
                      text=fmt != "parquet" and "16" not in enc and "32" not in enc)
         try:
-            read = READERS[fmt]
+            read: Callable[..., Iterator[RawBatch]] = READERS[fmt]
             if fmt == "csv" and block_size:  # a row longer than a parse block: blocks that hold it
                 read = functools.partial(csv_batches, block_size=block_size)
             for batch in read(src, ds, res.warnings, serial):

@@ -35,7 +35,8 @@ CDC_META = (Column("_op", parse_type("string"), required=True), Column("_lsn", p
             Column("_ts_ms", parse_type("bigint")))
 CDC_OPS = pa.array(["c", "u", "d", "r"])
 DICT = pa.dictionary(pa.int32(), pa.string())
-READERS = {"csv": csv_batches, "jsonl": jsonl_batches, "parquet": parquet_batches}
+READERS: dict[str, Callable[..., Iterator[RawBatch]]] = {
+    "csv": csv_batches, "jsonl": jsonl_batches, "parquet": parquet_batches}
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,7 @@ def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_p
             check_text(head, enc)
         src = Source(path, gz, Limits(ds.options.max_decompressed_bytes, ds.options.max_decompression_ratio),
                      text=fmt != "parquet" and "16" not in enc and "32" not in enc)
+        src.head = head
         try:
             read: Callable[..., Iterator[RawBatch]] = READERS[fmt]
             if fmt == "csv" and block_size:  # a row longer than a parse block: blocks that hold it

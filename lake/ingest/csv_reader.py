@@ -60,6 +60,23 @@ def _straddling(err: Exception, src: Source, block_size: int) -> Exception:
     return Renumber(_longest_line(src) + CSV_BLOCK)
 
 
+def _header(src: Source, block_size: int, enc: str, delimiter: str, quote: str) -> list[str]:
+    """The header's names: from the sniffed head when it parses (the file is then streamed once),
+    else from a stream of its own (a header longer than the head, a quoted value cut at its end)."""
+    def probe(source: Any) -> list[str]:
+        return pacsv.open_csv(source, read_options=pacsv.ReadOptions(block_size=block_size, encoding=enc),
+                              parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote,
+                                                               newlines_in_values=True,
+                                                               invalid_row_handler=_skip)).schema.names
+
+    if b"\n" in src.head[:-1]:
+        try:
+            return probe(pa.BufferReader(src.head))
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            pass
+    return probe(src.open())
+
+
 def csv_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = False,
                 block_size: int = CSV_BLOCK) -> Iterator[RawBatch]:
     """Parallel parsing for speed; a file with a malformed row is re-read serially (``Renumber``),
@@ -88,11 +105,7 @@ def csv_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = Fa
     read = pacsv.ReadOptions(block_size=block_size, encoding=enc, use_threads=not serial)
     if opts.header:
         try:
-            probe = pacsv.open_csv(src.open(), read_options=pacsv.ReadOptions(block_size=block_size, encoding=enc),
-                                   parse_options=pacsv.ParseOptions(delimiter=opts.delimiter, quote_char=opts.quote,
-                                                                    newlines_in_values=True,
-                                                                    invalid_row_handler=_skip))
-            header = probe.schema.names
+            header = _header(src, block_size, enc, opts.delimiter, opts.quote)
         except pa.ArrowInvalid as err:
             if (again := _straddling(err, src, block_size)) is not err:
                 raise again from err

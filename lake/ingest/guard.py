@@ -119,6 +119,7 @@ class Source:
     def __init__(self, path: Path, gz: bool, limits: Limits, text: bool):
         self.path, self.gz, self.limits, self.text = path, gz, limits, text
         self.last: GuardedReader | None = None
+        self.head = b""  # the content's first bytes, as sniffed: enough for a header, without a second stream
 
     def open(self) -> io.BufferedReader:
         self.last = GuardedReader(self.path, self.gz, self.limits, self.text)

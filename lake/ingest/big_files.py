@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from lake.backends.ledger import IngestRecord
 from lake.ingest.estimate import content_size
+from lake.ingest.lease import graceful_sigterm
 from lake.ingest.routing import is_gzip
 from lake.ingest.validator import validate
 from lake.runtime.context import Context
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
     p.add_argument("--landing_bucket", required=True)
     p.add_argument("--landing_key", required=True)
     args, _ = p.parse_known_args(argv)  # Glue adds its own arguments (--JOB_ID, ...)
-    rec = validate(ctx or current_context(), args.landing_bucket, args.landing_key, runner="glue")
+    with graceful_sigterm():  # a stopped job run gives its lease back instead of leaving it to lapse
+        rec = validate(ctx or current_context(), args.landing_bucket, args.landing_key, runner="glue")
     print(rec.outcome if rec else "nothing to do")
     return 0

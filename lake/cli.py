@@ -23,9 +23,13 @@ def _ctx(args: argparse.Namespace):  # noqa: ANN202 - Context import is deferred
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from lake.config import load_config
+    import os
 
-    cfg = load_config(args.config or "insight_zones")
+    from lake.config import load_config
+    from lake.runtime import shipped
+
+    # The same config every other command reads: --config, else $LAKE_CONFIG, else the shipped zones.
+    cfg = load_config(args.config or os.environ.get("LAKE_CONFIG") or shipped.config_root())
     home = LakeHome.resolve(args.home)
     if home.warehouse.exists():  # compare with the tables already built, when there are any
         from lake.config.deployed import check_against
@@ -54,7 +58,8 @@ def _summary(rec) -> str:  # noqa: ANN001
 
 
 def _ingest_exit(records) -> int:  # noqa: ANN001
-    return REJECTED if any(r.outcome in ("partial", "quarantined") for r in records) else OK
+    # An ingest left unfinished (received, validating) is a failure too, never a silent "ok".
+    return REJECTED if any(r.outcome in ("partial", "quarantined", "received", "validating") for r in records) else OK
 
 
 def cmd_drop(args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
 """``lake status`` and ``lake check-freshness``: per table, what was loaded, when, and is it healthy.
 
 Health: ``never loaded`` (nothing ever staged / built), ``failing`` (the last run of the table
-failed or halted, its newest file was quarantined, or an alert on it is still open), ``stale``
-(older than the contract's freshness SLA), else ``fresh``. The sources are the ingest ledger,
+failed or halted, its newest file was quarantined, or an alert on it is still open), ``stuck`` (an
+ingest whose process died or whose lease lapsed: the next ``lake ingest`` finishes it),
+``loading`` (an ingest in progress), ``stale`` (older than the contract's freshness SLA), else
+``fresh``. Unfinished ingests never count as rows. The sources are the ingest ledger,
 ``platform.runs`` and the open alerts: all platform records, no table scans.
 """
 
@@ -11,6 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from lake.backends.ledger import _ago, lapsed
+from lake.ingest.lease import LEASE_SECONDS
 from lake.runtime.context import Context
 
 
@@ -30,6 +34,7 @@ def _last_run(runs: list[dict[str, Any]], table: str, task: str) -> tuple[dict |
 
 def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
     records = ctx.ledger.records(zone)
+    cutoff = _ago(LEASE_SECONDS)
     runs = ctx.records.rows("runs")
     open_alerts: dict[str, list[str]] = {}
     for a in ctx.records.rows("open_alerts"):
@@ -52,6 +57,14 @@ def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
             if age is not None and ds.freshness_hours and age > ds.freshness_hours:
                 health = "stale"
             causes = [c for c in open_alerts.get(table, []) if c != "stale"]
+            # Unfinished ingests are never rows: "loading" while someone works on them, "stuck" once
+            # their holder died or stopped renewing the lease (the next `lake ingest` finishes them).
+            unfinished = [r for r in mine if r.outcome in ("received", "validating")]
+            stuck = [r for r in unfinished if lapsed(r, cutoff)]
+            if unfinished and health in ("fresh", "never loaded"):
+                health = "loading"
+            if stuck:
+                health = "stuck"
             if (mine and mine[-1].outcome == "quarantined") or causes or (
                     latest and latest["status"] in ("failed", "halted")):
                 health = "failing"
@@ -62,6 +75,10 @@ def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
                         "open_quarantines": [{"ingest_id": r.ingest_id, "source_key": r.source_key,
                                               "outcome": r.outcome, "reason": r.reason,
                                               "quarantine_key": r.quarantine_key} for r in open_q],
+                        "in_progress": len(unfinished) - len(stuck),
+                        "stuck": [{"ingest_id": r.ingest_id, "source_key": r.source_key, "outcome": r.outcome,
+                                   "since": r.renewed_at or r.started_at or r.arrived_at, "holder": r.lease_owner}
+                                  for r in stuck],
                         "freshness_sla_hours": ds.freshness_hours,
                         "last_run_id": latest["run_id"] if latest else None,
                         "error": latest["error"] if latest and latest["status"] != "succeeded" else None,
@@ -75,6 +92,7 @@ def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
                         "last_load": ok["ended_at"] if ok else None,
                         "age_hours": _age_hours(ok["ended_at"]) if ok else None,
                         "rows": ok["rows_out"] if ok else 0, "quarantined_files": 0, "open_quarantines": [],
+                        "in_progress": 0, "stuck": [],
                         "freshness_sla_hours": None, "last_run_id": latest["run_id"] if latest else None,
                         "error": latest["error"] if latest and latest["status"] != "succeeded" else None,
                         "open_alerts": open_alerts.get(p.table, [])})

@@ -9,6 +9,7 @@ file in the catalog and records its own ``validator`` run.
 from __future__ import annotations
 
 from glue_jobs.args import job_context, resolve
+from lake.ingest.lease import graceful_sigterm
 from lake.tasks.ingest import validate_task
 
 
@@ -16,7 +17,8 @@ def main() -> int:
     args = resolve(["landing_bucket", "landing_key"], optional=(
         "lake_backend", "ledger_table", "records_table", "ingress_bucket", "staging_bucket",
         "lake_home", "alert_topic_arn_pattern", "platform_alert_topic_arn"))
-    rec = validate_task(job_context(args), str(args["landing_bucket"]), str(args["landing_key"]), runner="glue")
+    with graceful_sigterm():  # a stopped job run gives its lease back instead of leaving it to lapse
+        rec = validate_task(job_context(args), str(args["landing_bucket"]), str(args["landing_key"]), runner="glue")
     print(rec.outcome if rec else "nothing to do")
     return 0
 

@@ -14,9 +14,11 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from lake.backends.ledger import INT_COLUMNS, IngestRecord, _ago, now
+from lake.backends.holder import is_dead
+from lake.backends.ledger import INT_COLUMNS, IngestRecord, _ago, lapsed, now
 
 _FIELDS = {f.name for f in fields(IngestRecord)}
+
 
 
 class DynamoDbLedger:
@@ -120,22 +122,47 @@ class DynamoDbLedger:
         for i in ingest_ids:
             self._update(i, {"promoted_at": ts, "promotion_run_id": run_id})
 
-    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool:
+    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900, holder: str | None = None) -> bool:
+        """As ``SqliteLedger.start``: a lease lapses when unrenewed for ``lease_seconds`` (the validator
+        renews it while it works, ``lake.ingest.lease.Heartbeat``) or when its holder died on this host."""
+        rec = self.get(ingest_id)
+        if rec is None or rec.outcome not in ("received", "validating"):
+            return False
+        names = {"#o": "outcome", "#r": "renewed_at", "#s": "started_at"}
+        values: dict[str, Any] = {":v": "validating", ":r": runner, ":now": now(), ":received": "received",
+                                  ":cutoff": _ago(lease_seconds), ":one": 1}
+        lapsed = "(#r < :cutoff OR (attribute_not_exists(#r) AND #s < :cutoff))"
+        if rec.outcome == "validating" and is_dead(rec.lease_owner):
+            lapsed, values[":dead"], names["#h"] = "#h = :dead", rec.lease_owner, "lease_owner"
+        sets = "SET #o = :v, runner = :r, #s = :now, #r = :now"
+        if holder:
+            sets, values[":holder"], names["#h"] = sets + ", #h = :holder", holder, "lease_owner"
         try:
-            self.table.update_item(
-                Key={"pk": f"ingest#{ingest_id}"},
-                UpdateExpression="SET outcome = :v, runner = :r, started_at = :now",
-                ConditionExpression="outcome = :received OR (outcome = :v AND started_at < :cutoff)",
-                ExpressionAttributeValues={":v": "validating", ":r": runner, ":now": now(),
-                                           ":received": "received", ":cutoff": _ago(lease_seconds)})
+            self.client.update_item(
+                TableName=self.table.name, Key={"pk": f"ingest#{ingest_id}"},
+                UpdateExpression=sets + " ADD attempts :one",
+                ConditionExpression=f"#o = :received OR (#o = :v AND {lapsed})",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def renew(self, ingest_id: str, holder: str, lease_seconds: int = 900) -> bool:
+        """The heartbeat: push the lease forward while its holder still has it. Uses the client, not the
+        Table resource: the heartbeat runs on its own thread, and boto3 clients are thread-safe."""
+        try:
+            self.client.update_item(
+                TableName=self.table.name, Key={"pk": f"ingest#{ingest_id}"},
+                UpdateExpression="SET #r = :now", ConditionExpression="#o = :v AND #h = :holder",
+                ExpressionAttributeNames={"#r": "renewed_at", "#o": "outcome", "#h": "lease_owner"},
+                ExpressionAttributeValues={":now": now(), ":v": "validating", ":holder": holder})
             return True
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
 
     def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]:
         cutoff = _ago(older_than_seconds)
-        return [r for r in self.records() if r.outcome in ("received", "validating")
-                and (r.started_at or r.arrived_at) < cutoff]
+        return [r for r in self.records() if r.outcome in ("received", "validating") and lapsed(r, cutoff)]
 
     def erased(self, ingest_id: str, request_id: str, **values: Any) -> None:
         """As ``SqliteLedger.erased``: the rewritten version gets its own claim (pointing at this

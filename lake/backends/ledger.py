@@ -20,11 +20,17 @@ from lake.backends import sqlite
 
 OUTCOMES = ("received", "validating", "staged", "partial", "quarantined", "duplicate", "ignored")
 TERMINAL = ("staged", "partial", "quarantined", "duplicate", "ignored")
-INT_COLUMNS = ("size", "rows_read", "rows_staged", "rows_quarantined")
+INT_COLUMNS = ("size", "rows_read", "rows_staged", "rows_quarantined", "attempts")
+MAX_ATTEMPTS = 3  # validations of one ingest that may fail before the file is quarantined instead
+
+
+def clock() -> datetime:
+    """The ledger's time (one place, so tests can move it instead of sleeping)."""
+    return datetime.now(UTC)
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return clock().isoformat(timespec="milliseconds")
 
 
 def new_ingest_id() -> str:
@@ -60,6 +66,9 @@ class IngestRecord:
     started_at: str | None = None  # when the current validation lease began
     erased_by: str | None = None  # the last erasure request that rewrote this ingest's objects
     erased_at: str | None = None
+    lease_owner: str | None = None  # host:pid:start of the process holding the claim or validation lease
+    renewed_at: str | None = None  # the lease's last heartbeat: it lapses lease_seconds after this
+    attempts: int = 0  # validations started; past MAX_ATTEMPTS failures the file is quarantined
 
 
 COLUMNS = list(IngestRecord.__dataclass_fields__)
@@ -73,17 +82,28 @@ class Ledger(Protocol):
     def seen(self, source_bucket: str, source_key: str) -> set[str]: ...
     def pending_promotion(self, zone: str, dataset: str) -> list[IngestRecord]: ...
     def mark_promoted(self, ingest_ids: list[str], run_id: str) -> None: ...
-    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool: ...
+    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900, holder: str | None = None) -> bool: ...
+    def renew(self, ingest_id: str, holder: str, lease_seconds: int = 900) -> bool: ...
     def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]: ...
     def erased(self, ingest_id: str, request_id: str, **fields: Any) -> None: ...
 
 
 def _ago(seconds: int) -> str:
-    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+    return (clock() - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+def lapsed(rec: IngestRecord, cutoff: str) -> bool:
+    """Whether nobody works on this unfinished ingest any more: its lease was given back (no holder),
+    its holder's process is gone (this host), or it was last renewed (a claim: arrived) before ``cutoff``."""
+    from lake.backends.holder import is_dead
+
+    released = rec.lease_owner is None and rec.outcome == "received"
+    return released or is_dead(rec.lease_owner) or (rec.renewed_at or rec.started_at or rec.arrived_at) < cutoff
 
 
 class SqliteLedger:
     def __init__(self, path: Path):
+        self.path = path
         self.db = sqlite.connect(path)
         cols = ", ".join(f"{c} {'INTEGER' if c in INT_COLUMNS else 'TEXT'}" for c in COLUMNS)
         self.db.execute(f"CREATE TABLE IF NOT EXISTS ingest_ledger ({cols}, PRIMARY KEY (ingest_id))")
@@ -156,20 +176,41 @@ class SqliteLedger:
         self.db.executemany("UPDATE ingest_ledger SET promoted_at=?, promotion_run_id=? WHERE ingest_id=?",
                             [(ts, run_id, i) for i in ingest_ids])
 
-    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900) -> bool:
-        """Take the validation lease: true for exactly one caller while a lease is live."""
+    def start(self, ingest_id: str, runner: str, lease_seconds: int = 900, holder: str | None = None) -> bool:
+        """Take the validation lease: true for exactly one caller while a lease is live. A lease is
+        live until its holder's process dies (this host) or it goes unrenewed for ``lease_seconds``."""
+        rec = self.get(ingest_id)
+        if rec is None or rec.outcome not in ("received", "validating"):
+            return False
+        if rec.outcome == "validating" and not lapsed(rec, _ago(lease_seconds)):
+            return False
+        ts = now()
+        # Conditional on the row being as read: of two takers only one changes it.
         cur = self.db.execute(
-            "UPDATE ingest_ledger SET outcome='validating', runner=?, started_at=? WHERE ingest_id=?"
-            " AND (outcome='received' OR (outcome='validating' AND started_at < ?))",
-            (runner, now(), ingest_id, _ago(lease_seconds)))
+            "UPDATE ingest_ledger SET outcome='validating', runner=?, started_at=?, renewed_at=?, lease_owner=?,"
+            " attempts=COALESCE(attempts, 0)+1 WHERE ingest_id=? AND outcome=? AND lease_owner IS ?"
+            " AND renewed_at IS ? AND started_at IS ?",
+            (runner, ts, ts, holder, ingest_id, rec.outcome, rec.lease_owner, rec.renewed_at, rec.started_at))
         return cur.rowcount == 1
 
+    def renew(self, ingest_id: str, holder: str, lease_seconds: int = 900) -> bool:
+        """Push the lease forward (the heartbeat); False once another holder has it. Runs on the
+        heartbeat's thread, hence its own connection."""
+        db = sqlite.connect(self.path)
+        try:
+            cur = db.execute("UPDATE ingest_ledger SET renewed_at=? WHERE ingest_id=? AND outcome='validating'"
+                             " AND lease_owner=?", (now(), ingest_id, holder))
+            return cur.rowcount == 1
+        finally:
+            db.close()
+
     def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]:
-        """Ingests stuck before a terminal outcome (a crashed receiver or validator)."""
-        rows = self.db.execute(
-            "SELECT * FROM ingest_ledger WHERE outcome IN ('received','validating')"
-            " AND COALESCE(started_at, arrived_at) < ? ORDER BY arrived_at", (_ago(older_than_seconds),))
-        return [self._rec(r) for r in rows]
+        """Ingests stuck before a terminal outcome (a crashed receiver or validator): their holder
+        died, or nobody renewed them for ``older_than_seconds``."""
+        cutoff = _ago(older_than_seconds)
+        rows = self.db.execute("SELECT * FROM ingest_ledger WHERE outcome IN ('received','validating')"
+                               " ORDER BY arrived_at, rowid")
+        return [r for r in map(self._rec, rows) if lapsed(r, cutoff)]
 
     def erased(self, ingest_id: str, request_id: str, **fields: Any) -> None:
         """An erasure rewrote this ingest's objects: record it, and the objects as they now are

@@ -48,6 +48,7 @@ class Storage(Protocol):
     def local_path(self, bucket: str, key: str) -> Path | None: ...
     def writer(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
     def readable(self, bucket: str, key: str) -> AbstractContextManager[Path]: ...
+    def symlink(self, bucket: str, key: str) -> str | None: ...
 
 
 def sha256_file(path: Path) -> str:
@@ -79,6 +80,16 @@ class LocalStorage:
         if not path.is_relative_to((self.root / bucket).resolve()) or key.endswith("/") or not key:
             raise ValueError(f"not a valid object key in {bucket}: {key!r}")
         return path
+
+    def symlink(self, bucket: str, key: str) -> str | None:
+        """Where ``key`` points when it (or a folder on its way) is a symbolic link, else None. The lake
+        never follows one: it could expose any file of the machine, or loop."""
+        path = self.root / bucket
+        for part in key.split("/"):
+            path = path / part
+            if path.is_symlink():
+                return os.readlink(path)
+        return None
 
     def _meta(self, bucket: str, key: str) -> Path:
         return self.root / ".meta" / bucket / f"{key}.json"
@@ -166,8 +177,9 @@ class LocalStorage:
         for path in sorted(base.rglob("*")):
             key = path.relative_to(base).as_posix()
             in_flight = path.name.startswith(".") and path.name.endswith(".tmp")  # our atomic-write temp
-            if path.is_file() and key.startswith(prefix) and not in_flight:
-                yield ObjectInfo(bucket, key, path.stat().st_size, "")
+            # A symbolic link is listed (even a dangling one) so the sweep can refuse it on the record.
+            if (path.is_file() or path.is_symlink()) and key.startswith(prefix) and not in_flight:
+                yield ObjectInfo(bucket, key, path.lstat().st_size, "")
 
     def delete(self, bucket: str, key: str) -> None:
         self._path(bucket, key).unlink(missing_ok=True)
@@ -187,6 +199,9 @@ class S3Storage:
 
     def local_path(self, bucket: str, key: str) -> Path | None:
         return None
+
+    def symlink(self, bucket: str, key: str) -> str | None:
+        return None  # S3 has no links
 
     def open(self, bucket: str, key: str) -> BinaryIO:
         try:

@@ -56,6 +56,10 @@ class PlatformOptions(_Options):
     pii: dict[str, Literal["hash", "mask", "drop"]] = Field(
         default_factory=dict, description="How each PII column is treated before it reaches ODS.")
     cdc: CdcOptions | None = None
+    # Gzip bomb guards, checked while the file streams (lake.ingest.guard): content bytes and
+    # content/compressed ratio. Ordinary CSV/JSON compresses 5-20x; 200x is a bomb, or a column of zeros.
+    max_decompressed_bytes: int = Field(16 << 30, alias="maxDecompressedBytes", gt=0)
+    max_decompression_ratio: int = Field(200, alias="maxDecompressionRatio", gt=1)
 
 
 class ColumnOptions(_Options):

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from lake.config.contract import Dataset, parse_contract
+from lake.config.names import ZONE_MAX, name_problem
 from lake.config.pii_lineage import python_pii_declaration
 from lake.config.problems import ConfigError, Problems
 from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
@@ -93,6 +94,8 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
     if spec.zone != folder.name:
         problems.add(zfile, "zone", f"'{spec.zone}' must match its folder name '{folder.name}'")
     zone = Zone(folder.name, folder, spec)
+    if problem := name_problem(folder.name, "zone", ZONE_MAX):
+        problems.add(zfile, "zone", problem)
 
     for path in sorted((folder / "datasets").glob("*.y*ml")):
         doc = _read_yaml(path, problems)
@@ -101,6 +104,8 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
         ds = parse_contract(doc, path, zone.name, problems)
         if ds is None:
             continue
+        if problem := name_problem(ds.name, "dataset"):
+            problems.add(path, "name", problem)
         if ds.name in zone.datasets:
             problems.add(path, "name", f"dataset '{ds.name}' is already defined by {zone.datasets[ds.name].path.name}")
             continue
@@ -126,6 +131,8 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
         if path.stem in zone.projections:
             problems.add(path, "-", f"projection '{path.stem}' is defined twice (.sql and .py)")
             continue
+        if problem := name_problem(path.stem, "projection"):
+            problems.add(path, "-", problem)
         zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, reads)
     return zone
 

@@ -2,11 +2,12 @@
 
 A Lambda has 15 minutes, up to 10 GB of memory and of /tmp. The validator streams, so memory
 is not the limit; time is. At the ~60 MB/s the benchmark shows per core for CSV, a Lambda
-finishes ~5 GB with margin — the default threshold is 2 GiB of *content* (a gzip file counts
-~8x its size). Above it, the validator Lambda only starts the Glue Python-shell job
-``validate_large`` (no 15-minute limit) with the landing bucket and key; the job runs
-``lake.tasks.ingest.validate_task(..., runner="glue")``. Locally the "job" runs in-process, so the routing decision and
-the job's code path are both exercised without AWS.
+finishes ~5 GB with margin — the default threshold is 2 GiB of *content* (a gzip file's content
+is estimated from its first MB inflated, ``estimate.content_size``). Above it, the validator
+Lambda only starts the Glue Python-shell job ``validate_large`` (no 15-minute limit) with the
+landing bucket and key; the job runs ``lake.tasks.ingest.validate_task(..., runner="glue")``.
+Locally the "job" runs in-process, so the routing decision and the job's code path are both
+exercised without AWS.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 from collections.abc import Callable
 
 from lake.backends.ledger import IngestRecord
+from lake.ingest.estimate import content_size
 from lake.ingest.routing import is_gzip
 from lake.ingest.validator import validate
 from lake.runtime.context import Context
@@ -29,9 +31,11 @@ def threshold() -> int:
     return int(os.environ.get("INGEST_GLUE_THRESHOLD_BYTES", DEFAULT_THRESHOLD))
 
 
-def runner_for(size: int, filename: str, limit: int | None = None) -> str:
-    """'glue' when the file's content is too big for a Lambda to validate in time, else 'lambda'."""
-    content = size * (GZIP_EXPANSION if is_gzip(filename) else 1)
+def runner_for(size: int, filename: str, limit: int | None = None, content: int | None = None) -> str:
+    """'glue' when the file's content is too big for a Lambda to validate in time, else 'lambda'.
+    ``content``: the decompressed size when known (``estimate.content_size``), else guessed."""
+    if content is None:
+        content = size * (GZIP_EXPANSION if is_gzip(filename) else 1)
     return "glue" if content > (threshold() if limit is None else limit) else "lambda"
 
 
@@ -61,7 +65,7 @@ def start_glue_job(bucket: str, key: str) -> str:
 def dispatch(ctx: Context, bucket: str, key: str, size: int,
              start_job: Callable[[str, str], str] | None = None) -> IngestRecord | None:
     """Validate here, or hand the file to the Glue job (in-process when no job is deployed)."""
-    if runner_for(size, key) == "lambda":
+    if runner_for(size, key, content=content_size(ctx.storage, bucket, key, size)) == "lambda":
         return validate(ctx, bucket, key, runner="lambda")
     if start_job is None and os.environ.get("GLUE_VALIDATE_JOB"):
         start_job = start_glue_job

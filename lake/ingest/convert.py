@@ -8,8 +8,10 @@ their reasons, to a rejected-rows CSV. Nothing here knows about buckets, the led
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ import pyarrow.csv as pacsv
 from lake.config import Column, Dataset, parse_type
 from lake.ingest.coerce import Coerced, coerce
 from lake.ingest.csv_reader import Renumber, csv_batches
+from lake.ingest.guard import Limits, Source
 from lake.ingest.jsonl_reader import jsonl_batches
 from lake.ingest.parquet_reader import parquet_batches
 from lake.ingest.readers import FileRejected, RawBatch, RowError, check_text, first_bad_bytes, sniff
@@ -32,7 +35,8 @@ CDC_META = (Column("_op", parse_type("string"), required=True), Column("_lsn", p
             Column("_ts_ms", parse_type("bigint")))
 CDC_OPS = pa.array(["c", "u", "d", "r"])
 DICT = pa.dictionary(pa.int32(), pa.string())
-READERS = {"csv": csv_batches, "jsonl": jsonl_batches, "parquet": parquet_batches}
+READERS: dict[str, Callable[..., Iterator[RawBatch]]] = {
+    "csv": csv_batches, "jsonl": jsonl_batches, "parquet": parquet_batches}
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,37 @@ def _collect_bad(batch: RawBatch, with_errors: dict[str, pa.Array], bad: pa.Arra
     rejected.write(pa.table(cols))
 
 
+def _guard_reason(err: BaseException) -> str | None:
+    """A ``FileRejected`` raised inside the guard reaches us wrapped (pyarrow re-raises a Python
+    stream's error as its own): find it along the chain."""
+    seen: BaseException | None = err
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:  # a chain may loop back on itself
+        if isinstance(seen, FileRejected):
+            return str(seen)
+        visited.add(id(seen))
+        seen = seen.__cause__ or seen.__context__
+    text = str(err)
+    for marker in ("gzip stream is", "decompressed content exceeds", "decompression ratio above", "binary content:"):
+        if marker in text:
+            return text[text.index(marker):].split("\n")[0]
+    return None
+
+
+def _check_bytes(src: Source, sha256: str | None) -> None:
+    """The bytes parsed must be the bytes that arrived: a landing copy that changed (or was torn while
+    it was made) is refused whole, never staged."""
+    if not sha256:
+        return
+    from lake.backends.storage import sha256_file
+
+    read = src.last.digest() if src.last is not None and src.last.eof else sha256_file(src.path)
+    if read != sha256:
+        raise FileRejected(f"the bytes read (sha256 {read[:12]}...) are not the bytes that arrived (sha256 "
+                           f"{sha256[:12]}...): the file changed while it was being ingested. Write files under a "
+                           "temporary name and rename them when complete; the new version is ingested on its own")
+
+
 def use_jemalloc() -> None:
     """Make jemalloc Arrow's allocator, unless the operator chose one (``ARROW_DEFAULT_MEMORY_POOL``).
 
@@ -193,16 +228,24 @@ def use_jemalloc() -> None:
         pa.jemalloc_set_decay_ms(0)  # hand freed pages back at once: RSS tracks live memory
 
 
-def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path) -> Result:
-    """Stream ``path`` through the contract into ``staged`` (Parquet) and ``rejected_path`` (CSV)."""
+def convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path,
+            sha256: str | None = None) -> Result:
+    """Stream ``path`` through the contract into ``staged`` (Parquet) and ``rejected_path`` (CSV).
+    ``sha256``: the hash of the bytes as they arrived; bytes read that differ reject the file."""
     use_jemalloc()
     try:
-        return _convert(path, ds, lineage, staged, rejected_path, serial=False)
-    except Renumber:  # both outputs are rewritten from scratch
-        return _convert(path, ds, lineage, staged, rejected_path, serial=True)
+        return _convert(path, ds, lineage, staged, rejected_path, serial=False, sha256=sha256)
+    except Renumber as again:  # both outputs are rewritten from scratch
+        try:
+            return _convert(path, ds, lineage, staged, rejected_path, serial=True, sha256=sha256,
+                            block_size=again.block_size)
+        except Renumber as still:  # rows longer than a block, and malformed ones: serial, big blocks
+            return _convert(path, ds, lineage, staged, rejected_path, serial=True, sha256=sha256,
+                            block_size=still.block_size or again.block_size)
 
 
-def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path, serial: bool) -> Result:
+def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_path: Path, serial: bool,
+             sha256: str | None = None, block_size: int | None = None) -> Result:
     res = Result()
     names = [c.name for c in ds.columns] + ([m.name for m in CDC_META] if ds.options.cdc else [])
     rejected = _Rejected(rejected_path, names)
@@ -219,20 +262,32 @@ def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_p
         fmt = ds.options.format
         if head[:4] == b"PAR1" and fmt != "parquet":
             raise FileRejected(f"the file is Parquet, but the contract's format is {fmt}")
+        enc = ds.options.encoding
         if fmt != "parquet":
-            check_text(head, ds.options.encoding)
+            check_text(head, enc)
+        src = Source(path, gz, Limits(ds.options.max_decompressed_bytes, ds.options.max_decompression_ratio),
+                     text=fmt != "parquet" and "16" not in enc and "32" not in enc)
+        src.head = head
         try:
-            for batch in READERS[fmt](path, ds, gz, res.warnings, serial):
+            read: Callable[..., Iterator[RawBatch]] = READERS[fmt]
+            if fmt == "csv" and block_size:  # a row longer than a parse block: blocks that hold it
+                read = functools.partial(csv_batches, block_size=block_size)
+            for batch in read(src, ds, res.warnings, serial):
                 table = _process(batch, ds, lineage, res, rejected)
                 if table is not None and table.num_rows:
                     writer.write(table)
-        except (UnicodeDecodeError, pa.ArrowInvalid) as err:
+        except FileRejected:
+            raise
+        except (UnicodeDecodeError, pa.ArrowInvalid, OSError, EOFError, RecursionError) as err:
+            guard = _guard_reason(err)
+            if guard is not None:  # the guard's own reason, wrapped by pyarrow on its way out
+                raise FileRejected(guard) from err
             text = str(err)
             if isinstance(err, UnicodeDecodeError) or "UTF8" in text or "decode" in text.lower():
-                enc = ds.options.encoding
-                raise FileRejected(f"bytes not valid {enc} at {first_bad_bytes(path, gz, enc)} "
+                raise FileRejected(f"bytes not valid {enc} at {first_bad_bytes(src, enc)} "
                                    f"(declare the file's encoding in the contract)") from err
-            raise FileRejected(f"not readable as {fmt}: {text}") from err
+            raise FileRejected(f"not readable as {fmt}: {type(err).__name__}: {text[:300]}") from err
+        _check_bytes(src, sha256)
     except FileRejected as err:
         res.file_reason = str(err)
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,20 +9,22 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from lake.config import Dataset
+from lake.ingest.guard import Source
 from lake.ingest.header import match_columns
 from lake.ingest.readers import FileRejected, RawBatch
 
 
-def parquet_batches(path: Path, ds: Dataset, gz: bool, warnings: list[str], serial: bool = True) -> Iterator[RawBatch]:
-    if gz:  # Parquet needs random access: inflate to a temporary file first (disk, not memory)
+def parquet_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = True) -> Iterator[RawBatch]:
+    path = src.path
+    if src.gz:  # Parquet needs random access: inflate to a temporary file first (disk, not memory)
         import shutil
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="lake-gz-") as work:
             plain = Path(work) / "file.parquet"
-            with gzip.open(path, "rb") as src, plain.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 8 << 20)
-            yield from parquet_batches(plain, ds, False, warnings)
+            with src.open() as inflated, plain.open("wb") as dst:  # capped as it inflates
+                shutil.copyfileobj(inflated, dst, 8 << 20)
+            yield from parquet_batches(Source(plain, False, src.limits, False), ds, warnings)
         return
     try:
         pf = pq.ParquetFile(str(path))

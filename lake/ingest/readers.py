@@ -12,8 +12,12 @@ import codecs
 import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    from lake.ingest.guard import Source
 
 
 class FileRejected(Exception):
@@ -48,7 +52,10 @@ def sniff(path: Path, size: int = 64 << 10) -> tuple[bytes, bool]:
         try:
             with gzip.open(path, "rb") as f:
                 head = f.read(size)
-        except (OSError, EOFError) as err:
+        except EOFError as err:
+            raise FileRejected("gzip stream is truncated: the file ends before the end-of-stream marker "
+                               "(was the upload cut short? send it again)") from err
+        except OSError as err:
             raise FileRejected(f"gzip stream is corrupt: {err}") from err
     return head, gz
 
@@ -60,15 +67,11 @@ def check_text(head: bytes, encoding: str) -> None:
         raise FileRejected(f"binary content (NUL bytes), not {encoding} text{hint}")
 
 
-def stream(path: Path, gz: bool) -> pa.NativeFile:
-    return pa.input_stream(str(path), compression="gzip" if gz else None, buffer_size=1 << 20)
-
-
-def first_bad_bytes(path: Path, gz: bool, encoding: str) -> str:
+def first_bad_bytes(src: Source, encoding: str) -> str:
     """Where the text stops being valid in its encoding: 'line N, byte offset B' (error path only)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     offset, line = 0, 1
-    with (gzip.open(path, "rb") if gz else path.open("rb")) as f:
+    with src.open() as f:
         while chunk := f.read(1 << 20):
             try:
                 decoder.decode(chunk)

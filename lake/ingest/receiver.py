@@ -6,10 +6,12 @@ repeated drop of unchanged bytes) a recorded ``duplicate`` instead of a second i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime
 
-from lake.backends.ledger import IngestRecord, new_ingest_id, now
+from lake.backends.holder import owner
+from lake.backends.ledger import MAX_ATTEMPTS, IngestRecord, new_ingest_id, now
 from lake.backends.storage import NotFound
 from lake.ingest import report
 from lake.ingest.routing import Route, landing_key, quarantine_key, route
@@ -52,6 +54,9 @@ def receive(ctx: Context, ref: ObjectRef) -> IngestRecord | None:
     if r is None:
         log.info("ignored %s (hidden file or folder marker)", ref.key)
         return None
+    target = ctx.storage.symlink(ref.bucket, ref.key)
+    if target is not None:
+        return _refuse_link(ctx, ref, r, target)
     resolved = _resolve(ctx, ref)
     if resolved is None:
         log.warning("%s/%s no longer exists; nothing to ingest", ref.bucket, ref.key)
@@ -60,7 +65,7 @@ def receive(ctx: Context, ref: ObjectRef) -> IngestRecord | None:
     rec = IngestRecord(
         ingest_id=new_ingest_id(), zone=r.zone, dataset=r.dataset.name if r.dataset else None,
         source_bucket=ref.bucket, source_key=ref.key, version=str(ref.version), sha256="",
-        size=int(ref.size or 0), arrived_at=_arrival(ref))
+        size=int(ref.size or 0), arrived_at=_arrival(ref), lease_owner=owner())
     claimed = ctx.ledger.claim(rec)
     if claimed.outcome == "duplicate":
         log.info("duplicate of %s: %s", claimed.duplicate_of, ref.key)
@@ -89,8 +94,58 @@ def _land(ctx: Context, rec: IngestRecord, r: Route, version_id: str | None) -> 
     assert r.zone and r.dataset
     lkey = landing_key(r.zone, r.dataset.name, day, rec.ingest_id, r.filename)
     sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, lkey, meta, version_id)
+    if version_id is None and _is_sha256(rec.version) and sha != rec.version:
+        return _torn(ctx, rec, r, lkey, sha)
     ctx.ledger.complete(rec.ingest_id, landing_key=lkey, sha256=sha, completed_at=None)
     return ctx.ledger.get(rec.ingest_id) or rec
+
+
+def _is_sha256(version: str) -> bool:
+    return len(version) == 64 and all(c in "0123456789abcdef" for c in version)
+
+
+def _quarantine_only(ctx: Context, rec: IngestRecord, r: Route, reason: str, qkey: str, detail: str,
+                     **fields: object) -> IngestRecord:
+    """Close an ingest as quarantined before validation: the report beside ``qkey``, the ledger, one alert."""
+    rep = report.build(rec, "quarantined", reason, {"rows_read": 0, "rows_staged": 0, "rows_quarantined": 0},
+                       [], {}, [], {"quarantined_file": fields.get("quarantine_key")})  # type: ignore[dict-item]
+    ctx.storage.put_bytes(ctx.buckets.landing, qkey + ".report.json", report.dumps(rep))
+    ctx.ledger.complete(rec.ingest_id, outcome="quarantined", reason=reason, **fields)
+    ctx.alert_zone(r.zone or "platform", "error", f"{rec.source_key} quarantined: {reason}", detail,
+                   ingest_id=rec.ingest_id, report=qkey + ".report.json")
+    return ctx.ledger.get(rec.ingest_id) or rec
+
+
+def _torn(ctx: Context, rec: IngestRecord, r: Route, lkey: str, sha: str) -> IngestRecord:
+    """The bytes copied are not the version the event named: the producer rewrote the file while it
+    was read. The torn copy goes to quarantine (never to validation); the version now in ingress is
+    a new version, which the next sweep ingests on its own."""
+    qkey = quarantine_key(r.zone, r.dataset.name if r.dataset else None, rec.arrived_at[:10], rec.ingest_id,
+                          r.filename)
+    ctx.storage.copy_hashing(ctx.buckets.landing, lkey, ctx.buckets.landing, qkey)
+    ctx.storage.delete(ctx.buckets.landing, lkey)
+    reason = (f"the file changed while it was being read (sha256 {sha[:12]}... read, {rec.version[:12]}... "
+              "announced): write under a temporary name and rename when complete; the new version is ingested "
+              "by the next `lake ingest`")
+    return _quarantine_only(ctx, rec, r, reason, qkey, "Torn copy kept for inspection.", sha256=sha,
+                            quarantine_key=qkey)
+
+
+def _refuse_link(ctx: Context, ref: ObjectRef, r: Route, target: str) -> IngestRecord:
+    """A symbolic link in ingress is never followed (it could expose any file on the machine); it is
+    recorded as quarantined, with a report, once per link target."""
+    version = "symlink:" + hashlib.sha256(target.encode()).hexdigest()
+    rec = IngestRecord(ingest_id=new_ingest_id(), zone=r.zone, dataset=r.dataset.name if r.dataset else None,
+                       source_bucket=ref.bucket, source_key=ref.key, version=version, sha256="", size=0,
+                       arrived_at=_arrival(ref), lease_owner=owner())
+    claimed = ctx.ledger.claim(rec)
+    if claimed.outcome == "duplicate":
+        return claimed
+    qkey = quarantine_key(r.zone, r.dataset.name if r.dataset else None, rec.arrived_at[:10], rec.ingest_id,
+                          r.filename)
+    reason = ("a symbolic link, not a file: the lake does not follow links in ingress; copy the file itself "
+              "into ingress (and remove the link)")
+    return _quarantine_only(ctx, rec, r, reason, qkey, f"The link points at {target!r}; nothing was read.")
 
 
 def resume(ctx: Context, rec: IngestRecord) -> IngestRecord:
@@ -99,6 +154,18 @@ def resume(ctx: Context, rec: IngestRecord) -> IngestRecord:
     if r is None:  # the routing rules changed since: nothing to land, but the record must end
         ctx.ledger.complete(rec.ingest_id, outcome="ignored", reason="ignored by the current routing rules")
         return ctx.ledger.get(rec.ingest_id) or rec
-    info = ctx.storage.head(rec.source_bucket, rec.source_key)
-    # In a versioned bucket the ledger's version is a version id: copy exactly that one.
-    return _land(ctx, rec, r, rec.version if info.version_id else None)
+    try:
+        info = ctx.storage.head(rec.source_bucket, rec.source_key)
+        # In a versioned bucket the ledger's version is a version id: copy exactly that one.
+        return _land(ctx, rec, r, rec.version if info.version_id else None)
+    except Exception as err:  # noqa: BLE001 - recorded; one claim must not stop the sweep's others
+        log.exception("landing %s failed", rec.source_key)
+        attempts = rec.attempts + 1
+        if attempts < MAX_ATTEMPTS:
+            ctx.ledger.complete(rec.ingest_id, attempts=attempts, lease_owner=None, completed_at=None,
+                                reason=f"landing attempt {attempts} failed: {type(err).__name__}: {err}"[:500])
+        else:  # never stuck: what cannot be landed ends on the record, with its reason
+            ctx.ledger.complete(rec.ingest_id, outcome="quarantined", attempts=attempts,
+                                reason=f"could not be copied to landing in {attempts} attempts: "
+                                       f"{type(err).__name__}: {err}"[:500])
+        return ctx.ledger.get(rec.ingest_id) or rec

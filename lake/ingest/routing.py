@@ -9,6 +9,7 @@ Staging:    <zone>/<dataset>/ingest_date=YYYY-MM-DD/<ingest_id>.parquet
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass
 
@@ -59,13 +60,30 @@ def route(cfg: LakeConfig, key: str) -> Route | None:
     return Route(key, filename, zone_name, dataset)
 
 
+MAX_NAME_BYTES = 160  # leaves room for ".rejected.csv"/".report.json" and temp names within 255-byte file names
+
+
+def safe_filename(filename: str) -> str:
+    """The file name as the lake stores it: unchanged when it fits every file system and S3 key;
+    otherwise shortened, keeping its extensions and a hash of the full name (the ledger and the
+    report keep the original)."""
+    if len(filename.encode()) <= MAX_NAME_BYTES:
+        return filename
+    stem, dot, ext = filename.partition(".")
+    ext = (dot + ext)[-24:] if len(ext.encode()) <= 24 else ""
+    digest = hashlib.sha256(filename.encode()).hexdigest()[:12]
+    room = MAX_NAME_BYTES - len(ext.encode()) - len(digest) - 1
+    short = stem.encode()[:room].decode(errors="ignore")
+    return f"{short}-{digest}{ext}"
+
+
 def landing_key(zone: str, dataset: str, ingest_date: str, ingest_id: str, filename: str) -> str:
-    return f"{zone}/{dataset}/ingest_date={ingest_date}/{ingest_id}/{filename}"
+    return f"{zone}/{dataset}/ingest_date={ingest_date}/{ingest_id}/{safe_filename(filename)}"
 
 
 def quarantine_key(zone: str | None, dataset: str | None, ingest_date: str, ingest_id: str, filename: str) -> str:
     where = f"{zone}/{dataset}" if zone and dataset else UNROUTABLE
-    return f"{QUARANTINE}/{where}/ingest_date={ingest_date}/{ingest_id}/{filename}"
+    return f"{QUARANTINE}/{where}/ingest_date={ingest_date}/{ingest_id}/{safe_filename(filename)}"
 
 
 def staging_key(zone: str, dataset: str, ingest_date: str, ingest_id: str) -> str:

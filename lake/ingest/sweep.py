@@ -6,12 +6,16 @@ bucket and compares object versions with the ledger. On AWS a scheduled Lambda r
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Iterator
 
 from lake.backends.ledger import IngestRecord
-from lake.backends.storage import ObjectInfo
+from lake.backends.storage import NotFound, ObjectInfo
 from lake.ingest.routing import ignored
 from lake.runtime.context import Context
+
+log = logging.getLogger(__name__)
 
 
 def unseen_objects(ctx: Context) -> Iterator[ObjectInfo]:
@@ -19,7 +23,19 @@ def unseen_objects(ctx: Context) -> Iterator[ObjectInfo]:
     for listed in ctx.storage.list(bucket):
         if ignored(listed.key):
             continue
-        info = ctx.storage.head(bucket, listed.key)  # version id (S3) or content hash (local)
+        target = ctx.storage.symlink(bucket, listed.key)
+        if target is not None:  # never followed: the receiver records it as refused, once per target
+            version = "symlink:" + hashlib.sha256(target.encode()).hexdigest()
+            if version not in ctx.ledger.seen(bucket, listed.key):
+                yield ObjectInfo(bucket, listed.key, 0, version)
+            continue
+        try:
+            info = ctx.storage.head(bucket, listed.key)  # version id (S3) or content hash (local)
+        except NotFound:
+            continue  # gone since the listing
+        except (OSError, ValueError):  # unreadable: logged, and it must not stop the others
+            log.exception("ingress object %s cannot be read; skipped", listed.key)
+            continue
         if (info.version_id or info.etag) not in ctx.ledger.seen(bucket, listed.key):
             yield info
 

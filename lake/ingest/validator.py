@@ -11,10 +11,11 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lake.backends.ledger import TERMINAL, IngestRecord
+from lake.backends.ledger import MAX_ATTEMPTS, TERMINAL, IngestRecord
 from lake.config import Dataset
 from lake.ingest import report
 from lake.ingest.convert import Lineage, Result, convert
+from lake.ingest.lease import LEASE_SECONDS, Heartbeat, owner
 from lake.ingest.routing import parse_landing_key, quarantine_key, staging_key
 from lake.runtime.context import Context
 
@@ -38,19 +39,27 @@ def validate(ctx: Context, bucket: str, key: str, runner: str = "lambda") -> Ing
     if rec is None:
         ref = parse_landing_key(key)
         return ctx.ledger.get(ref.ingest_id) if ref else None
-    if not ctx.ledger.start(rec.ingest_id, runner):
+    holder = owner()
+    if not ctx.ledger.start(rec.ingest_id, runner, LEASE_SECONDS, holder=holder):
         log.info("ingest %s is being validated elsewhere", rec.ingest_id)
         return ctx.ledger.get(rec.ingest_id)
+    rec = ctx.ledger.get(rec.ingest_id) or rec
+    if rec.attempts > MAX_ATTEMPTS:  # never stuck: a file no validation can finish ends quarantined
+        reason = (f"validation did not finish in {MAX_ATTEMPTS} attempts (last: {rec.reason or 'the process died'}); "
+                  "the file is kept here, send it again or ask the platform team")
+        return _finish_file_quarantine(ctx, rec, bucket, key, reason, Result())
     ds = ctx.cfg.dataset(rec.zone or "", rec.dataset or "")
     if ds is None:  # the contract was removed between landing and validation
         reason = f"dataset {rec.zone}/{rec.dataset} no longer exists"
         return _finish_file_quarantine(ctx, rec, bucket, key, reason, Result())
     try:
-        with ctx.storage.readable(bucket, key) as path:
+        with Heartbeat(ctx.ledger, rec.ingest_id, holder, LEASE_SECONDS), ctx.storage.readable(bucket, key) as path:
             return _validate_file(ctx, rec, ds, bucket, key, path)
-    except Exception:
-        # Give the lease back, so the retry of this message (SQS) can run at once.
-        ctx.ledger.complete(rec.ingest_id, outcome="received", started_at=None, completed_at=None)
+    except BaseException as err:  # SIGTERM (SystemExit) and Ctrl-C too
+        # Give the lease back, so the retry of this message (SQS, the next `lake ingest`) can run at once.
+        failed = f"attempt {rec.attempts} failed: {type(err).__name__}: {err}"[:500]
+        ctx.ledger.complete(rec.ingest_id, outcome="received", started_at=None, renewed_at=None, lease_owner=None,
+                            completed_at=None, reason=failed)
         raise
 
 
@@ -79,7 +88,7 @@ def _validate_file(ctx: Context, rec: IngestRecord, ds: Dataset, bucket: str, ke
     with tempfile.TemporaryDirectory(prefix="lake-validate-") as work, \
             ctx.storage.writer(ctx.buckets.staging, skey) as staged:
         rejected = Path(work) / "rejected.csv"
-        res = convert(path, ds, lineage, staged, rejected)
+        res = convert(path, ds, lineage, staged, rejected, sha256=rec.sha256 or None)
         outcome, reason = decide(res, ds)
         if outcome == "quarantined":
             staged.unlink(missing_ok=True)  # abandon: nothing of a rejected file reaches staging

@@ -8,6 +8,7 @@ object's "Object Created" to the receive task, then each landing object's to the
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -15,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lake.backends.ledger import IngestRecord
+from lake.backends.ledger import MAX_ATTEMPTS, IngestRecord
 from lake.config.layout import QUARANTINE
+from lake.ingest.lease import graceful_sigterm
 from lake.runtime.context import Context, using
 from lake.runtime.events import object_created, object_refs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,16 +74,34 @@ def deliver(ctx: Context, events: list[dict[str, Any]], landed: list[dict[str, A
         raise NotImplementedError("the local event flow needs a storage that reports created objects")
     listeners.append(on_created)
     try:
-        with using(ctx):
+        with using(ctx), graceful_sigterm():
             for ref in (r for e in events for r in object_refs(e)):
-                receive_task(ctx, ref)
+                _isolated("receive", receive_task, ctx, ref)
             if before_validation is not None:
                 before_validation()
+            receives: dict[str, int] = {}
             while pending:
-                for ref in object_refs(pending.pop(0)):
-                    validate_task(ctx, ref.bucket, ref.key, ref.size)
+                event = pending.pop(0)
+                for ref in object_refs(event):
+                    if _isolated("validate", validate_task, ctx, ref.bucket, ref.key, ref.size):
+                        continue
+                    # As SQS redelivers a failed message, until the validator quarantines the file.
+                    receives[ref.key] = receives.get(ref.key, 0) + 1
+                    if receives[ref.key] <= MAX_ATTEMPTS:
+                        pending.append(event)
     finally:
         listeners.remove(on_created)
+
+
+def _isolated(what: str, task: Callable[..., object], *args: Any) -> bool:
+    """Run one task on one object; False if it failed. One failing object never stops the others,
+    as one failed SQS message does not fail its batch (``batchItemFailures``)."""
+    try:
+        task(*args)
+    except Exception:  # noqa: BLE001 - logged; the ledger's attempts decide when the file is quarantined
+        log.exception("%s failed for %s", what, args[1:])
+        return False
+    return True
 
 
 def drop_file(ctx: Context, path: Path, zone: str, dataset: str) -> list[IngestRecord]:

@@ -10,8 +10,10 @@ locally the runtime listens for the writes).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lake.backends.ledger import IngestRecord
 from lake.ingest.receiver import resume
@@ -20,6 +22,8 @@ from lake.runtime.context import Context
 from lake.runtime.events import ObjectRef
 from lake.runtime.runlog import task_run
 from lake.tasks.ingest import receive_task, validate_task
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,14 +47,27 @@ def reconcile(ctx: Context, stale_after_seconds: int = 900,
         stuck = stale_landing(ctx, stale_after_seconds)
         unseen = list(unseen_objects(ctx))
         run.inputs = [f"s3://{o.bucket}/{o.key}" for o in unseen]
+        # One object that fails is logged and left to its next attempt (the ledger counts them); it
+        # never stops the others.
         for o in unseen:
-            rec = receive_task(ctx, ObjectRef(o.bucket, o.key, o.size, o.etag, o.version_id))
+            rec = _guarded(receive_task, ctx, ObjectRef(o.bucket, o.key, o.size, o.etag, o.version_id))
             if rec is not None:
                 out.received.append(rec)
-        out.resumed = [resume(ctx, r) for r in claims]  # claimed, never landed: the receiver died in between
+        for claim in claims:  # claimed, never landed: the receiver died in between
+            rec = _guarded(resume, ctx, claim)
+            if rec is not None:
+                out.resumed.append(rec)
         for bucket, key, size in stuck:
-            rec = validate_task(ctx, bucket, key, size, start_job=start_job)
+            rec = _guarded(validate_task, ctx, bucket, key, size, start_job=start_job)
             if rec is not None:
                 out.revalidated.append(rec)
         run.rows_in = len(out.received) + len(out.resumed) + len(out.revalidated)
     return out
+
+
+def _guarded(task: Callable[..., IngestRecord | None], *args: Any, **kwargs: Any) -> IngestRecord | None:
+    try:
+        return task(*args, **kwargs)
+    except Exception:  # noqa: BLE001 - one object's failure is logged, never the sweep's
+        log.exception("sweep: %s failed for %s", task.__name__, args[1:])
+        return None

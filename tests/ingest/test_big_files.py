@@ -46,3 +46,23 @@ def test_on_aws_the_lambda_only_starts_the_job_and_the_job_validates(ctx, monkey
     assert validate_large.main() == 0
     done = ctx.ledger.get(rec.ingest_id)
     assert (done.outcome, done.runner) == ("staged", "glue")
+
+
+def test_gzip_content_is_estimated_from_decompressed_bytes(ctx, tmp_path, monkeypatch):
+    import gzip
+
+    from lake.ingest.estimate import content_size
+
+    path = tmp_path / "dense.csv.gz"
+    body = (FIXTURES / "expenses_good.csv").read_text().splitlines()
+    with gzip.open(path, "wb") as f:
+        f.write((body[0] + "\n").encode())
+        for _ in range(20_000):
+            f.write(("\n".join(body[1:]) + "\n").encode())
+    size, content = path.stat().st_size, len(gzip.decompress(path.read_bytes()))
+    ctx.storage.put_file("landing", "x/dense.csv.gz", path)
+    estimate = content_size(ctx.storage, "landing", "x/dense.csv.gz", size)
+    assert size * 8 < content / 10 and abs(estimate - content) < content * 0.05  # not the 8x guess
+    monkeypatch.setenv("INGEST_GLUE_THRESHOLD_BYTES", str(size * 8 + 1))  # the old guess said "lambda"
+    [rec] = drop_file(ctx, path, "finance", "expenses")
+    assert rec.runner == "glue" and rec.outcome == "staged"

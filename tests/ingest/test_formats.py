@@ -82,7 +82,7 @@ def test_gzip_jsonl_with_bad_lines_nested_values_and_extra_keys(lab):
     assert rec.warnings == ["extra columns dropped: firmware"]
     errors = report(lab, rec)["errors"]
     assert [(e["row"], e["message"]) for e in errors] == [
-        (2, "not valid JSON: Expecting property name enclosed in double quotes"),
+        (2, "not valid JSON at line 2, column 2: Expecting property name enclosed in double quotes"),
         (3, "expected a single value, got an object")]
     t = staged(lab, rec)
     first = t.to_pylist()[0]

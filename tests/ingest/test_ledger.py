@@ -113,7 +113,7 @@ def test_a_crashing_validation_gives_its_lease_back(ctx, monkeypatch):
 
     ctx.storage.put_file("ingress", "finance/expenses/a.csv", FIXTURES / "expenses_good.csv")
     rec = receive(ctx, ObjectRef("ingress", "finance/expenses/a.csv"))
-    monkeypatch.setattr(validator, "convert", lambda *a: (_ for _ in ()).throw(MemoryError("boom")))
+    monkeypatch.setattr(validator, "convert", lambda *a, **k: (_ for _ in ()).throw(MemoryError("boom")))
     with pytest.raises(MemoryError):  # the error reaches the handler: SQS will retry the message
         validator.validate(ctx, "landing", rec.landing_key)
     assert ctx.ledger.get(rec.ingest_id).outcome == "received"

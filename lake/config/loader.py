@@ -158,8 +158,9 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
         readable = cfg.readable_by(z.name)
         for p in z.projections.values():
             escapes = [] if p.is_python else spark_escapes(parse_sql(p.sql), readable)
-            for e in escapes or ([f"access denied: {p.refused}"] if p.refused else []):
-                problems.add(p.path, "sql", str(e))
+            messages = [str(e) for e in escapes] or ([f"access denied: {p.refused}"] if p.refused else [])
+            for message in messages:
+                problems.add(p.path, "sql", message)
             for ref in sorted(p.reads - {e.ref for e in escapes if e.ref}):
                 if ref not in tables:
                     problems.add(p.path, "sql", f"reads '{ref}', which does not exist")

@@ -52,13 +52,16 @@ def build(spark: SparkSession, projection: Projection) -> int:
     return spark.table(projection.table).count()
 
 
-def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str]) -> list[Build]:
-    """Rebuild what ``changed`` tables affect; a failure skips everything downstream of it."""
+def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str | None = None) -> list[Build]:
+    """Rebuild what ``changed`` tables affect (only ``zone``'s projections, if given: a zone's run
+    writes its own tables only); a failure skips everything downstream of it."""
     missing = {p.table for z in cfg.zones.values() for p in z.projections.values()
                if not spark.catalog.tableExists(p.table)}
     failed: set[str] = set()
     results = []
     for p in affected(cfg, changed, missing):
+        if zone is not None and p.zone != zone:
+            continue
         upstream_failed = sorted(p.reads & failed)
         if upstream_failed:
             failed.add(p.table)

@@ -55,6 +55,29 @@ def _record_build(ctx: Context, b: Build, parent: str, cfg_reads: dict[str, list
         error=b.error))
 
 
+def _last_commit(spark, table: str, data_only: bool = False):  # noqa: ANN001, ANN202 - a datetime, or None
+    """The table's newest snapshot; ``data_only``: not counting compactions ('replace', same rows)."""
+    if not spark.catalog.tableExists(table):
+        return None
+    where = " WHERE operation != 'replace'" if data_only else ""
+    row = spark.sql(f"SELECT max(committed_at) AS at FROM {table}.snapshots{where}").first()
+    return row["at"] if row else None
+
+
+def stale_inputs(spark, cfg, zone: str | None) -> set[str]:  # noqa: ANN001
+    """Inputs changed after the projection reading them was built (by a run of another zone, which
+    writes only its own tables): the zone's projections catch up on its next run."""
+    out: set[str] = set()
+    for z in [cfg.zones[zone]] if zone else cfg.zones.values():
+        for p in z.projections.values():
+            built = _last_commit(spark, p.table)
+            for table in p.reads:
+                changed = _last_commit(spark, table, data_only=True)
+                if changed is not None and (built is None or changed > built):
+                    out.add(table)
+    return out
+
+
 def run(ctx: Context, zone: str | None = None) -> RunReport:
     spark = local_session(ctx.home.warehouse)
     report = RunReport(new_run_id())
@@ -76,7 +99,7 @@ def run(ctx: Context, zone: str | None = None) -> RunReport:
         elif p.ingests:
             recover(ctx, p.table, ["halted", "refused"], report.run_id)
     changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
-    report.builds = rebuild(spark, ctx.cfg, changed)
+    report.builds = rebuild(spark, ctx.cfg, changed | stale_inputs(spark, ctx.cfg, zone), zone)
     reads = {p.table: sorted(p.reads) for z in ctx.cfg.zones.values() for p in z.projections.values()}
     for b in report.builds:
         _record_build(ctx, b, report.run_id, reads)

@@ -14,6 +14,7 @@ the platform's own records are redacted and ``platform.erasures`` is written.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from pyspark.sql import SparkSession
@@ -21,7 +22,8 @@ from pyspark.sql import SparkSession
 from glue_jobs.erase import tables
 from glue_jobs.erase.transforms import key_text, predicate
 from glue_jobs.to_ods.tables import columns
-from lake.erasure import objects, platform, staging
+from lake.erasure import names, objects, platform, staging
+from lake.erasure.parquet import LINEAGE_TEXT
 from lake.erasure.raw import scratch
 from lake.erasure.report import ErasureReport
 from lake.erasure.request import ErasureRequest, delete, load, save
@@ -55,17 +57,22 @@ def erase_ods(spark: SparkSession, ctx: Context, subject: Subject, found: stagin
                 if not spark.catalog.tableExists(table):
                     continue
                 keys = {key_text(row[c] for c in key_columns) for row in staged if all(c in row for c in key_columns)}
-                where = predicate(columns=columns(spark, table), treatments=treatments, hashes=hashes,
+                cols = columns(spark, table)
+                where = predicate(columns={c: t for c, t in cols.items() if c not in LINEAGE_TEXT},
+                                  treatments=treatments, hashes=hashes,
                                   value=subject.value, fold_case=subject.kind.fold_case, key_columns=key_columns,
                                   keys=keys, pattern=subject.pattern)
                 n = tables.count(spark, table, where) if where else 0
-                if not n and table not in request.changed:
+                named = tables.named_in_lineage(spark, table, cols, subject) if LINEAGE_TEXT & cols.keys() else {}
+                if not n and not named and table not in request.changed:
                     continue
                 if table not in request.changed:  # before the delete: a retry must finish this table's history
                     request.changed.append(table)
                     save(ctx, request)
                 if n:
                     tables.delete(spark, table, str(where))
+                if named:  # other people's rows from a file named after her: they stay, the name goes
+                    tables.redact_lineage(spark, table, named)
                 tables.forget_history(spark, table, request.request_id, started_ms)
                 report.add(zone.name, table, "deleted", n)
                 changed.add(table)
@@ -94,6 +101,15 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
         report.add(b.table.split("_analytics.")[0], b.table, "rebuilt")
 
 
+def _hashes(ctx: Context, subject: Subject) -> set[str]:
+    """Every zone's HMAC of every spelling seen: the forms the platform's own texts may quote."""
+    out: set[str] = set()
+    for zone in ctx.cfg.zones:
+        with contextlib.suppress(PermissionError):  # on AWS a job holds only the keys it was granted
+            out |= subject.hashes(zone_key(ctx.home.platform / "keys", zone))
+    return out
+
+
 def erase(spark: SparkSession, ctx: Context, request: ErasureRequest, run_id: str) -> ErasureReport:
     subject = Subject.of(request.subject, request.value)
     started_ms = int(time.time() * 1000)
@@ -101,14 +117,17 @@ def erase(spark: SparkSession, ctx: Context, request: ErasureRequest, run_id: st
                            subject.audit_hash(platform_key(ctx.home.platform / "keys")), request.requested_at,
                            zones={z.name for z in ctx.cfg.zones.values()
                                   if any(ds.subject_columns(subject.kind.name) for ds in z.datasets.values())})
+    names.remove_debris(ctx, subject, report)
+    names.rename_objects(ctx, subject, report)
     objects.erase_raw(ctx, subject, report)
     with scratch() as work:
         found = staging.scan(ctx, subject, work)
+        objects.erase_stray(ctx, subject, report, ctx.buckets.staging, found.stray)
         changed = erase_ods(spark, ctx, subject, found, request, report, started_ms)
         rebuild_analytics(spark, ctx, changed | set(request.changed), report, started_ms)
         staging.commit(ctx, found, report)
     objects.recount(ctx, request.request_id)
-    platform.scrub(ctx, subject, report)
+    platform.scrub(ctx, subject, report, _hashes(ctx, subject))
     return report
 
 

@@ -76,9 +76,16 @@ def views(data: bytes) -> list[tuple[str, bytes]]:
 
 
 def find(root: Path, needles: list[str]) -> list[str]:
+    """Every place under ``root`` (any directory tree: a lake home, the twin's bucket folders) where a
+    needle occurs: in a file or folder name, or in a file's bytes as stored or decoded. Hidden files,
+    temp files and SQLite databases (with their WAL) included: nothing is skipped."""
     wanted = {n.lower().encode() for n in needles}
     hits = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(root.rglob("*")):  # pathlib's glob matches hidden names too
+        name = path.relative_to(root).as_posix().lower().encode()
+        hits += [f"{path.relative_to(root)} (name): {n.decode()}" for n in wanted if n in name]
+        if not path.is_file() or path.is_symlink():
+            continue
         for how, data in views(path.read_bytes()):
             low = data.lower()
             hits += [f"{path.relative_to(root)} ({how}): {n.decode()}" for n in wanted if n in low]

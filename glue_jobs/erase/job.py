@@ -31,6 +31,7 @@ from lake.erasure.subject import Subject
 from lake.pii import platform_key, zone_key
 from lake.runtime import runlog
 from lake.runtime.context import Context
+from lake.runtime.lock import for_home, hold, zone_lock
 from lake.spark import local_session
 
 QUARANTINE_KEYS = ["_ingest_id", "_row_number"]
@@ -144,6 +145,16 @@ def run_request(spark: SparkSession, ctx: Context, request_id: str, request_key:
     return report
 
 
+def run_request_locked(spark: SparkSession, ctx: Context, request_id: str, request_key: str,
+                       wait: float = 1800.0) -> ErasureReport:
+    """``run_request`` holding every zone's lock (DynamoDB on AWS): no promotion, projection build or
+    vacuum writes a table meanwhile, so orphan removal cannot take a file of a commit in flight.
+    Waits up to ``wait`` seconds for a running one; then fails (Busy) and the workflow retries."""
+    locks = [zone_lock(z) for z in ctx.cfg.zones]
+    with hold(for_home(ctx.home.platform), locks, f"erase {request_id}", wait):
+        return run_request(spark, ctx, request_id, request_key)
+
+
 def main() -> None:  # pragma: no cover - the Glue entry point; run_request() is what the tests run
     from glue_jobs.args import job_context, resolve
 
@@ -153,7 +164,7 @@ def main() -> None:  # pragma: no cover - the Glue entry point; run_request() is
                              "pii_key_secrets", "run_id"))
     ctx = job_context(args)
     spark = SparkSession.getActiveSession() or local_session(ctx.home.warehouse)
-    report = run_request(spark, ctx, str(args["request_id"]), str(args["request_key"]))
+    report = run_request_locked(spark, ctx, str(args["request_id"]), str(args["request_key"]))
     print(f"erasure {report.request_id}: {report.rows_removed} row(s) removed")
 
 

@@ -82,12 +82,28 @@ def vacuum(spark: SparkSession, zones: list[str], orphan_min_age: timedelta,
     return results
 
 
+def vacuum_locked(spark: SparkSession, zones: list[str], orphan_min_age: timedelta, ledger_table: str | None,
+                  wait: float = 1800.0) -> list[Vacuumed]:
+    """``vacuum`` holding the zones' locks (DynamoDB, on the ledger table), so expiring snapshots and
+    removing orphans never meets a promotion or an erasure of the same zone. Without a ledger table
+    (an older deployment) it runs unlocked and relies on ``orphan_min_age`` alone."""
+    if not ledger_table:
+        return vacuum(spark, zones, orphan_min_age)
+    from lake.backends.dynamodb_lock import DynamoDbLocks
+    from lake.runtime.lock import hold, zone_lock
+
+    with hold(DynamoDbLocks(ledger_table), [zone_lock(z) for z in zones], "vacuum", wait):
+        return vacuum(spark, zones, orphan_min_age)
+
+
 def main() -> None:  # pragma: no cover - the Glue entry point; vacuum() is what the tests run
     from glue_jobs.args import resolve
 
-    args = resolve(["zones", "orphan_min_age_minutes"], optional=("run_id",))
+    args = resolve(["zones", "orphan_min_age_minutes"], optional=("run_id", "ledger_table"))
     spark = SparkSession.builder.getOrCreate()  # on Glue: Iceberg on the Glue Data Catalog (job --conf)
-    results = vacuum(spark, json.loads(str(args["zones"])), timedelta(minutes=int(str(args["orphan_min_age_minutes"]))))
+    zones = json.loads(str(args["zones"]))
+    results = vacuum_locked(spark, zones, timedelta(minutes=int(str(args["orphan_min_age_minutes"]))),
+                            str(args["ledger_table"] or "") or None)
     for r in results:
         print(json.dumps({"run_id": args.get("run_id"), **asdict(r)}))
     failed = [r.table for r in results if r.error]

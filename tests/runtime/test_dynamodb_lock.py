@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from lake.backends.dynamodb_lock import DynamoDbLocks
-from lake.runtime.lock import Holder, hold
+from lake.runtime.lock import Busy, Holder, hold
 from tests.runtime.test_lock import dead_pid, refused
 
 
@@ -65,3 +65,32 @@ def test_shared_locks_are_refused_on_aws(table: str) -> None:
     with pytest.raises(ValueError, match="shared locks are local only"), \
             hold(DynamoDbLocks(table), [], "lake ingest", shared=["ingest"]):
         pass
+
+
+def test_on_aws_erasure_and_vacuum_wait_for_a_promotion_of_the_zone(table: str, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """The Glue jobs' paths: erase holds every zone's lock, vacuum its zones' locks, while they work."""
+    from datetime import timedelta
+
+    from glue_jobs.erase import job as erase_job
+    from glue_jobs.vacuum import job as vacuum_job
+    from lake.runtime.context import Context
+    from tests.conftest import ZONES
+
+    monkeypatch.setenv("LAKE_BACKEND", "aws")
+    monkeypatch.setenv("LEDGER_TABLE", table)
+    ctx = Context.local(tmp_path / "home", ZONES)
+    seen: list[str | None] = []
+    holder = lambda: (h := DynamoDbLocks(table).holder("zone:finance")) and h.command  # noqa: E731
+    monkeypatch.setattr(erase_job, "run_request", lambda *a: seen.append(holder()))
+    monkeypatch.setattr(vacuum_job, "vacuum", lambda *a: seen.append(holder()) or [])
+
+    with hold(DynamoDbLocks(table), ["zone:finance"], "to_ods finance"):  # a promotion in flight
+        with pytest.raises(Busy, match="to_ods finance"):
+            erase_job.run_request_locked(None, ctx, "erase-1", "_erasure/requests/erase-1.json", wait=0)
+        with pytest.raises(Busy, match="to_ods finance"):
+            vacuum_job.vacuum_locked(None, ["finance"], timedelta(hours=2), table, wait=0)
+        assert seen == []  # neither touched a table
+    erase_job.run_request_locked(None, ctx, "erase-1", "_erasure/requests/erase-1.json", wait=0)
+    vacuum_job.vacuum_locked(None, ["finance"], timedelta(hours=2), table, wait=0)
+    assert seen == ["erase erase-1", "vacuum"]
+    assert DynamoDbLocks(table).holder("zone:finance") is None

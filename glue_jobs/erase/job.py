@@ -20,6 +20,7 @@ import time
 from pyspark.sql import SparkSession
 
 from glue_jobs.erase import tables
+from glue_jobs.erase.opaque import opaque
 from glue_jobs.erase.transforms import key_text, predicate
 from glue_jobs.to_ods.tables import columns
 from lake.erasure import names, objects, platform, staging
@@ -81,12 +82,25 @@ def erase_ods(spark: SparkSession, ctx: Context, subject: Subject, found: stagin
 
 
 def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], report: ErasureReport,
-                      started_ms: int) -> None:
-    """Rebuild every projection downstream of the changed tables, then drop its older snapshots."""
-    from glue_jobs.projections.job import rebuild
+                      started_ms: int, forced: frozenset[str] | set[str] = frozenset()) -> set[str]:
+    """Rebuild every projection downstream of the changed tables (and the ``forced`` ones, first),
+    then drop their older snapshots; the tables rebuilt."""
+    from glue_jobs.projections.job import Build, build, rebuild
+    from lake.backends.ledger import now
 
     reads = {p.table: sorted(p.reads) for z in ctx.cfg.zones.values() for p in z.projections.values()}
-    builds = rebuild(spark, ctx.cfg, changed) if changed else []
+    builds: list[Build] = []
+    for p in opaque(ctx.cfg):
+        if p.table in forced:
+            started = now()
+            try:
+                builds.append(Build(p.table, "built", build(spark, p), sql_file=str(p.path), started_at=started))
+            except Exception as err:  # noqa: BLE001 - reported with the others below
+                builds.append(Build(p.table, "failed", error=str(err).strip().splitlines()[0][:300],
+                                    sql_file=str(p.path), started_at=started))
+            builds[-1].ended_at = now()
+    changed = changed | {b.table for b in builds if b.status == "built"}
+    builds += rebuild(spark, ctx.cfg, changed) if changed else []
     for b in builds:
         zone = b.table.split("_analytics.")[0]
         runlog.record(ctx, runlog.TaskRun(
@@ -100,6 +114,7 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
     for b in builds:
         tables.forget_history(spark, b.table, report.request_id, started_ms)
         report.add(b.table.split("_analytics.")[0], b.table, "rebuilt")
+    return {b.table for b in builds}
 
 
 def _hashes(ctx: Context, subject: Subject) -> set[str]:
@@ -125,8 +140,12 @@ def erase(spark: SparkSession, ctx: Context, request: ErasureRequest, run_id: st
         found = staging.scan(ctx, subject, work)
         objects.erase_stray(ctx, subject, report, ctx.buckets.staging, found.stray)
         changed = erase_ods(spark, ctx, subject, found, request, report, started_ms)
-        rebuild_analytics(spark, ctx, changed | set(request.changed), report, started_ms)
+        # Staging is replaced before any projection is rebuilt, so one that reads it by a path sees
+        # it erased too; a crash after this point loses nothing a retry needs (``request.changed``).
         staging.commit(ctx, found, report)
+    rebuilt = rebuild_analytics(spark, ctx, changed | set(request.changed), report, started_ms)
+    if report.rows_removed:  # projections that may read anything are rebuilt from what is left
+        rebuild_analytics(spark, ctx, set(), report, started_ms, {p.table for p in opaque(ctx.cfg)} - rebuilt)
     objects.recount(ctx, request.request_id)
     platform.scrub(ctx, subject, report, _hashes(ctx, subject))
     return report

@@ -117,6 +117,19 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
     return {b.table for b in builds}
 
 
+def sweep_orphans(spark: SparkSession, ctx: Context, report: ErasureReport, started_ms: int,
+                  done: set[str]) -> None:
+    """Files of writes that died (a promotion killed before its commit) are in no snapshot, so no
+    DELETE reaches them, whatever rows they hold. The erasure holds every zone's lock, so each such
+    file is debris: removed from every other table too (``forget_history`` did the changed ones)."""
+    from glue_jobs.vacuum.job import tables as every_table
+
+    catalog = spark.catalog.currentCatalog()
+    for table in every_table(spark, list(ctx.cfg.zones)):
+        if table not in done and (n := tables.remove_orphans(spark, catalog, table, started_ms)):
+            report.add(table.split(".")[0].rsplit("_", 1)[0], table, "removed orphan files", n)
+
+
 def _hashes(ctx: Context, subject: Subject) -> set[str]:
     """Every zone's HMAC of every spelling seen: the forms the platform's own texts may quote."""
     out: set[str] = set()
@@ -145,7 +158,9 @@ def erase(spark: SparkSession, ctx: Context, request: ErasureRequest, run_id: st
         staging.commit(ctx, found, report)
     rebuilt = rebuild_analytics(spark, ctx, changed | set(request.changed), report, started_ms)
     if report.rows_removed:  # projections that may read anything are rebuilt from what is left
-        rebuild_analytics(spark, ctx, set(), report, started_ms, {p.table for p in opaque(ctx.cfg)} - rebuilt)
+        rebuilt |= rebuild_analytics(spark, ctx, set(), report, started_ms,
+                                     {p.table for p in opaque(ctx.cfg)} - rebuilt)
+    sweep_orphans(spark, ctx, report, started_ms, changed | set(request.changed) | rebuilt)
     objects.recount(ctx, request.request_id)
     platform.scrub(ctx, subject, report, _hashes(ctx, subject))
     return report

@@ -129,16 +129,19 @@ def files(out: Path) -> list[tuple[str, str, Path]]:
 
 def leftovers(home: Path) -> list[Path]:
     """What the flow never lists: a hidden file a producer left in ingress, a writer's temp file
-    (killed before its rename) in staging and landing, a hidden note in the platform folder."""
+    (killed before its rename) in staging and landing, a hidden note in the platform folder, and the
+    data file of a promotion killed before its commit in a table she is not in."""
     staged = next(p for p in sorted((home / "staging" / "finance" / "expenses").rglob("*.parquet"))
                   if DANA in str(pq.read_table(p).to_pylist()).lower())
     landed = next(p for p in sorted((home / "landing" / "finance" / "expenses").rglob("*.csv"))
                   if DANA in p.read_text())
     made = [home / "ingress" / "finance" / "expenses" / ".claims-draft.csv",
             staged.with_name(f".{staged.name}.tmp"), landed.with_name(f".{landed.name}.tmp"),
-            home / "platform" / ".notes"]
+            home / "platform" / ".notes",
+            home / "warehouse" / "customer_success_ods" / "accounts" / "data" / "00000-0-killed-writer.parquet"]
     made[0].write_bytes(_csv([_row(970, DANA), _row(971, "ivy.other@example.com")]))
     shutil.copyfile(staged, made[1])
     shutil.copyfile(landed, made[2])
     made[3].write_text(f"call {DANA} about claim 900\nunrelated line\n")
+    shutil.copyfile(staged, made[4])
     return made

@@ -267,3 +267,4 @@ def test_hidden_files_and_killed_writers_debris_are_covered(forgotten: Forgotten
     assert "ivy.other@example.com" in draft and scenario.DANA not in draft.lower()
     assert not [p for p in home.rglob(".*.tmp")]
     assert "unrelated line" in (home / "platform" / ".notes").read_text()
+    assert "removed orphan files customer_success_ods.accounts: 1" in forgotten.out.splitlines()

@@ -136,8 +136,8 @@ def test_forget_says_what_it_removed_where(forgotten: Forgotten) -> None:
 def test_nothing_under_the_home_holds_her_address_or_its_hashes(forgotten: Forgotten) -> None:
     # The same search found her everywhere before, also inside gzip, Parquet pages and Avro manifests.
     assert {h.split(" (")[1].split(")")[0] for h in forgotten.hits_before} >= {
-        "raw", "gzip>raw", "parquet values", "avro blocks"}
-    assert decoded_kinds(forgotten.home) >= {"gzip>raw", "parquet values", "avro blocks"}
+        "raw", "gzip>raw", "parquet values", "avro blocks", "name"}  # SQLite: its WAL, as raw bytes
+    assert decoded_kinds(forgotten.home) >= {"gzip>raw", "parquet values", "avro blocks", "sqlite rows"}
     assert find(forgotten.home, needles(forgotten)) == []
     assert not list((forgotten.home / "landing" / "_erasure").rglob("*.json"))  # the request is gone too
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lake.backends.ledger import IngestRecord
 from lake.backends.storage import ObjectInfo, sha256_file
+from lake.erasure.names import redact_names
 from lake.erasure.raw import Layout, Rewrite, RowTest, might_hold, rewrite, scratch
 from lake.erasure.report import ErasureReport
 from lake.erasure.subject import Subject
@@ -156,7 +157,7 @@ def _scrub_report(ctx: Context, bucket: str, key: str, zone: str | None, subject
     with ctx.storage.open(bucket, key) as f:
         original = json.loads(f.read())
     errors = original.get("errors") or []
-    doc = json.loads(subject.redact(json.dumps(original)))
+    doc = json.loads(redact_names(subject, json.dumps(original)))  # also the source key, if it names her
     doc["errors"] = [e for e, r in zip(errors, doc.get("errors") or [], strict=True)
                      if not (e.get("row") in rows or subject.equals(e.get("value"))
                              or subject.mentioned(str(e.get("value"))) or subject.mentioned(str(e.get("message"))))]

@@ -27,6 +27,7 @@ DANA = "dana.lee@example.com"
 SPELLINGS = [DANA, " Dana.Lee@Example.COM"]  # as delivered: ODS hashed each exactly
 KEYS = {"expenses": {900, 901, 902, 905, 906, 907, 908, 960}, "applications": {900, 901}, "badges": {1, 3}}
 NAMED_FILE = f"{DANA}.csv"  # a producer named the file after her; Hal's row is in it too
+NAMED_QUARANTINED = f"{DANA}.csv.gz"  # the same, semicolon-delimited: quarantined whole, report and all
 HAL = 961
 OPEN_STAGES = ("applied", "screen", "interview", "offer")
 
@@ -120,11 +121,14 @@ def files(out: Path) -> list[tuple[str, str, Path]]:
                        "site": ["HQ", "HQ", "Lab", "Lab"], "note": ["", "", f"escorts {DANA}", ""]})
     pq.write_table(badges, out / "badges.parquet")
     (out / NAMED_FILE).write_bytes(_csv([_row(960, DANA), _row(HAL, "hal.other@example.com")]))
+    (out / NAMED_QUARANTINED).write_bytes(gzip.compress(
+        _csv([_row(980, DANA), _row(981, "jo.other@example.com")], ";"), mtime=0))
     return [("finance", "expenses", out / NAMED_FILE),("finance", "expenses", out / "expenses_2026-11-05.csv"),
             ("finance", "expenses", out / "expenses_2026-11-06.csv.gz"),
             ("finance", "expenses", out / "expenses_export_semicolon.csv"),
             ("customer_success", "applications", out / "applications_2026-11-05.jsonl"),
-            ("hr", "badges", out / "badges.parquet")]
+            ("hr", "badges", out / "badges.parquet"),
+            ("finance", "expenses", out / NAMED_QUARANTINED)]
 
 
 def leftovers(home: Path) -> list[Path]:

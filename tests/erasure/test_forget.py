@@ -102,7 +102,7 @@ def forgotten(tmp_path_factory: pytest.TempPathFactory, spark) -> Forgotten:  # 
         drop_file(ctx, s.path, s.zone, s.dataset)
     drops = scenario.files(tmp / "drops")
     outcomes = [drop_file(ctx, path, zone, dataset)[-1].outcome for zone, dataset, path in drops]
-    assert outcomes == ["staged", "staged", "partial", "quarantined", "staged", "staged"]
+    assert outcomes == ["staged", "staged", "partial", "quarantined", "staged", "staged", "quarantined"]
     assert run(ctx).ok
     assert cli("docs", "--home", str(home), "--config", str(config))[0] == 0
     scenario.leftovers(home)
@@ -219,7 +219,7 @@ def test_the_ledger_describes_the_objects_as_they_now_are(forgotten: Forgotten) 
     erased = [r for r in ctx.ledger.records() if r.erased_by]
     assert {r.source_key.rsplit("/", 1)[-1] for r in erased} == {
         "expenses_2026-11-05.csv", "expenses_2026-11-06.csv.gz", "expenses_export_semicolon.csv",
-        "applications_2026-11-05.jsonl", "badges.parquet", "[erased].csv"}
+        "applications_2026-11-05.jsonl", "badges.parquet", "[erased].csv", "[erased].csv.gz"}
     for r in erased:
         ingress = home / "ingress" / r.source_key
         assert r.version == sha256_file(ingress) and r.size == ingress.stat().st_size
@@ -259,6 +259,10 @@ def test_a_file_named_after_her_keeps_other_peoples_rows_under_a_redacted_name(f
     assert rec.landing_key and rec.landing_key.endswith(named) and (home / "landing" / rec.landing_key).exists()
     runs = json.dumps(forgotten.ctx.records.rows("runs"))
     assert named in runs and scenario.DANA not in runs.lower()
+    quarantined = next(r for r in forgotten.ctx.ledger.records() if r.source_key.endswith("/[erased].csv.gz"))
+    assert quarantined.outcome == "quarantined" and quarantined.quarantine_key.endswith("/[erased].csv.gz")
+    report = json.loads((home / "landing" / f"{quarantined.quarantine_key}.report.json").read_text())
+    assert report["source"]["key"].endswith("/[erased].csv.gz")
 
 
 def test_hidden_files_and_killed_writers_debris_are_covered(forgotten: Forgotten) -> None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from lake.config import ConfigError
 from lake.home import LakeHome
 
 OK, REJECTED, USAGE = 0, 1, 2
+T = TypeVar("T")
+WAIT_HELP = "if another command holds the lock, wait up to SECONDS for it (default 0: exit 1 at once)"
 
 
 def _ctx(args: argparse.Namespace):  # noqa: ANN202 - Context import is deferred to keep --help fast
@@ -69,7 +73,11 @@ def cmd_drop(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"lake drop: no such file: {path}", file=sys.stderr)
         return USAGE
-    records = drop_file(_ctx(args), path, args.zone, args.dataset)
+    ctx = _ctx(args)
+    records = _locked(ctx, "sweep", "lake drop", args, lambda: drop_file(ctx, path, args.zone, args.dataset),
+                      exclusive=[], shared=("ingest",))
+    if records is None:
+        return REJECTED
     for rec in records:
         print(_summary(rec))
     return _ingest_exit(records)
@@ -78,7 +86,10 @@ def cmd_drop(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from lake.local.ingest import sweep
 
-    records = sweep(_ctx(args))
+    ctx = _ctx(args)
+    records = _locked(ctx, "sweep", "lake ingest", args, lambda: sweep(ctx), exclusive=[], shared=("ingest",))
+    if records is None:
+        return REJECTED
     for rec in records:
         print(_summary(rec))
     print(f"{len(records)} new object(s) ingested")
@@ -92,7 +103,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.zone and args.zone not in ctx.cfg.zones:
         print(f"lake run: unknown zone '{args.zone}'", file=sys.stderr)
         return USAGE
-    report = run(ctx, args.zone)
+    from lake.runtime.guard import zone_locks
+
+    command = "lake run" + (f" --zone {args.zone}" if args.zone else "")
+    try:
+        report = _locked(ctx, "promotion", command, args, lambda: run(ctx, args.zone),
+                         exclusive=zone_locks(ctx, args.zone), zone=args.zone)
+    except Exception as err:  # noqa: BLE001 - recorded and alerted by the guard; no Py4J traceback for users
+        print(f"lake run: failed: {(str(err).strip().splitlines() or [type(err).__name__])[0]}", file=sys.stderr)
+        return REJECTED
+    if report is None:
+        return REJECTED
     for p in report.promotions:
         if p.ingests:
             print(f"{p.status:<9} {p.table}: {len(p.ingests)} ingest(s), {p.rows_in} rows in, "
@@ -104,6 +125,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("nothing to promote: every staged ingest is already in ODS")
     print(f"run {report.run_id}: {'ok' if report.ok else 'failed'}")
     return OK if report.ok else REJECTED
+
+
+def _locked(ctx, task: str, command: str, args: argparse.Namespace, body: Callable[[], T],  # noqa: ANN001
+            **how: Any) -> T | None:
+    """``body()`` holding the command's locks (``lake.runtime.guard``); None, said on stderr, when refused."""
+    from lake.runtime.guard import Busy, guarded
+
+    try:
+        with guarded(ctx, task, command, wait=args.wait, **how):
+            return body()
+    except Busy as err:
+        print(f"{command.split(' --')[0]}: {err}", file=sys.stderr)
+        return None
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -354,7 +388,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
               "the subject", file=sys.stderr)
         return USAGE
     try:
-        report = forget(ctx, subject)
+        # An erasure rewrites raw files, staging, every zone's tables and their history: nothing may
+        # write them meanwhile (orphan removal cannot tell a running promotion's new files from debris).
+        from lake.runtime.guard import zone_locks
+
+        report = _locked(ctx, "erase", "lake forget", args, lambda: forget(ctx, subject),
+                         exclusive=[*zone_locks(ctx, None), "ingest"], records_itself=True)
+        if report is None:
+            return REJECTED
     except RuntimeError as err:
         print(f"lake forget: {err}", file=sys.stderr)
         return REJECTED
@@ -402,16 +443,20 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--subject", required=True, metavar="KIND=VALUE", help="e.g. person_email=jane@example.com")
     s.add_argument("--target", choices=["local", "aws"], default="local",
                    help="aws: submit to the deployed erasure workflow (LAKE_ERASURE_STATE_MACHINE_ARN, LANDING_BUCKET)")
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
     s.set_defaults(fn=cmd_forget)
     s = sub.add_parser("drop", parents=[common], help="put FILE into ingress and ingest it")
     s.add_argument("file")
     s.add_argument("--zone", required=True)
     s.add_argument("--dataset", required=True)
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
     s.set_defaults(fn=cmd_drop)
-    sub.add_parser("ingest", parents=[common], help="ingest every ingress object not yet seen").set_defaults(
-        fn=cmd_ingest)
+    s = sub.add_parser("ingest", parents=[common], help="ingest every ingress object not yet seen")
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
+    s.set_defaults(fn=cmd_ingest)
     s = sub.add_parser("run", parents=[common], help="promote staged data to ODS, rebuild projections")
-    s.add_argument("--zone")
+    s.add_argument("--zone", help="promote this zone's datasets and rebuild only its own projections")
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
     s.set_defaults(fn=cmd_run)
     s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z (or as a principal)")
     s.add_argument("sql")

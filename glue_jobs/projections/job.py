@@ -11,6 +11,7 @@ import json
 
 from glue_jobs.args import job_context, resolve
 from glue_jobs.session import glue_session
+from lake.runtime.lock import LOCK_WAIT, for_home, hold, zone_lock
 from lake.tasks.projections.task import project
 
 
@@ -20,7 +21,9 @@ def main() -> None:
                                                  "platform_alert_topic_arn"))
     ctx = job_context(args)
     changed = set(json.loads(args["changed"] or "[]"))
-    builds = project(glue_session(), ctx, changed, str(args["run_id"]), zone=str(args["zone"]))
+    zone = str(args["zone"])
+    with hold(for_home(ctx.home.platform), [zone_lock(zone)], f"projections {zone}", LOCK_WAIT):
+        builds = project(glue_session(), ctx, changed, str(args["run_id"]), zone=zone)
     failed = [b for b in builds if b.status != "built"]
     if failed:
         raise SystemExit("; ".join(f"{b.table} {b.status}: {b.error} ({b.sql_file})" for b in failed))

@@ -1,4 +1,5 @@
-"""A process as the holder of a ledger lease: ``host:pid:start``, and whether it still runs.
+"""A process as the holder of a ledger lease (``host:pid:start``) or of a lock (``Holder``), and
+whether it still runs.
 
 The start time tells a reused pid from the process that took the lease. Only a holder on this
 host can be judged dead; one elsewhere (a Lambda, a Glue job) keeps its lease until it lapses.
@@ -6,8 +7,12 @@ host can be judged dead; one elsewhere (a Lambda, a Glue job) keeps its lease un
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 
 def _start_time(pid: int) -> str | None:
@@ -44,3 +49,35 @@ def is_dead(holder: str | None) -> bool:
         return False  # alive, someone else's
     now_started = _start_time(pid)
     return started not in ("", "-") and now_started is not None and now_started != started  # pid reused
+
+
+@dataclass(frozen=True)
+class Holder:
+    command: str
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    owner: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def alive(self) -> bool:
+        """False only when the holder certainly died: its host is this one and its pid is gone."""
+        if self.host != socket.gethostname():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # another user's live process
+            return True
+        return True
+
+    def describe(self) -> str:
+        return f"pid {self.pid} on {self.host}, started {self.started}, {self.command}"
+
+    @classmethod
+    def from_json(cls, text: str) -> Holder | None:
+        try:
+            doc = json.loads(text)
+            return cls(str(doc["command"]), str(doc["host"]), int(doc["pid"]), str(doc["started"]), str(doc["owner"]))
+        except (ValueError, KeyError, TypeError):
+            return None

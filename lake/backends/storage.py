@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 from urllib.parse import quote
@@ -65,6 +66,24 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_dead_temps(dst: Path) -> None:
+    """Temp files of earlier writers of ``dst`` whose process is gone (or that predate pid names)."""
+    for tmp in dst.parent.glob(f".{glob_escape(dst.name)}.*tmp"):
+        pid = tmp.name[len(dst.name) + 2:-len(".tmp")]
+        if tmp.name == f".{dst.name}.tmp" or (pid.isdigit() and not _pid_alive(int(pid))):
+            tmp.unlink(missing_ok=True)
 
 
 class LocalStorage:
@@ -150,7 +169,10 @@ class LocalStorage:
     def writer(self, bucket: str, key: str) -> Iterator[Path]:
         dst = self._path(bucket, key)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.tmp")
+        # The temp file names its writer, so two writers never share one, and the temp files of a
+        # writer that was killed (no ``finally`` runs on SIGKILL) are removed by the next one.
+        _remove_dead_temps(dst)
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
         try:
             yield tmp
             if tmp.exists():  # a writer that removed its file has abandoned it: nothing appears

@@ -51,6 +51,7 @@ class Rewrite:
     removed_rows: list[int] = field(default_factory=list)  # 1-based row numbers, as the validator numbers them
     removed_keys: list[dict[str, Any]] = field(default_factory=list)  # ``keys`` columns of removed rows (Parquet)
     spellings: set[str] = field(default_factory=set)  # exact values of the subject's columns in removed rows
+    redacted: int = 0  # other people's rows whose lineage (``_source_file``) named the subject
 
 
 def is_gzip(path: Path) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from lake.backends.ledger import IngestRecord
 from lake.backends.storage import ObjectInfo, sha256_file
+from lake.erasure.names import redact_names
 from lake.erasure.raw import Layout, Rewrite, RowTest, might_hold, rewrite, scratch
 from lake.erasure.report import ErasureReport
 from lake.erasure.subject import Subject
@@ -38,7 +39,7 @@ def rewrite_object(ctx: Context, bucket: str, key: str, layout: Layout, subject:
                 return None
             out = work / "object"
             res = rewrite(src, out, layout, subject, drop=drop)
-        if not res.removed:
+        if not res.removed and not res.redacted:
             return None
         sha = sha256_file(out)
         old = ctx.storage.head(bucket, key)
@@ -58,9 +59,8 @@ def erase_ingress(ctx: Context, subject: Subject, report: ErasureReport,
                   by_source: dict[tuple[str, str], list[IngestRecord]]) -> None:
     bucket = ctx.buckets.ingress
     for listed in list(ctx.storage.list(bucket)):
-        if ignored(listed.key):
-            continue
-        r = route(ctx.cfg, listed.key)
+        # Hidden files (ignored by the flow) are rewritten too: a producer may have put anything in them.
+        r = None if ignored(listed.key) else route(ctx.cfg, listed.key)
         layout = Layout.of(r.dataset if r else None, subject.kind.name, listed.key.rsplit("/", 1)[-1])
         done = rewrite_object(ctx, bucket, listed.key, layout, subject)
         if done is None:
@@ -78,7 +78,9 @@ def erase_landing(ctx: Context, subject: Subject, report: ErasureReport) -> dict
     for listed in list(ctx.storage.list(bucket)):
         ref = parse_landing_key(listed.key)
         if ref is None:
-            continue  # _quarantine/, _erasure/, stray keys
+            if not listed.key.startswith((QUARANTINE + "/", "_erasure/")):  # a stray key: whatever it holds
+                erase_stray(ctx, subject, report, bucket, [listed.key])
+            continue
         layout = Layout.of(ctx.cfg.dataset(ref.zone, ref.dataset), subject.kind.name, ref.filename)
         done = rewrite_object(ctx, bucket, listed.key, layout, subject)
         if done is None:
@@ -155,7 +157,7 @@ def _scrub_report(ctx: Context, bucket: str, key: str, zone: str | None, subject
     with ctx.storage.open(bucket, key) as f:
         original = json.loads(f.read())
     errors = original.get("errors") or []
-    doc = json.loads(subject.redact(json.dumps(original)))
+    doc = json.loads(redact_names(subject, json.dumps(original)))  # also the source key, if it names her
     doc["errors"] = [e for e, r in zip(errors, doc.get("errors") or [], strict=True)
                      if not (e.get("row") in rows or subject.equals(e.get("value"))
                              or subject.mentioned(str(e.get("value"))) or subject.mentioned(str(e.get("message"))))]
@@ -175,6 +177,15 @@ def index_by_source(ctx: Context) -> dict[tuple[str, str], list[IngestRecord]]:
     for rec in ctx.ledger.records():
         out.setdefault((rec.source_bucket, rec.source_key), []).append(rec)
     return out
+
+
+def erase_stray(ctx: Context, subject: Subject, report: ErasureReport, bucket: str, keys: list[str]) -> None:
+    """Objects the flow did not write (hidden files, copies): read as their names suggest."""
+    for key in keys:
+        layout = Layout.of(None, subject.kind.name, key.rsplit("/", 1)[-1].lstrip("."))
+        done = rewrite_object(ctx, bucket, key, layout, subject)
+        if done is not None:
+            report.add(None, _s3(bucket, key), "rewrote", done.rows.removed)
 
 
 def erase_raw(ctx: Context, subject: Subject, report: ErasureReport) -> None:

@@ -19,6 +19,9 @@ from lake.erasure.files import Layout, Rewrite, is_gzip, scratch
 from lake.erasure.subject import Subject
 
 BATCH_ROWS = 65_536
+# Where a row came from, not what it says: a file named after the subject names her in every row
+# of it, other people's included. Those rows stay; the name in them is redacted.
+LINEAGE_TEXT = frozenset({"_source_file"})
 
 
 def _texty(t: pa.DataType) -> bool:
@@ -38,11 +41,29 @@ def subject_mask(batch: pa.RecordBatch, subject_columns: frozenset[str], subject
     for name, col in zip(batch.schema.names, batch.columns, strict=True):
         if name.lower() in subject_columns and (_texty(col.type) or pa.types.is_integer(col.type)):
             hit = pc.or_(hit, subject.arrow_equals(_as_string(col)))
-        elif _texty(col.type):
+        elif _texty(col.type) and name.lower() not in LINEAGE_TEXT:
             mention = subject.arrow_mentions(_as_string(col))
             if mention is not None:
                 hit = pc.or_(hit, mention)
     return hit
+
+
+def _redact_lineage(batch: pa.RecordBatch, subject: Subject, res: Rewrite) -> pa.RecordBatch:
+    if subject.pattern is None:
+        return batch
+    columns = list(batch.columns)
+    for i, name in enumerate(batch.schema.names):
+        if name.lower() in LINEAGE_TEXT and _texty(batch.schema.field(i).type):
+            from lake.erasure.names import named, redact_names
+
+            text = _as_string(columns[i])
+            n = sum(1 for v in text.to_pylist() if v is not None and named(subject, v))
+            if n:
+                res.redacted += n
+                fixed = pa.array([None if v is None else redact_names(subject, v) for v in text.to_pylist()],
+                                 pa.string())
+                columns[i] = fixed.cast(batch.schema.field(i).type)
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
 def rewrite_parquet(src: Path, dst: Path, layout: Layout, subject: Subject, keys: tuple[str, ...] = ()) -> Rewrite:
@@ -79,7 +100,7 @@ def rewrite_parquet(src: Path, dst: Path, layout: Layout, subject: Subject, keys
                         values = _as_string(gone.column(name))
                         res.spellings.update(v for v in values.filter(subject.arrow_equals(values)).to_pylist()
                                              if v is not None)
-            writer.write_batch(batch.filter(pc.invert(hit)))
+            writer.write_batch(_redact_lineage(batch.filter(pc.invert(hit)), subject, res))
     finally:
         writer.close()
     return res

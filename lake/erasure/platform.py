@@ -11,11 +11,13 @@ redacted in place; a binary file that holds the value is reported, never silentl
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from pathlib import Path
 
+from lake.erasure.names import redact_names
 from lake.erasure.report import ErasureReport
-from lake.erasure.subject import Subject
+from lake.erasure.subject import REDACTED, Subject
 from lake.runtime.context import Context
 
 SQLITE_SUFFIXES = (".sqlite", ".sqlite-wal", ".sqlite-shm", ".db", ".db-wal", ".db-shm")
@@ -26,21 +28,38 @@ def _databases(ctx: Context) -> list[sqlite3.Connection]:
             if isinstance(db, sqlite3.Connection)]
 
 
-def scrub(ctx: Context, subject: Subject, report: ErasureReport) -> None:
+class Redactor:
+    """The subject's value (its mentions) and every zone's HMAC of it, replaced in any text: a quality
+    message or an alert may quote a hashed value as readily as a raw one."""
+
+    def __init__(self, subject: Subject, hashes: set[str]):
+        self.subject, self.hashes = subject, sorted(hashes)
+        self.needles = [n.encode() for n in ([subject.value] if subject.pattern else []) + self.hashes]
+
+    def __call__(self, text: str) -> str:
+        out = redact_names(self.subject, text)
+        for h in self.hashes:
+            out = re.sub(re.escape(h), REDACTED, out, flags=re.IGNORECASE)
+        return out
+
+
+def scrub(ctx: Context, subject: Subject, report: ErasureReport,
+          hashes: frozenset[str] | set[str] = frozenset()) -> None:
     for db in _databases(ctx):
         db.execute("PRAGMA secure_delete = ON")  # freed cells are zeroed, not left in the page
-    _ledger(ctx, subject, report)
-    for table in ctx.records.redact(subject.redact):
+    fix = Redactor(subject, set(hashes))
+    _ledger(ctx, fix, report)
+    for table in ctx.records.redact(fix):
         report.add(None, f"platform:{table}", "redacted")
-    if subject.pattern is not None:
-        _files(ctx, subject, report)
+    if fix.needles:
+        _files(ctx, fix, report)
     compact(ctx)
 
 
-def _ledger(ctx: Context, subject: Subject, report: ErasureReport) -> None:
+def _ledger(ctx: Context, fix: Redactor, report: ErasureReport) -> None:
     for rec in ctx.ledger.records():
-        reason = subject.redact(rec.reason) if rec.reason else rec.reason
-        warnings = [subject.redact(w) for w in rec.warnings]
+        reason = fix(rec.reason) if rec.reason else rec.reason
+        warnings = [fix(w) for w in rec.warnings]
         if reason != rec.reason or warnings != rec.warnings:
             ctx.ledger.erased(rec.ingest_id, report.request_id, reason=reason, warnings=warnings)
             report.add(rec.zone, f"platform:ingest_ledger/{rec.ingest_id}", "redacted")
@@ -59,17 +78,18 @@ def _skipped(ctx: Context) -> set[Path]:
         home.warehouse, home.platform / "keys"}
 
 
-def _holds(path: Path, needle: bytes) -> bool:
-    tail = b""
+def _holds(path: Path, needles: list[bytes]) -> bool:
+    tail, longest = b"", max(len(n) for n in needles)
     with path.open("rb") as f:
         while chunk := f.read(4 << 20):
-            if needle in (tail + chunk).lower():
+            window = (tail + chunk).lower()
+            if any(n in window for n in needles):
                 return True
-            tail = chunk[-len(needle):]
+            tail = chunk[-longest:]
     return False
 
 
-def _redact_file(path: Path, subject: Subject) -> bool | None:
+def _redact_file(path: Path, fix: Redactor) -> bool | None:
     """Redact a text file line by line (streamed); False if nothing changed, None if it is not text."""
     tmp = path.with_name(f".{path.name}.erasing")
     changed = False
@@ -77,7 +97,7 @@ def _redact_file(path: Path, subject: Subject) -> bool | None:
         with path.open("rb") as src, tmp.open("wb") as out:
             for raw in src:
                 line = raw.decode("utf-8")
-                fixed = subject.redact(line)
+                fixed = fix(line)
                 changed |= fixed != line
                 out.write(fixed.encode("utf-8"))
     except UnicodeDecodeError:
@@ -90,19 +110,18 @@ def _redact_file(path: Path, subject: Subject) -> bool | None:
     return changed
 
 
-def _files(ctx: Context, subject: Subject, report: ErasureReport) -> None:
+def _files(ctx: Context, fix: Redactor, report: ErasureReport) -> None:
     root, skipped = ctx.home.root, _skipped(ctx)
     if not root.is_dir():
         return
-    needle = subject.value.encode()
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, files in os.walk(root):  # hidden files and folders included
         dirs[:] = [d for d in dirs if Path(folder, d) not in skipped]
         for name in files:
             path = Path(folder, name)
-            if name.endswith(SQLITE_SUFFIXES) or not _holds(path, needle):
+            if name.endswith(SQLITE_SUFFIXES) or not _holds(path, fix.needles):
                 continue
-            where = f"platform:{path.relative_to(root).as_posix()}"
-            done = _redact_file(path, subject)
+            where = f"platform:{fix(path.relative_to(root).as_posix())}"
+            done = _redact_file(path, fix)
             if done is None:
                 report.add(None, where, "NOT ERASED (binary file, left as is)")
             elif done:

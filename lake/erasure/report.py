@@ -26,8 +26,8 @@ class Change:
         return not self.target.startswith(("s3://", "platform:"))
 
     def line(self) -> str:
-        what = f": {self.rows} row(s)" if self.action in DATA_ACTIONS else ""
-        if self.is_table:  # deleted from, or rebuilt: either way only the current snapshot is left
+        what = f": {self.rows} row(s)" if self.action in DATA_ACTIONS else f": {self.rows}" if self.rows else ""
+        if self.is_table and self.action in ("deleted", "rebuilt"):  # only the current snapshot is left
             what += ", older snapshots expired"
         return f"{self.action:<9} {self.target}{what}"
 

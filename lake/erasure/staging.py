@@ -36,6 +36,7 @@ class Pending:
 class StagingScan:
     rows: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)  # (zone, dataset) -> keys
     pending: list[Pending] = field(default_factory=list)
+    stray: list[str] = field(default_factory=list)  # keys the flow did not write (hidden files, copies)
 
 
 def scan(ctx: Context, subject: Subject, work: Path) -> StagingScan:
@@ -43,7 +44,8 @@ def scan(ctx: Context, subject: Subject, work: Path) -> StagingScan:
     out = StagingScan()
     for n, listed in enumerate(list(ctx.storage.list(ctx.buckets.staging))):
         parts = listed.key.split("/")
-        if len(parts) != 4 or not parts[3].endswith(".parquet"):
+        if len(parts) != 4 or not parts[3].endswith(".parquet") or parts[3].startswith("."):
+            out.stray.append(listed.key)
             continue
         zone, dataset, ingest_id = parts[0], parts[1], parts[3].removesuffix(".parquet")
         ds = ctx.cfg.dataset(zone, dataset)
@@ -52,7 +54,7 @@ def scan(ctx: Context, subject: Subject, work: Path) -> StagingScan:
         path = work / f"staging-{n}.parquet"
         with ctx.storage.readable(ctx.buckets.staging, listed.key) as src:
             res = rewrite_parquet(src, path, Layout("parquet", columns), subject, keys)
-        if not res.removed:
+        if not res.removed and not res.redacted:
             path.unlink(missing_ok=True)
             continue
         subject.spellings |= res.spellings
@@ -66,7 +68,7 @@ def commit(ctx: Context, found: StagingScan, report: ErasureReport) -> None:
     for p in found.pending:
         ctx.storage.put_file(bucket, p.key, p.path)
         ctx.storage.purge_old_versions(bucket, p.key)
-        report.add(p.zone, f"s3://{bucket}/{p.key}", "rewrote", p.removed)
+        report.add(p.zone, f"s3://{bucket}/{p.key}", "rewrote" if p.removed else "redacted", p.removed)
         rec = ctx.ledger.get(p.ingest_id)
-        if rec is not None:
+        if rec is not None and p.removed:
             ctx.ledger.erased(p.ingest_id, report.request_id, rows_staged=max(0, rec.rows_staged - p.removed))

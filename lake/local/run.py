@@ -33,6 +33,29 @@ class RunReport:
 new_run_id = runlog.new_run_id
 
 
+def _last_commit(spark, table: str, data_only: bool = False):  # noqa: ANN001, ANN202 - a datetime, or None
+    """The table's newest snapshot; ``data_only``: not counting compactions ('replace', same rows)."""
+    if not spark.catalog.tableExists(table):
+        return None
+    where = " WHERE operation != 'replace'" if data_only else ""
+    row = spark.sql(f"SELECT max(committed_at) AS at FROM {table}.snapshots{where}").first()
+    return row["at"] if row else None
+
+
+def stale_inputs(spark, cfg, zone: str | None) -> set[str]:  # noqa: ANN001
+    """Inputs changed after the projection reading them was built (by a run of another zone, which
+    writes only its own tables): the zone's projections catch up on its next run."""
+    out: set[str] = set()
+    for z in [cfg.zones[zone]] if zone else cfg.zones.values():
+        for p in z.projections.values():
+            built = _last_commit(spark, p.table)
+            for table in p.reads:
+                changed = _last_commit(spark, table, data_only=True)
+                if changed is not None and (built is None or changed > built):
+                    out.add(table)
+    return out
+
+
 def run(ctx: Context, zone: str | None = None, spark=None) -> RunReport:  # noqa: ANN001 - a SparkSession
     """Promote (``zone`` only, if given) and rebuild what changed, on ``spark`` or a local session."""
     if spark is None:
@@ -47,7 +70,7 @@ def run(ctx: Context, zone: str | None = None, spark=None) -> RunReport:  # noqa
         for name in z.datasets:
             report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))
     changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
-    report.builds = project(spark, ctx, changed, report.run_id)
+    report.builds = project(spark, ctx, changed | stale_inputs(spark, ctx.cfg, zone), report.run_id, zone=zone)
     whole.inputs = sorted(i for p in report.promotions for i in p.ingests)
     whole.outputs = sorted(changed | {b.table for b in report.builds if b.status == "built"})
     whole.rows_in = sum(p.rows_in for p in report.promotions)

@@ -25,9 +25,9 @@ from pyspark.sql import SparkSession
 
 from lake.runtime import runlog
 from lake.runtime.context import Context
+from lake.runtime.lock import LOCK_WAIT, for_home, hold, zone_lock
+from lake.tasks.erase.tables import every_table as tables
 from lake.tasks.erase.tables import remove_orphans
-
-LAYERS = ("ods", "analytics")
 
 
 @dataclass
@@ -37,19 +37,6 @@ class Vacuumed:
     expired_data_files: int = 0
     orphan_files: int = 0
     error: str | None = None
-
-
-def tables(spark: SparkSession, zones: list[str]) -> list[str]:
-    """Every table of the zones' ODS and analytics databases (held-back rows and tombstones too)."""
-    out = []
-    for zone in zones:
-        for layer in LAYERS:
-            db = f"{zone}_{layer}"
-            if not spark.sql(f"SHOW NAMESPACES LIKE '{db}'").collect():
-                continue  # nothing built in this layer yet (locally; on AWS the zone stack creates it)
-            rows = spark.sql(f"SHOW TABLES IN {db}").collect()
-            out += [f"{db}.{r['tableName']}" for r in rows if not r["isTemporary"]]
-    return sorted(out)
 
 
 def _ts(at: datetime) -> str:
@@ -84,10 +71,13 @@ def vacuum(spark: SparkSession, zones: list[str], orphan_min_age: timedelta,
 
 
 def vacuum_task(spark: SparkSession, ctx: Context, zones: list[str], orphan_min_age: timedelta,
-                parent_run_id: str | None = None) -> list[Vacuumed]:
+                parent_run_id: str | None = None, wait: float = LOCK_WAIT) -> list[Vacuumed]:
     """``vacuum`` as a recorded run: one ``platform.runs`` row (outputs: the tables it vacuumed), one
-    JSON log line per table; the run fails when any table did."""
-    with runlog.task_run(ctx, "vacuum", parent_run_id=parent_run_id) as run:
+    JSON log line per table; the run fails when any table did. It holds the zones' locks (DynamoDB on
+    AWS), so expiring snapshots and removing orphans never meets a promotion or an erasure of a zone."""
+    locks = [zone_lock(z) for z in zones]
+    with hold(for_home(ctx.home.platform), locks, "vacuum", wait), \
+            runlog.task_run(ctx, "vacuum", parent_run_id=parent_run_id) as run:
         results = vacuum(spark, zones, orphan_min_age)
         for r in results:
             runlog.log_event(ctx, "vacuumed", run, **asdict(r))

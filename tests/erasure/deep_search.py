@@ -2,13 +2,16 @@
 
 Each file is searched as raw bytes, and also as what it decodes to where it can be decoded:
 gzip streams, Parquet (every value of every column, read with pyarrow), Avro object containers
-(Iceberg manifests: the deflated blocks inflated). Case-insensitive.
+(Iceberg manifests: the deflated blocks inflated), SQLite databases (every row of every table; their
+free pages and WAL frames are in the raw bytes). File and folder names are searched too.
+Case-insensitive.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import sqlite3
 import zlib
 from pathlib import Path
 
@@ -62,6 +65,23 @@ def _parquet_text(data: bytes) -> bytes:
     return repr(table.to_pylist()).encode("utf-8", "backslashreplace")
 
 
+def _sqlite_rows(data: bytes) -> bytes:
+    """Every row of every table of a SQLite database image (text as stored, blobs as bytes)."""
+    con = sqlite3.connect(":memory:")
+    try:
+        # A WAL-mode header (bytes 18-19 = 2) cannot be opened in memory: read it as rollback mode.
+        # What only the -wal file holds is in that file's raw bytes, which are searched too.
+        con.deserialize(data[:18] + b"\x01\x01" + data[20:])
+        out = []
+        names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for name in names:
+            for row in con.execute(f'SELECT * FROM "{name}"'):
+                out += [v if isinstance(v, bytes) else str(v).encode("utf-8", "backslashreplace") for v in row]
+        return b"\n".join(out)
+    finally:
+        con.close()
+
+
 def views(data: bytes) -> list[tuple[str, bytes]]:
     """(how, bytes) for the raw bytes and each decoding that applies."""
     out = [("raw", data)]
@@ -72,13 +92,22 @@ def views(data: bytes) -> list[tuple[str, bytes]]:
         out.append(("parquet values", _parquet_text(data)))
     if data[:4] == b"Obj\x01":
         out.append(("avro blocks", avro_content(data)))
+    if data[:16] == b"SQLite format 3\x00":
+        out.append(("sqlite rows", _sqlite_rows(data)))
     return out
 
 
 def find(root: Path, needles: list[str]) -> list[str]:
+    """Every place under ``root`` (any directory tree: a lake home, the twin's bucket folders) where a
+    needle occurs: in a file or folder name, or in a file's bytes as stored or decoded. Hidden files,
+    temp files and SQLite databases (with their WAL) included: nothing is skipped."""
     wanted = {n.lower().encode() for n in needles}
     hits = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(root.rglob("*")):  # pathlib's glob matches hidden names too
+        name = path.relative_to(root).as_posix().lower().encode()
+        hits += [f"{path.relative_to(root)} (name): {n.decode()}" for n in wanted if n in name]
+        if not path.is_file() or path.is_symlink():
+            continue
         for how, data in views(path.read_bytes()):
             low = data.lower()
             hits += [f"{path.relative_to(root)} ({how}): {n.decode()}" for n in wanted if n in low]

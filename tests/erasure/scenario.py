@@ -25,7 +25,10 @@ from lake.demo.samples import EXPENSE_HEADER, expense_rows
 
 DANA = "dana.lee@example.com"
 SPELLINGS = [DANA, " Dana.Lee@Example.COM"]  # as delivered: ODS hashed each exactly
-KEYS = {"expenses": {900, 901, 902, 905, 906, 907, 908}, "applications": {900, 901}, "badges": {1, 3}}
+KEYS = {"expenses": {900, 901, 902, 905, 906, 907, 908, 960}, "applications": {900, 901}, "badges": {1, 3}}
+NAMED_FILE = f"{DANA}.csv"  # a producer named the file after her; Hal's row is in it too
+NAMED_QUARANTINED = f"{DANA}.csv.gz"  # the same, semicolon-delimited: quarantined whole, report and all
+HAL = 961
 OPEN_STAGES = ("applied", "screen", "interview", "offer")
 
 HR_ZONE = """zone: hr
@@ -117,8 +120,32 @@ def files(out: Path) -> list[tuple[str, str, Path]]:
                        "holder_email": [DANA, "eve@example.com", "finn@example.com", "gus@example.com"],
                        "site": ["HQ", "HQ", "Lab", "Lab"], "note": ["", "", f"escorts {DANA}", ""]})
     pq.write_table(badges, out / "badges.parquet")
-    return [("finance", "expenses", out / "expenses_2026-11-05.csv"),
+    (out / NAMED_FILE).write_bytes(_csv([_row(960, DANA), _row(HAL, "hal.other@example.com")]))
+    (out / NAMED_QUARANTINED).write_bytes(gzip.compress(
+        _csv([_row(980, DANA), _row(981, "jo.other@example.com")], ";"), mtime=0))
+    return [("finance", "expenses", out / NAMED_FILE),("finance", "expenses", out / "expenses_2026-11-05.csv"),
             ("finance", "expenses", out / "expenses_2026-11-06.csv.gz"),
             ("finance", "expenses", out / "expenses_export_semicolon.csv"),
             ("customer_success", "applications", out / "applications_2026-11-05.jsonl"),
-            ("hr", "badges", out / "badges.parquet")]
+            ("hr", "badges", out / "badges.parquet"),
+            ("finance", "expenses", out / NAMED_QUARANTINED)]
+
+
+def leftovers(home: Path) -> list[Path]:
+    """What the flow never lists: a hidden file a producer left in ingress, a writer's temp file
+    (killed before its rename) in staging and landing, a hidden note in the platform folder, and the
+    data file of a promotion killed before its commit in a table she is not in."""
+    staged = next(p for p in sorted((home / "staging" / "finance" / "expenses").rglob("*.parquet"))
+                  if DANA in str(pq.read_table(p).to_pylist()).lower())
+    landed = next(p for p in sorted((home / "landing" / "finance" / "expenses").rglob("*.csv"))
+                  if DANA in p.read_text())
+    made = [home / "ingress" / "finance" / "expenses" / ".claims-draft.csv",
+            staged.with_name(f".{staged.name}.tmp"), landed.with_name(f".{landed.name}.tmp"),
+            home / "platform" / ".notes",
+            home / "warehouse" / "customer_success_ods" / "accounts" / "data" / "00000-0-killed-writer.parquet"]
+    made[0].write_bytes(_csv([_row(970, DANA), _row(971, "ivy.other@example.com")]))
+    shutil.copyfile(staged, made[1])
+    shutil.copyfile(landed, made[2])
+    made[3].write_text(f"call {DANA} about claim 900\nunrelated line\n")
+    shutil.copyfile(staged, made[4])
+    return made

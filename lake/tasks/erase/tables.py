@@ -27,8 +27,11 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from lake.erasure.subject import Subject
+from lake.tasks.erase.transforms import sql_string
 from lake.tasks.to_ods.tables import properties
 
+SOURCE_FILE = "_source_file"
 MARK = "lake.erasure.request"
 TARGET = "commit.manifest.target-size-bytes"
 METADATA = {"write.metadata.delete-after-commit.enabled": "true", "write.metadata.previous-versions-max": "1"}
@@ -40,6 +43,23 @@ def count(spark: SparkSession, table: str, where: str) -> int:
 
 def delete(spark: SparkSession, table: str, where: str) -> None:
     spark.sql(f"DELETE FROM {table} WHERE {where}")
+
+
+def named_in_lineage(spark: SparkSession, table: str, columns: dict[str, str], subject: Subject) -> dict[str, str]:
+    """The ``_source_file`` values naming the subject, each with its redacted form (as the ledger's key)."""
+    if subject.pattern is None or columns.get(SOURCE_FILE) != "string":
+        return {}
+    from lake.erasure.names import named, redact_names
+
+    rows = spark.sql(f"SELECT DISTINCT `{SOURCE_FILE}` AS f FROM {table} "
+                     f"WHERE instr(lower(`{SOURCE_FILE}`), {sql_string(subject.value.lower())}) > 0").collect()
+    return {r["f"]: redact_names(subject, r["f"]) for r in rows if named(subject, r["f"])}
+
+
+def redact_lineage(spark: SparkSession, table: str, named: dict[str, str]) -> None:
+    cases = " ".join(f"WHEN {sql_string(old)} THEN {sql_string(new)}" for old, new in sorted(named.items()))
+    spark.sql(f"UPDATE {table} SET `{SOURCE_FILE}` = CASE `{SOURCE_FILE}` {cases} END "
+              f"WHERE `{SOURCE_FILE}` IN ({', '.join(sql_string(o) for o in sorted(named))})")
 
 
 def _set(spark: SparkSession, table: str, props: dict[str, str]) -> None:
@@ -97,3 +117,19 @@ def forget_history(spark: SparkSession, table: str, request_id: str, started_ms:
               "retain_last => 1)")
     remove_orphans(spark, catalog, table, started_ms)
     _set(spark, table, {MARK: request_id})
+
+
+ICEBERG_LAYERS = ("ods", "analytics")
+
+
+def every_table(spark: SparkSession, zones: list[str]) -> list[str]:
+    """Every table of the zones' ODS and analytics databases (held-back rows and tombstones too)."""
+    out = []
+    for zone in zones:
+        for layer in ICEBERG_LAYERS:
+            db = f"{zone}_{layer}"
+            if not spark.sql(f"SHOW NAMESPACES LIKE '{db}'").collect():
+                continue  # nothing built in this layer yet (locally; on AWS the zone stack creates it)
+            rows = spark.sql(f"SHOW TABLES IN {db}").collect()
+            out += [f"{db}.{r['tableName']}" for r in rows if not r["isTemporary"]]
+    return sorted(out)

@@ -148,6 +148,17 @@ def grant_ledger(principal: Grantee, table: dynamodb.ITable, *, scan: bool = Fal
     _grant_table_key(principal, table)
 
 
+LOCKS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+
+
+def lock_statement(table: dynamodb.ITable) -> iam.PolicyStatement:
+    """Take, renew and release writer locks (``lock#<name>`` items of the ledger table,
+    lake.backends.dynamodb_lock): those items only, so a lock holder deletes no ledger record.
+    Its holders reach the table's key through ``grant_ledger``."""
+    return iam.PolicyStatement(actions=list(LOCKS), resources=[table.table_arn], conditions={
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["lock#*"]}})
+
+
 def _grant_table_key(principal: Grantee, table: dynamodb.ITable) -> None:
     if table.encryption_key is not None:
         _add(principal, iam.PolicyStatement(

@@ -98,6 +98,7 @@ def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: st
                                for layer, bucket in storage.data_buckets.items() if storage.pii_prefixes[layer]])
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
     grant_ledger(role, storage.ledger, scan=True)  # every ingest: rewritten files, redacted reasons
+    role.add_managed_policy(storage.writer_locks)  # erase and vacuum hold the zones' locks
     grant_records(role, storage.records)  # platform.runs and platform.erasures; redaction overwrites items
     grant_s3(role, storage.staging, prefixes=[PLATFORM_RECORDS], read=True, write=True)  # ... and their objects
     storage.pii_keys.grant_read(role, [*pii_zones(cfg), PII_PLATFORM])  # hashed subjects; the audit's keyed hash
@@ -159,6 +160,7 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
         grant_s3(role, storage.ods, prefixes=[own], read=True, write=True)
         grant_s3(role, storage.artifacts, prefixes=[temp], read=True, write=True, delete=True)
         grant_ledger(role, storage.ledger)
+        role.add_managed_policy(storage.writer_locks)  # the zone's lock while it commits
         # its run, quality results and alerts (closing recovered ones); reads approvals
         _task_records(storage, z, role)
         storage.pii_keys.grant_read(role, [name])  # its own zone's PII key, no other
@@ -177,6 +179,7 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
             bucket = {"staging": storage.staging, "ods": storage.ods, "analytics": storage.analytics}[layer]
             grant_s3(role, bucket, prefixes=[f"{publisher}/{table.split('.')[1]}/"], read=True)
         _task_records(storage, z, role)  # a run per projection, its alerts (closing recovered ones)
+        role.add_managed_policy(storage.writer_locks)  # the zone's lock while it builds
         grant_catalog(role, z, databases=[f"{name}_analytics"], write=True)
         grant_catalog(role, z, databases=[f"{name}_ods"], tables=z.shared_in, write=False)
         grant_catalog_key(role, storage.key)

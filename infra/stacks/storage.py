@@ -13,6 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.access import lock_statement
 from infra.constructs.access_log_bucket import AccessLogBucket
 from infra.constructs.backups import Backups
 from infra.constructs.lake_formation import LakeFormationSettings
@@ -79,6 +80,10 @@ class StorageStack(Stack):
         self.athena_results = bucket("AthenaResults", expire_days=s.athena_results_days)
         self.artifacts = bucket("Artifacts")
         self.ledger = LedgerTable(self, "Ledger", key=self.key, allow_destroy=s.allow_destroy).table
+        # Writer locks (lake.runtime.lock): one managed policy that every Iceberg writer's role attaches,
+        # so the 50-zone roles' inline policies do not grow.
+        self.writer_locks = iam.ManagedPolicy(self, "WriterLocks", statements=[lock_statement(self.ledger)],
+                                              description="Take, renew and release lock#* items of the ledger")
         self.records = RecordsTable(self, "Records", key=self.key, allow_destroy=s.allow_destroy).table
         # One HMAC key per zone holding PII (and the platform's): to_ods hashes with it, erasure matches.
         # platform.runs, quality_results, approvals, erasures for Athena: JSON under staging's _platform/.

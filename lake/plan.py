@@ -106,7 +106,7 @@ def plan(base: LakeConfig, new: LakeConfig) -> Plan:
                 out.schema[t] = {"additive": [f"add {c}" for c in set(new_cols[t]) - set(old_cols[t])],
                                  "breaking": [f"column '{c}' was removed or renamed" for c in sorted(gone)]}
                 lost[t] = gone
-    from glue_jobs.projections.transforms import build_order
+    from lake.tasks.projections.plan import build_order
 
     for p in build_order(new):  # dependencies first, so a broken table breaks what reads it
         for src in sorted(p.reads):

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlglot import exp
 
-from glue_jobs.projections.transforms import affected, build_order
 from lake.config import LakeConfig
 from lake.config.projection import DIALECT, parse_sql
+from lake.tasks.projections.plan import affected, build_order
 
 
 def changed_projections(base: LakeConfig, new: LakeConfig) -> set[str]:

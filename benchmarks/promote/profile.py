@@ -1,8 +1,8 @@
 """Where ``promote`` spends its time: wall-clock timers around its steps, from outside.
 
-Nothing in ``glue_jobs/`` changes: the job's helpers are wrapped on their modules (the job
+Nothing in ``lake/tasks/`` changes: the job's helpers are wrapped on their modules (the job
 looks them up there at call time), and the Spark calls that run jobs (``count``, ``collect``,
-``sql``...) are wrapped on their classes, labelled with the ``glue_jobs`` line that called
+``sql``...) are wrapped on their classes, labelled with the ``lake/tasks`` line that called
 them. Spark is lazy, so time lands on the action that forces the work, not on the line
 that described it: the read + quality pass shows up under ``evaluate``'s ``collect``, the
 dedupe + PII hashing + write under the MERGE's ``sql``.
@@ -32,7 +32,7 @@ class Timers:
         def timed(*args, **kwargs):
             caller = sys._getframe(1)
             where = caller.f_code.co_filename
-            if only_ours and "glue_jobs" not in where:
+            if only_ours and "lake/tasks" not in where:
                 return fn(*args, **kwargs)
             text = label or name
             if only_ours:
@@ -71,8 +71,9 @@ def install(ctx) -> Timers:
     from pyspark.sql import DataFrame, SparkSession
     from pyspark.sql.catalog import Catalog
 
-    from glue_jobs.to_ods import job, quality, tables
-    from glue_jobs.to_ods import transforms as T
+    from lake.tasks.to_ods import promote as job
+    from lake.tasks.to_ods import quality, tables
+    from lake.tasks.to_ods import transforms as T
 
     t = Timers()
     t.wrap(job, "promote", "promote (total)")

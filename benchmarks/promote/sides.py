@@ -2,7 +2,7 @@
 
     python -m benchmarks.promote.sides <ours|floor|duck|ours-profile|whatif:VARIANT> <spec.json> <result.json>
 
-(a) ``ours``: ``glue_jobs.to_ods.job.promote`` for batch 1, then batch 2, each call after the
+(a) ``ours``: ``lake.tasks.to_ods.promote.promote`` for batch 1, then batch 2, each call after the
     batch is registered in the ledger (registration is not timed).
 (b) ``floor``: the least Spark can do for the same result, hand-written, on the same
     ``lake.spark.local_session``: read the batch, row_number() latest-per-key, Iceberg MERGE INTO.
@@ -72,9 +72,9 @@ def _register(ctx, b: dict) -> None:
 
 
 def ours(spec: dict, profile: bool = False, whatif: str | None = None) -> dict:
-    from glue_jobs.to_ods import job
     from lake.runtime.context import Context
     from lake.spark import local_session
+    from lake.tasks.to_ods import promote as job
 
     ctx = Context.local(spec["home"])
     timers = None

@@ -1,7 +1,7 @@
 """What-if variants of (a): the real ``promote`` with one suggested change patched in from outside.
 
-They measure suggestions for ``glue_jobs/to_ods/job.py`` without editing it. Each patch only
-affects calls made from ``glue_jobs`` code, and keeps the job's results (the benchmark's
+They measure suggestions for ``lake/tasks/to_ods/promote.py`` without editing it. Each patch only
+affects calls made from ``lake/tasks`` code, and keeps the job's results (the benchmark's
 verification still holds), except ``no-pii``, which is attribution only: it shows what the
 HMAC costs and must never ship.
 
@@ -42,7 +42,7 @@ def _no_cache() -> None:
     real = DataFrame.cache
 
     def cache(self):
-        return self if "glue_jobs" in _from_ours()[0] else real(self)
+        return self if "lake/tasks" in _from_ours()[0] else real(self)
 
     DataFrame.cache = cache
 
@@ -50,7 +50,7 @@ def _no_cache() -> None:
 def _fewer_counts() -> None:
     from pyspark.sql import DataFrame
 
-    from glue_jobs.to_ods import quality
+    from lake.tasks.to_ods import quality
 
     state: dict = {"n": None, "checks": []}
     real_collect, real_count, real_evaluate = DataFrame.collect, DataFrame.count, quality.evaluate
@@ -69,7 +69,7 @@ def _fewer_counts() -> None:
 
     def count(self):
         where, line, local = _from_ours()
-        if "glue_jobs" not in where:
+        if "lake/tasks" not in where:
             return real_count(self)
         if "batch.count()" in line and state["n"] is not None:
             return state["n"]
@@ -88,7 +88,7 @@ def _fewer_counts() -> None:
 def _staged(explicit_schema: bool, seq_expr: bool):
     from pyspark.sql import functions as F
 
-    from glue_jobs.to_ods import job
+    from lake.tasks.to_ods import promote as job
 
     def _staged(spark, ctx, ds, pending):  # job._staged, with either change
         paths = [str(ctx.storage.local_path(ctx.buckets.staging, r.staged_key)) for r in pending if r.staged_key]
@@ -114,7 +114,7 @@ def _staged(explicit_schema: bool, seq_expr: bool):
 
 
 def _no_pii() -> None:
-    from glue_jobs.to_ods import transforms as T
+    from lake.tasks.to_ods import transforms as T
 
     T.protect_pii = lambda df, treatments, key: df
 
@@ -122,7 +122,7 @@ def _no_pii() -> None:
 def _pii_distinct() -> None:
     from pyspark.sql import functions as F
 
-    from glue_jobs.to_ods import transforms as T
+    from lake.tasks.to_ods import transforms as T
 
     real = T.protect_pii
 

@@ -1,93 +1,27 @@
-"""Glue job ``projections``: rebuild analytics tables from their Athena SQL, in DAG order.
+"""Glue job ``projections``: rebuild the zone's (``--zone``) analytics tables that ``--changed`` affects.
 
-Each projection replaces its table atomically (Iceberg CREATE OR REPLACE ... AS SELECT),
-so a failing projection leaves the previous version in place; its dependants are skipped.
+Thin: Glue's arguments, the session as Glue builds it, the backends; the task (and its run log,
+alerts and lineage) is ``lake.tasks.projections.task.project``. Only the zone's own projections:
+its role may read its inputs and nothing else; downstream zones rebuild on "Tables Updated".
 """
 
 from __future__ import annotations
 
-import importlib.util
-from dataclasses import dataclass
+import json
 
-from pyspark.sql import SparkSession
-from pyspark.sql import functions as F
-from pyspark.sql.utils import AnalysisException
-
-from glue_jobs.projections.transforms import affected
-from lake.backends.ledger import now
-from lake.config import LakeConfig, Projection
-from lake.config.projection import to_spark
+from glue_jobs.args import job_context, resolve
+from glue_jobs.session import glue_session
+from lake.tasks.projections.task import project
 
 
-@dataclass
-class Build:
-    table: str
-    status: str  # "built" | "failed" | "skipped"
-    rows: int = 0
-    error: str | None = None
-    sql_file: str = ""
-    started_at: str | None = None
-    ended_at: str | None = None
-
-
-def _python_transform(projection: Projection):  # noqa: ANN202
-    spec = importlib.util.spec_from_file_location(f"projection_{projection.zone}_{projection.name}", projection.path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.transform
-
-
-def build(spark: SparkSession, projection: Projection) -> int:
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
-    if projection.is_python:
-        # Only the declared inputs are handed over: the same grants as a SQL projection.
-        inputs = {name: spark.table(name) for name in sorted(projection.reads)}
-        df = _python_transform(projection)(inputs).withColumn("_promoted_at", F.current_timestamp())
-        df.writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace()
-    else:
-        query = to_spark(projection.sql)
-        spark.sql(f"CREATE OR REPLACE TABLE {projection.table} USING iceberg TBLPROPERTIES ('format-version'='2') "
-                  f"AS SELECT *, current_timestamp() AS _promoted_at FROM ({query})")
-    return spark.table(projection.table).count()
-
-
-def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str]) -> list[Build]:
-    """Rebuild what ``changed`` tables affect; a failure skips everything downstream of it."""
-    missing = {p.table for z in cfg.zones.values() for p in z.projections.values()
-               if not spark.catalog.tableExists(p.table)}
-    failed: set[str] = set()
-    results = []
-    for p in affected(cfg, changed, missing):
-        upstream_failed = sorted(p.reads & failed)
-        if upstream_failed:
-            failed.add(p.table)
-            results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
-                                 sql_file=str(p.path)))
-            continue
-        started = now()
-        try:
-            results.append(Build(p.table, "built", build(spark, p), sql_file=str(p.path)))
-        except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
-            failed.add(p.table)
-            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path)))
-        results[-1].started_at, results[-1].ended_at = started, now()  # for the run log
-    return results
-
-
-def main() -> None:  # pragma: no cover - the Glue entry point; rebuild() is what the tests run
-    import json
-
-    from glue_jobs.args import job_context, resolve
-    from lake.spark import local_session
-
+def main() -> None:
     args = resolve(["zone", "run_id"], optional=("changed", "lake_backend", "ledger_table", "records_table",
-                                                 "staging_bucket", "lake_home"))
+                                                 "staging_bucket", "lake_home", "alert_topic_arn_pattern",
+                                                 "platform_alert_topic_arn"))
     ctx = job_context(args)
-    spark = SparkSession.getActiveSession() or local_session(ctx.home.warehouse)
     changed = set(json.loads(args["changed"] or "[]"))
-    failed = [b for b in rebuild(spark, ctx.cfg, changed) if b.status != "built"]
+    builds = project(glue_session(), ctx, changed, str(args["run_id"]), zone=str(args["zone"]))
+    failed = [b for b in builds if b.status != "built"]
     if failed:
         raise SystemExit("; ".join(f"{b.table} {b.status}: {b.error} ({b.sql_file})" for b in failed))
 

@@ -15,8 +15,8 @@ from lake.runtime.context import Context
 
 
 def forget(ctx: Context, subject: Subject) -> ErasureReport:
-    from glue_jobs.erase.job import run_request
     from lake.spark import local_session
+    from lake.tasks.erase.run import run_request
 
     kind = subject.kind.name
     same = [r for r in requests.pending(ctx) if r.subject == kind and subject.kind.normalize(r.value) == subject.value]

@@ -4,14 +4,13 @@ A Lambda has 15 minutes, up to 10 GB of memory and of /tmp. The validator stream
 is not the limit; time is. At the ~60 MB/s the benchmark shows per core for CSV, a Lambda
 finishes ~5 GB with margin — the default threshold is 2 GiB of *content* (a gzip file counts
 ~8x its size). Above it, the validator Lambda only starts the Glue Python-shell job
-``validate_large`` (no 15-minute limit) with the landing bucket and key; the job calls
-``validate(..., runner="glue")``. Locally the "job" runs in-process, so the routing decision and
+``validate_large`` (no 15-minute limit) with the landing bucket and key; the job runs
+``lake.tasks.ingest.validate_task(..., runner="glue")``. Locally the "job" runs in-process, so the routing decision and
 the job's code path are both exercised without AWS.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Callable
 
@@ -55,16 +54,3 @@ def dispatch(ctx: Context, bucket: str, key: str, size: int,
         start_job(bucket, key)
         return None  # the job takes the ledger lease and records the outcome
     return validate(ctx, bucket, key, runner="glue")
-
-
-def main(argv: list[str] | None = None, ctx: Context | None = None) -> int:
-    """Entry point of the Glue job (``--landing_bucket B --landing_key K``), also runnable locally."""
-    from lake.runtime.ingest import current_context
-
-    p = argparse.ArgumentParser(description="Validate one landed file (big-file path).")
-    p.add_argument("--landing_bucket", required=True)
-    p.add_argument("--landing_key", required=True)
-    args, _ = p.parse_known_args(argv)  # Glue adds its own arguments (--JOB_ID, ...)
-    rec = validate(ctx or current_context(), args.landing_bucket, args.landing_key, runner="glue")
-    print(rec.outcome if rec else "nothing to do")
-    return 0

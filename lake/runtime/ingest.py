@@ -24,7 +24,7 @@ from typing import Any
 from lake.backends.ledger import IngestRecord
 from lake.ingest.routing import QUARANTINE
 from lake.runtime.context import Buckets, Context
-from lake.runtime.events import object_created, sqs_event
+from lake.runtime.events import object_created, object_refs
 
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lake_context", default=None)
 
@@ -104,12 +104,11 @@ def _records_for(ctx: Context, bucket: str, key: str) -> set[str]:
 
 def deliver(ctx: Context, events: list[dict[str, Any]], landed: list[dict[str, Any]] | None = None,
             before_validation: Callable[[], object] | None = None) -> None:
-    """Run the receiver on these ingress events, then the validator on the landing events they cause
-    (plus ``landed``: landing events to deliver again). ``before_validation`` runs while landing
-    writes are still being turned into events (the sweep's resumed claims)."""
+    """Run the receive task on these ingress events, then the validate task on the landing events they
+    cause (plus ``landed``: landing events to deliver again), as the Lambdas would. ``before_validation``
+    runs while landing writes are still being turned into events (the sweep)."""
     _local_lambda_env()
-    from lambdas.receiver import handler as receiver
-    from lambdas.validator import handler as validator
+    from lake.tasks.ingest import receive_task, validate_task
 
     pending: list[dict[str, Any]] = list(landed or [])
 
@@ -124,13 +123,13 @@ def deliver(ctx: Context, events: list[dict[str, Any]], landed: list[dict[str, A
     listeners.append(on_created)
     try:
         with using(ctx):
-            for i in range(0, len(events), 10):  # SQS delivers at most 10 messages per batch
-                receiver.handler(sqs_event(*events[i:i + 10]), LambdaContext("receiver"))
+            for ref in (r for e in events for r in object_refs(e)):
+                receive_task(ctx, ref)
             if before_validation is not None:
                 before_validation()
             while pending:
-                batch, pending[:] = pending[:10], pending[10:]
-                validator.handler(sqs_event(*batch), LambdaContext("validator"))
+                for ref in object_refs(pending.pop(0)):
+                    validate_task(ctx, ref.bucket, ref.key, ref.size)
     finally:
         listeners.remove(on_created)
 
@@ -149,21 +148,12 @@ def drop_file(ctx: Context, path: Path, zone: str, dataset: str) -> list[IngestR
 
 def sweep(ctx: Context, stale_after_seconds: int = 900) -> list[IngestRecord]:
     """Ingest every ingress object version the ledger has not seen, and finish what a crash left
-    (claims never landed, validations never completed) once older than ``stale_after_seconds``."""
-    from lake.ingest.receiver import resume
-    from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
-    from lake.runtime.runlog import task_run
+    (claims never landed, validations never completed) once older than ``stale_after_seconds``:
+    the sweep task (``lake.tasks.sweep``), with the landing events it causes delivered here."""
+    from lake.tasks.sweep import Swept, reconcile
 
-    with task_run(ctx, "sweep") as run:
-        before = {r.ingest_id for r in ctx.ledger.records()}
-        unseen = list(unseen_objects(ctx))
-        events = [object_created(o.bucket, o.key, o.size, o.etag, o.version_id) for o in unseen]
-        claims = stale_claims(ctx, stale_after_seconds)
-        stuck = stale_landing(ctx, stale_after_seconds)
-        redo = {r.ingest_id for r in claims} | {k.split("/")[3] for _, k, _ in stuck}
-        run.inputs = [f"s3://{o.bucket}/{o.key}" for o in unseen]
-        deliver(ctx, events, landed=[object_created(b, k, s, etag="") for b, k, s in stuck],
-                before_validation=lambda: [resume(ctx, r) for r in claims])
-        out = [r for r in ctx.ledger.records() if r.ingest_id not in before or r.ingest_id in redo]
-        run.rows_in = len(out)
-    return out
+    before = {r.ingest_id for r in ctx.ledger.records()}
+    swept: list[Swept] = []
+    deliver(ctx, [], before_validation=lambda: swept.append(reconcile(ctx, stale_after_seconds)))
+    redo = {r.ingest_id for r in swept[0].resumed + swept[0].revalidated}
+    return [r for r in ctx.ledger.records() if r.ingest_id not in before or r.ingest_id in redo]

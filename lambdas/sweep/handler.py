@@ -1,8 +1,8 @@
 """Sweep Lambda (EventBridge schedules, ``{"task": "reconcile" | "freshness"}``).
 
-reconcile: ingest what no event announced (the receiver's work, done here; the landing copy's
-own S3 event then drives the validator), land claims a crashed receiver never copied, and
-re-run validations a crash left unfinished.
+reconcile: the sweep task (``lake.tasks.sweep``, the same as ``lake ingest``): ingest what no event
+announced (the landing copy's own S3 event then drives the validator), land claims a crashed
+receiver never copied, and re-run validations a crash left unfinished.
 freshness: alert each zone whose datasets are older than their contract's freshness SLA.
 """
 
@@ -14,36 +14,27 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
-from lake.ingest.big_files import dispatch
-from lake.ingest.receiver import receive, resume
-from lake.ingest.sweep import stale_claims, stale_landing, unseen_objects
 from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
 from lake.runtime.context import Context
-from lake.runtime.events import ObjectRef
 from lake.runtime.ingest import current_context
 from lake.runtime.runlog import task_run
+from lake.tasks.sweep import reconcile as sweep_task
 
 logger = Logger(service="sweep")
 metrics = Metrics(namespace=NAMESPACE, service="sweep")
 
 
 def reconcile(ctx: Context) -> dict[str, int]:
-    received = 0
-    for obj in list(unseen_objects(ctx)):
-        rec = receive(ctx, ObjectRef(obj.bucket, obj.key, obj.size, obj.etag, obj.version_id))
-        if rec is not None:
-            received += 1
-            logger.warning("ingress object had not been ingested", extra={"key": obj.key, "ingest_id": rec.ingest_id})
-    claims = stale_claims(ctx)
-    for rec in claims:  # claimed, never landed: the receiver died between ledger and copy
-        resume(ctx, rec)
-    stale = stale_landing(ctx)
-    for bucket, key, size in stale:
-        dispatch(ctx, bucket, key, size)
-    metrics.add_metric(name="SweepResumed", unit=MetricUnit.Count, value=len(claims))
-    metrics.add_metric(name="SweepReceived", unit=MetricUnit.Count, value=received)
-    metrics.add_metric(name="SweepRevalidated", unit=MetricUnit.Count, value=len(stale))
-    return {"received": received, "resumed": len(claims), "revalidated": len(stale)}
+    swept = sweep_task(ctx)
+    logger.append_keys(run_id=swept.run_id)
+    for rec in swept.received:
+        logger.warning("ingress object had not been ingested",
+                       extra={"key": rec.source_key, "ingest_id": rec.ingest_id})
+    counts = swept.counts()
+    metrics.add_metric(name="SweepResumed", unit=MetricUnit.Count, value=counts["resumed"])
+    metrics.add_metric(name="SweepReceived", unit=MetricUnit.Count, value=counts["received"])
+    metrics.add_metric(name="SweepRevalidated", unit=MetricUnit.Count, value=counts["revalidated"])
+    return counts
 
 
 def freshness(ctx: Context) -> dict[str, int]:
@@ -70,8 +61,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     if task not in ("reconcile", "freshness"):
         raise ValueError(f"unknown sweep task '{task}'")
     ctx = current_context()
-    with task_run(ctx, "sweep" if task == "reconcile" else "freshness") as run:
+    if task == "reconcile":
+        return reconcile(ctx)  # the sweep task records its own run
+    with task_run(ctx, "freshness") as run:
         logger.append_keys(run_id=run.run_id)
-        counts = (reconcile if task == "reconcile" else freshness)(ctx)
-        run.rows_in = counts.get("received", counts.get("stale"))
+        counts = freshness(ctx)
+        run.rows_in = counts["stale"]
     return counts

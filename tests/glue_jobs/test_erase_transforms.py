@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glue_jobs.erase.transforms import key_text, predicate, sql_string
+from lake.tasks.erase.transforms import key_text, predicate, sql_string
 
 COLUMNS = {"expense_id": "bigint", "employee_email": "string", "description": "string", "_ingest_id": "string",
            "amount": "decimal(12,2)"}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from glue_jobs.projections.transforms import build_order
 from lake.config import load_config
+from lake.tasks.projections.plan import build_order
 from tests.conftest import ZONES
 from tests.glue_jobs.conftest import Lake, expense
 

@@ -8,7 +8,7 @@ import hmac
 from pyspark.sql import functions as F
 from pyspark.testing import assertDataFrameEqual
 
-from glue_jobs.to_ods import transforms as T
+from lake.tasks.to_ods import transforms as T
 
 SCHEMA = "id long, v string, ts string, _ingest_seq int, _row_number long"
 

@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from glue_jobs.vacuum.job import tables, vacuum
 from lake.spark import use_warehouse
+from lake.tasks.vacuum import tables, vacuum
 
 pytestmark = pytest.mark.spark
 ERASED = "jane@example.com"

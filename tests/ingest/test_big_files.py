@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
+from glue_jobs.validate_large import job as validate_large
 from lake.ingest import big_files
-from lake.runtime.ingest import drop_file, using
+from lake.runtime.ingest import drop_file
 from tests.ingest.conftest import FIXTURES
 
 
@@ -35,8 +38,11 @@ def test_on_aws_the_lambda_only_starts_the_job_and_the_job_validates(ctx, monkey
     monkeypatch.setenv("GLUE_VALIDATE_JOB", "validate_large")
     [rec] = drop_file(ctx, FIXTURES / "expenses_good.csv", "finance", "expenses")
     assert rec.outcome == "received" and started == [("landing", rec.landing_key)]
-    with using(ctx):  # the Glue job's entry point, with the arguments the Lambda passed
-        assert big_files.main(["--landing_bucket", "landing", "--landing_key", rec.landing_key,
-                               "--JOB_ID", "j_1"], ctx) == 0
+    # The Glue job's entry point, with the arguments the Lambda passed (and Glue's own).
+    monkeypatch.setenv("LAKE_BACKEND", "local")
+    monkeypatch.setenv("LAKE_CONFIG", str(ctx.cfg.root))
+    monkeypatch.setattr(sys, "argv", ["job.py", "--JOB_ID", "j_1", "--landing_bucket", "landing", "--landing_key",
+                                      rec.landing_key, "--lake_home", str(ctx.home.root)])
+    assert validate_large.main() == 0
     done = ctx.ledger.get(rec.ingest_id)
     assert (done.outcome, done.runner) == ("staged", "glue")

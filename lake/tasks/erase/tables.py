@@ -27,7 +27,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
-from glue_jobs.to_ods.tables import properties
+from lake.tasks.to_ods.tables import properties
 
 MARK = "lake.erasure.request"
 TARGET = "commit.manifest.target-size-bytes"

@@ -1,0 +1,167 @@
+"""The ``to_ods`` task: promote every staged ingest not yet promoted into the ODS Iceberg table.
+
+Exactly once: the MERGE commits atomically in Iceberg, and only then does the ledger mark
+the ingests promoted. A job killed in between re-merges the same rows on its next run,
+which the latest-wins (or lsn-ordered) MERGE makes harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lake import approvals
+from lake.backends.alerts import recover
+from lake.backends.ledger import IngestRecord, now
+from lake.config import Dataset, evolution
+from lake.pii import zone_key
+from lake.runtime import runlog
+from lake.runtime.context import Context
+from lake.tasks.to_ods import quality, tables
+from lake.tasks.to_ods import transforms as T
+
+
+@dataclass
+class Promotion:
+    table: str
+    ingests: list[str] = field(default_factory=list)
+    rows_in: int = 0
+    rows_out: int = 0
+    rows_quarantined: int = 0
+    status: str = "promoted"  # "promoted" | "halted" | "refused" | "rebuilt"
+    error: str | None = None
+    checks: list[quality.RuleResult] = field(default_factory=list)
+
+
+def _staged(spark: SparkSession, ctx: Context, ds: Dataset, pending: list[IngestRecord]) -> DataFrame:
+    paths = [str(ctx.storage.local_path(ctx.buckets.staging, r.staged_key) or f"s3://{ctx.buckets.staging}/"
+                 f"{r.staged_key}") for r in pending if r.staged_key]
+    # Older files predate columns the contract added since: merge schemas, fill with nulls.
+    df = spark.read.option("mergeSchema", "true").parquet(*paths)
+    for c in ds.columns:
+        if c.name not in df.columns:
+            df = df.withColumn(c.name, F.lit(None).cast(c.type.sql))
+    # Ingest order as a literal map in the plan, not a joined DataFrame: a DataFrame built from a
+    # Python list starts Python worker processes, and the join adds a stage (benchmarks/promote).
+    seq = F.create_map(*[x for i, r in enumerate(pending) for x in (F.lit(r.ingest_id), F.lit(i))])
+    return df.withColumn("_ingest_seq", seq[F.col("_ingest_id")])
+
+
+def _prepare(spark: SparkSession, ctx: Context, ds: Dataset, table: str, result: Promotion) -> bool:
+    """Create or evolve the table; on a breaking change rebuild (major version) or refuse."""
+    zone = ds.zone
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {zone}_ods")
+    if not spark.catalog.tableExists(table):
+        spark.sql(tables.ddl(ds, table))
+        return True
+    breaking = tables.evolve(spark, ds, table)
+    if not breaking:
+        return True
+    old = tables.contract_version(spark, table)
+    if evolution.major(old) != evolution.major(ds.version):
+        for t in (table, tables.tombstones(table)):
+            # No PURGE: the job may not delete data files (only the erasure job may); the
+            # Hadoop catalog removes the folder anyway, on Glue old files wait for orphan cleanup.
+            spark.sql(f"DROP TABLE IF EXISTS {t}")
+        spark.sql(tables.ddl(ds, table))
+        result.status = "rebuilt"
+        return True
+    result.status, result.error = "refused", (
+        f"{'; '.join(breaking)} — contract {ds.path.name} must change its major version "
+        f"(now {ds.version}, table built from {old}) to rebuild {table} from staging")
+    return False
+
+
+def _pending(ctx: Context, ds: Dataset, rebuild: bool) -> list[IngestRecord]:
+    if not rebuild:
+        records = ctx.ledger.pending_promotion(ds.zone, ds.name)
+    else:
+        records = [r for r in ctx.ledger.records(ds.zone) if r.dataset == ds.name
+                   and r.outcome in ("staged", "partial") and r.rows_staged > 0]
+    return approvals.promotable(ctx, ds.zone, ds.name, records)
+
+
+def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: str) -> Promotion:
+    ds = ctx.cfg.zones[zone].datasets[dataset]
+    table = f"{zone}_ods.{dataset}"
+    result = Promotion(table)
+    pending = _pending(ctx, ds, rebuild=False)
+    if not pending and spark.catalog.tableExists(table):
+        plan = evolution.plan(ds, tables.columns(spark, table))
+        if not (plan.changes or plan.breaking):
+            return result  # nothing staged, contract unchanged: leave the table alone
+    if not _prepare(spark, ctx, ds, table, result):
+        return result
+    pending = _pending(ctx, ds, rebuild=result.status == "rebuilt")
+    if not pending:
+        return result
+    result.ingests = [r.ingest_id for r in pending]
+
+    # Rules see the values as delivered (before hashing), and are measured once per batch. No
+    # .cache(): re-reading columnar Parquet for the MERGE costs less than caching every row.
+    batch, checks, result.rows_in = quality.evaluate(ds.quality, _staged(spark, ctx, ds, pending))
+    result.checks = checks
+    for c in checks:
+        ctx.records.add("quality_results", run_id=run_id, zone=zone, table_name=table, rule=c.rule,
+                        column_name=c.column, metric=c.metric, action=c.action, passed=c.passed,
+                        failing_rows=c.failing_rows, measured=c.measured, detail=c.detail,
+                        ingest_ids=result.ingests, checked_at=now())
+    halts = [c for c in checks if c.action == "halt" and not c.passed]
+    if halts:
+        result.status = "halted"
+        result.error = "; ".join(f"{c.rule}: {c.detail}" for c in halts)
+        return result  # nothing from the batch is promoted; the ingests stay pending
+
+    treatments = {c.name: c.pii for c in ds.columns if c.pii}
+    batch = T.protect_pii(batch, treatments, zone_key(ctx.home.platform / "keys", zone))
+    good, held = quality.split(batch, ds.quality)
+    # The rule pass already counted the failing rows: skip a pass over the batch when none are held.
+    holding = any(c.action == "quarantine" and c.failing_rows for c in checks)
+    result.rows_quarantined = held.count() if holding else 0
+    if result.rows_quarantined:
+        tables.hold_back(spark, table, held.drop("_ingest_seq"), run_id)
+
+    if ds.options.cdc:
+        good = tables.without_superseded(spark, ds, table, T.latest_change_per_key(good, ds.primary_key))
+    else:
+        good = T.latest_per_key(good, ds.primary_key, ds.options.latest_wins)
+    cols = T.ods_columns([c.name for c in ds.columns], [c for c, t in treatments.items() if t == "drop"],
+                         bool(ds.options.cdc)) + ["_promoted_at"]
+    good = good.withColumn("_promoted_at", F.current_timestamp())
+    good.select(*cols, *(["_op"] if ds.options.cdc else [])).createOrReplaceTempView("batch")
+    spark.sql(tables.merge_sql(ds, table, cols))
+    if ds.options.cdc:
+        tables.merge_tombstones(spark, ds, table)
+    # Only after Iceberg committed: a crash before this line re-merges the same rows next run.
+    ctx.ledger.mark_promoted(result.ingests, run_id)
+    result.rows_out = tables.row_count(spark, table)
+    return result
+
+
+def promote_task(spark: SparkSession, ctx: Context, zone: str, dataset: str, parent_run_id: str) -> Promotion:
+    """One ``to_ods`` run as the task records it on AWS and locally alike: its ``platform.runs`` row
+    (and lineage), the alert when the quality gate halts or a schema change is refused, and the
+    recovery of those alerts once the dataset promotes again."""
+    staging = f"s3://{ctx.buckets.staging}/{zone}/{dataset}/"
+    with runlog.task_run(ctx, "to_ods", zone=zone, table_name=f"{zone}_ods.{dataset}", parent_run_id=parent_run_id,
+                         inputs=[staging]) as task:
+        p = promote(spark, ctx, zone, dataset, parent_run_id)
+        staged = [r.staged_key for r in (ctx.ledger.get(i) for i in p.ingests) if r and r.staged_key]
+        task.inputs = [f"s3://{ctx.buckets.staging}/{k}" for k in staged] or task.inputs
+        task.outputs = [p.table] if p.ingests else []
+        task.rows_in, task.rows_out, task.rows_quarantined = p.rows_in, p.rows_out, p.rows_quarantined
+        task.status = {"halted": "halted", "refused": "failed"}.get(p.status, "succeeded" if p.ingests else "skipped")
+        task.error = p.error
+    if p.status in ("halted", "refused"):
+        what = "quality gate halted promotion of" if p.status == "halted" else "schema change refused for"
+        rules = [c.rule for c in p.checks if c.action == "halt" and not c.passed]
+        ctx.alert_zone(zone, "error", f"{what} {p.table}: {p.error}",
+                       "Nothing from the batch was promoted; it stays pending. Fix the data (drop a corrected "
+                       "file) or the contract, then run `lake run` again. Details: SELECT * FROM "
+                       f"platform.quality_results WHERE run_id = '{parent_run_id}'", run_id=parent_run_id,
+                       ingests=p.ingests, table=p.table, cause=p.status, rules=rules)
+    elif p.ingests:
+        recover(ctx, p.table, ["halted", "refused"], parent_run_id)
+    return p

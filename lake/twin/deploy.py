@@ -86,7 +86,7 @@ def _deploy_stack(dep: Deployment, stack: Stack, create: Any) -> None:
             progressed = True
         if not progressed:
             raise RuntimeError(f"{stack.id}: circular references among {sorted(pending)}")
-    for name, out in stack.template.get("Outputs", {}).items():
+    for out in stack.template.get("Outputs", {}).values():
         value = resolve(out["Value"], scope)
         if "Export" in out:
             dep.exports[resolve(out["Export"]["Name"], scope)] = value

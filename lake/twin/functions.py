@@ -46,7 +46,8 @@ class FunctionSpec:
                 layers.append(folder / "python")
             else:
                 external.append(str(layer))
-        return cls(res.ref, res.attrs["Arn"], res.logical_id, f"{res.stack}/{res.logical_id}", p["Handler"], dep.assembly.asset(p["Code"]["S3Key"]),
+        return cls(res.ref, res.attrs["Arn"], res.logical_id, f"{res.stack}/{res.logical_id}", p["Handler"],
+                   dep.assembly.asset(p["Code"]["S3Key"]),
                    layers, external, {k: str(v) for k, v in p.get("Environment", {}).get("Variables", {}).items()},
                    int(p.get("Timeout", 3)), int(p.get("MemorySize", 128)))
 

@@ -6,8 +6,8 @@ run's Arguments, which moto does), Spark settings from ``--conf``, Iceberg from
 what Glue provides plus ``--extra-py-files`` and ``--additional-python-modules``.
 
 The one swapped piece: Iceberg's Glue catalog (``GlueCatalog`` + ``S3FileIO``, whose AWS bundle
-cannot be installed here) becomes a Hadoop catalog whose warehouse is in the twin's S3
-(``s3://<CATALOG_BUCKET>/<database>/<table>``)."""
+cannot be installed here) is, under the same class names (``lake.twin.sparkfs``), a Hadoop catalog
+whose warehouse is in the twin's S3 (``s3://<CATALOG_BUCKET>/warehouse/<database>/<table>``)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import boto3
 
-from lake.twin import sparkfs
+from lake.twin import catalog, sparkfs
 from lake.twin.cloud import Cloud
 from lake.twin.deploy import Deployment
 from lake.twin.s3mirror import Mirror
@@ -50,6 +50,24 @@ class JobRun:
     log: Path | None = None
 
 
+class FifoLock:
+    """A lock taken in the order it was asked for (``threading.Lock`` makes no such promise)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = self._serving = 0
+
+    def __enter__(self) -> None:
+        with self._cond:
+            ticket, self._next = self._next, self._next + 1
+            self._cond.wait_for(lambda: self._serving == ticket)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+
 Fault = Callable[["JobRun", Path], bool]  # (run, mirror root) -> kill the run now?
 
 
@@ -61,7 +79,7 @@ class GlueRunner:
     calls_file: Path
     runs: list[JobRun] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # job name -> fault to inject (drills)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _queue: FifoLock = field(default_factory=lambda: FifoLock())
 
     def __post_init__(self) -> None:
         self.work.mkdir(parents=True, exist_ok=True)
@@ -76,7 +94,7 @@ class GlueRunner:
         """``FakeJob.start_job_run``: run it; the job run's final state and error message."""
         run = JobRun(job.name, fake_run.job_run_id, dict(fake_run.arguments or {}))
         self.runs.append(run)
-        with self._lock:  # one Spark at a time on this machine; runs queue as Glue capacity would
+        with self._queue:  # one Spark at a time on this machine; runs queue in the order they started
             started = time.monotonic()
             try:
                 self._run(job, run)
@@ -90,6 +108,7 @@ class GlueRunner:
         component = f"glue:{res.stack}/{res.logical_id}"
         s3 = _recorded_s3(self.cloud.region, self.calls_file, component)
         self.mirror.export(s3)
+        before = catalog.iceberg_tables(self.warehouse)
         script = self.dep.assembly.asset(res.properties["Command"]["ScriptLocation"])
         args = run.arguments
         extra = [self.dep.assembly.asset(u) for u in args.get("--extra-py-files", "").split(",") if u]
@@ -124,12 +143,36 @@ class GlueRunner:
                     run.state, run.error = "FAILED", "twin drill: the job's process was killed mid-run"
                 time.sleep(0.05)
         self.mirror.absorb(s3)
+        catalog.register(self._client("glue", component), self._client("events", component), self.warehouse,
+                         f"s3://{CATALOG_BUCKET}/warehouse", before)
         if run.state == "RUNNING":
             if proc.returncode == 0:
                 run.state = "SUCCEEDED"
             else:
                 tail = run.log.read_text(errors="replace").strip().splitlines()[-12:]
                 run.state, run.error = "FAILED", "\n".join(tail)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.mirror.root / CATALOG_BUCKET / "warehouse"
+
+    def _client(self, service: str, component: str) -> Any:
+        """The swapped catalog's Glue calls, recorded as the job's (GlueCatalog makes them on Glue)."""
+        import json
+
+        from lake.twin.runtime.aws_calls import summarize
+
+        client = boto3.client(service, region_name=self.cloud.region)
+        if service == "events":
+            return client  # Glue's own event, not the job's call
+
+        def before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+            with self.calls_file.open("a") as f:
+                f.write(json.dumps({"component": component, "action": f"glue:{model.name}",
+                                    "resources": summarize(params)}) + "\n")
+
+        client.meta.events.register("before-call", before_call)
+        return client
 
     def spark_conf(self, args: dict[str, str]) -> dict[str, str]:
         from lake.spark import iceberg_jar
@@ -144,17 +187,22 @@ class GlueRunner:
             "spark.hadoop.fs.s3a.twin.root": str(self.mirror.root),
             "spark.sql.catalogImplementation": "in-memory",
         }
+        # On the driver's own class path, the twin's jar first: its GlueCatalog and S3FileIO must win
+        # over the classes of the same name in Iceberg's runtime jar (local mode: the driver is all).
         jars = [str(self.jar)]
         if "iceberg" in args.get("--datalake-formats", ""):
             jars.append(str(iceberg_jar()))
-        conf["spark.jars"] = ",".join(jars)
+        conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
         if "--enable-glue-datacatalog" in args:
             # The Glue Data Catalog as Spark's metastore: one Derby metastore for every run of the twin.
             meta = self.work / "glue-data-catalog"
             conf["spark.sql.catalogImplementation"] = "hive"
             conf["spark.hadoop.javax.jdo.option.ConnectionURL"] = f"jdbc:derby:;databaseName={meta};create=true"
             conf["spark.sql.warehouse.dir"] = f"s3://{CATALOG_BUCKET}/hive"
-        conf.update(swap_glue_catalog(parse_conf(args.get("--conf", ""))))
+        conf.update(parse_conf(args.get("--conf", "")))
+        for key, value in list(conf.items()):  # the swapped Glue catalog needs its warehouse
+            if key.endswith(".catalog-impl") and value == GLUE_CATALOG:
+                conf[key[: -len("catalog-impl")] + "warehouse"] = f"s3://{CATALOG_BUCKET}/warehouse"
         return conf
 
 
@@ -166,19 +214,6 @@ def parse_conf(value: str) -> dict[str, str]:
         if "=" in part:
             k, _, v = part.partition("=")
             out[k.strip()] = v.strip()
-    return out
-
-
-def swap_glue_catalog(conf: dict[str, str]) -> dict[str, str]:
-    out = dict(conf)
-    for key, value in conf.items():
-        if key.endswith(".catalog-impl") and value == GLUE_CATALOG:
-            prefix = key[: -len(".catalog-impl")]
-            del out[key]
-            for k in [k for k in out if k.startswith(prefix + ".glue.") or k == prefix + ".io-impl"]:
-                del out[k]
-            out[prefix + ".type"] = "hadoop"
-            out[prefix + ".warehouse"] = f"s3://{CATALOG_BUCKET}/warehouse"
     return out
 
 

@@ -301,3 +301,18 @@ def _log_group(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> Non
     name = res.properties.get("LogGroupName") or physical_name(scope.stack_name, res.logical_id, limit=512)
     c.client("logs").create_log_group(logGroupName=name)
     res.ref, res.attrs = name, {"Arn": _arn(scope, "logs", f"log-group:{name}:*")}
+
+
+@creator("AWS::LakeFormation::Tag")
+def _lf_tag(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> None:
+    p = res.properties
+    c.client("lakeformation").create_lf_tag(CatalogId=p.get("CatalogId", scope.account), TagKey=p["TagKey"],
+                                            TagValues=p["TagValues"])
+    res.ref, res.attrs = p["TagKey"], {}
+
+
+@creator("AWS::LakeFormation::TagAssociation")
+def _lf_tag_association(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> None:
+    p = res.properties
+    c.client("lakeformation").add_lf_tags_to_resource(Resource=p["Resource"], LFTags=p["LFTags"])
+    res.ref, res.attrs = physical_name(scope.stack_name, res.logical_id), {}

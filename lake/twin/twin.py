@@ -21,6 +21,7 @@ from lake.twin.deploy import Deployment, deploy
 from lake.twin.functions import Functions
 from lake.twin.glue import GlueRunner
 from lake.twin.resources import Creators
+from lake.twin.sns import Deliveries
 
 SETTLE_LIMIT_S = 900
 
@@ -36,6 +37,7 @@ class Twin:
     glue: GlueRunner
     poller: router.Poller
     clock: stepfunctions.Clock
+    deliveries: Deliveries = field(default_factory=Deliveries)
     failures: list[str] = field(default_factory=list)
     _undo: list[Any] = field(default_factory=list)
     _clients: dict[str, Any] = field(default_factory=dict)
@@ -56,15 +58,18 @@ class Twin:
         twin = cls(assembly, work, c, dep, calls, functions, glue, router.Poller(dep, functions, assembly.region),
                    clock)
         calls.hook(twin.poller.sqs, "lambda-poller")
+        twin._undo.append(twin.deliveries.install())
         twin._undo.append(stepfunctions.install(clock, glue.run, functions.for_moto))
         twin._undo.append(router.install_targets(functions, twin._start_execution, twin.failures))
         twin._undo.append(_hook_interpreter_clients(calls))
         return twin
 
-    def client(self, service: str, component: str) -> Any:
+    def client(self, service: str, component: str | None = None) -> Any:
+        """A client acting as ``component`` (its calls recorded), or as the twin itself (not recorded)."""
         key = f"{service}/{component}"
         if key not in self._clients:
-            self._clients[key] = self.calls.hook(boto3.client(service, region_name=self.assembly.region), component)
+            c = boto3.client(service, region_name=self.assembly.region)
+            self._clients[key] = self.calls.hook(c, component) if component else c
         return self._clients[key]
 
     def _start_execution(self, arn: str, payload: str) -> None:
@@ -73,14 +78,14 @@ class Twin:
 
     # -- what is running -------------------------------------------------------------------
     def executions(self) -> list[dict[str, Any]]:
-        sfn = self.client("stepfunctions", "twin")
+        sfn = self.client("stepfunctions")
         out = []
         for sm in sfn.list_state_machines()["stateMachines"]:
             out += sfn.list_executions(stateMachineArn=sm["stateMachineArn"])["executions"]
         return out
 
     def waiting_for_token(self, execution_arn: str) -> bool:
-        events = self.client("stepfunctions", "twin").get_execution_history(
+        events = self.client("stepfunctions").get_execution_history(
             executionArn=execution_arn, reverseOrder=True, maxResults=5)["events"]
         return any(e["type"] == "TaskSubmitted" and "waitForTaskToken" in
                    e.get("taskSubmittedEventDetails", {}).get("resource", "") for e in events)
@@ -90,11 +95,11 @@ class Twin:
         while time.monotonic() < deadline:
             if self.poller.poll_once():
                 continue
+            time.sleep(0.3)
             running = [e for e in self.executions() if e["status"] == "RUNNING"
                        and not self.waiting_for_token(e["executionArn"])]
             if not running and not self.poller.poll_once():
                 return
-            time.sleep(0.2)
         self.failures.append(f"the twin did not settle within {SETTLE_LIMIT_S} s")
 
     def tick(self, schedule_logical_id_prefix: str) -> None:

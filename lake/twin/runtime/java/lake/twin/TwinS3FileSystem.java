@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -35,6 +37,9 @@ public class TwinS3FileSystem extends RawLocalFileSystem {
 
     @Override
     public URI getUri() {
+        if (uri == null) {  // RawLocalFileSystem's constructor qualifies its working directory
+            return super.getUri();
+        }
         return uri;
     }
 
@@ -45,16 +50,22 @@ public class TwinS3FileSystem extends RawLocalFileSystem {
 
     @Override
     public Path getWorkingDirectory() {
+        if (uri == null) {  // RawLocalFileSystem's constructor asks before initialize()
+            return super.getWorkingDirectory();
+        }
         return new Path(uri);
     }
 
     @Override
     public Path getHomeDirectory() {
-        return new Path(uri);
+        return getWorkingDirectory();
     }
 
     @Override
     public void setWorkingDirectory(Path dir) {
+        if (uri == null) {
+            super.setWorkingDirectory(dir);
+        }
         // S3 has no working directory; every path the jobs use is absolute.
     }
 
@@ -80,5 +91,35 @@ public class TwinS3FileSystem extends RawLocalFileSystem {
         return new FileStatus(dir ? 0 : file.length(), dir, 1, getDefaultBlockSize(f), file.lastModified(),
                 file.lastModified(), dir ? FsPermission.getDirDefault() : FsPermission.getFileDefault(),
                 "twin", "twin", qualified(f));
+    }
+
+    @Override
+    public FileStatus getFileLinkStatus(Path f) throws IOException {
+        return getFileStatus(f);
+    }
+
+    @Override
+    public FileStatus[] listStatus(Path f) throws IOException {
+        File local = pathToFile(f);
+        if (!local.exists()) {
+            throw new FileNotFoundException("No such file or directory: " + qualified(f));
+        }
+        if (!local.isDirectory()) {
+            return new FileStatus[] {getFileStatus(f)};
+        }
+        String[] names = local.list();
+        if (names == null) {
+            throw new IOException("cannot list " + qualified(f));
+        }
+        List<FileStatus> out = new ArrayList<>();
+        Path base = qualified(f);
+        for (String name : names) {
+            try {
+                out.add(getFileStatus(new Path(base, name)));
+            } catch (FileNotFoundException gone) {
+                // removed between list and stat: S3 listings are not snapshots either
+            }
+        }
+        return out.toArray(new FileStatus[0]);
     }
 }

@@ -49,10 +49,12 @@ def compare(twin: Results, local: Results) -> list[Line]:
     for source in sorted(set(twin.ledger) | set(local.ledger)):
         t, loc = twin.ledger.get(source), local.ledger.get(source)
         lines.append(Line("ledger", source, t == loc, f"{t}" if t == loc else f"twin {t}, local {loc}"))
+    # Which tables each task wrote, and how it ended. Runs that found nothing to do ("skipped") are
+    # left out: on AWS every staged object starts a promotion, locally one `lake run` promotes all.
     tasks = sorted({k[0] for k in twin.runs} | {k[0] for k in local.runs})
     for task in tasks:
-        t = sorted({k[1:] for k in twin.runs if k[0] == task})
-        loc = sorted({k[1:] for k in local.runs if k[0] == task})
+        t = sorted({k[1:] for k in twin.runs if k[0] == task and k[3] != "skipped"})
+        loc = sorted({k[1:] for k in local.runs if k[0] == task and k[3] != "skipped"})
         lines.append(Line("platform.runs", task, t == loc, f"{len(t)} (zone, table, status)" if t == loc
                           else _diff(t, loc)))
     for q in sorted(set(twin.queries) | set(local.queries)):

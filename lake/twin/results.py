@@ -95,7 +95,11 @@ def report_key(key: str) -> str:
 
 
 def normalised_report(body: bytes) -> Any:
-    return json.loads(normalise(body.decode("utf-8", "replace")))
+    """The report without what names the storage (bucket name, S3 version id vs. local hash)."""
+    report = json.loads(normalise(body.decode("utf-8", "replace")))
+    if isinstance(report.get("source"), dict):
+        report["source"] = {k: v for k, v in report["source"].items() if k not in ("bucket", "version")}
+    return report
 
 
 def ledger_state(rec: Any) -> tuple[str, int, int, bool]:

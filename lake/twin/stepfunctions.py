@@ -80,11 +80,15 @@ def install(clock: Clock, run_glue: Callable[[Any, Any], tuple[str, str | None]]
         glue_task._SUPPORTED_INTEGRATION_PATTERNS.add(ResourceCondition.WaitForTaskToken)
         undo.append(lambda: glue_task._SUPPORTED_INTEGRATION_PATTERNS.discard(ResourceCondition.WaitForTaskToken))
 
-    # Defect 2: deep-copy the machine without its executions (which hold threads and locks).
+    # Defect 2: deep-copy the machine without its executions (which hold threads and locks), and
+    # without its backend (which holds every other machine's).
     def deepcopy(obj: Any, memo: Any = None) -> Any:
         executions = getattr(obj, "executions", None)
         if executions is None:
             return copy.deepcopy(obj, memo)
+        memo = dict(memo or {})
+        if getattr(obj, "backend", None) is not None:
+            memo[id(obj.backend)] = obj.backend
         obj.executions = []
         try:
             clone = copy.deepcopy(obj, memo)

@@ -93,10 +93,13 @@ def _deployment_order(stacks: dict[str, Stack]) -> list[Stack]:
     return done
 
 
-def synthesize(repo: Path, outdir: Path) -> Assembly:
-    """``python app.py`` into ``outdir`` (the CDK CLI's way: CDK_OUTDIR), then load it."""
+def synthesize(repo: Path, outdir: Path, context: dict[str, Any] | None = None) -> Assembly:
+    """``python app.py`` into ``outdir`` (the CDK CLI's way: CDK_OUTDIR, and CDK_CONTEXT_JSON for
+    ``-c key=value``), then load it."""
     env = dict(os.environ, CDK_OUTDIR=str(outdir), JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
                PYTHONPATH=str(repo))
+    if context:
+        env["CDK_CONTEXT_JSON"] = json.dumps(context)
     proc = subprocess.run([sys.executable, "app.py"], cwd=repo, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise AssemblyError(f"synth failed ({proc.returncode}):\n{proc.stderr[-3000:]}")

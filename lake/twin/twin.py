@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from lake.twin import cloud, router, stepfunctions
+from lake.twin import cloud, lakeformation, router, stepfunctions
 from lake.twin.assembly import Assembly
 from lake.twin.calls import Calls
 from lake.twin.deploy import Deployment, deploy
@@ -59,6 +59,7 @@ class Twin:
                    clock)
         calls.hook(twin.poller.sqs, "lambda-poller")
         twin._undo.append(twin.deliveries.install())
+        twin._undo.append(lakeformation.install())
         twin._undo.append(stepfunctions.install(clock, glue.run, functions.for_moto))
         twin._undo.append(router.install_targets(functions, twin._start_execution, twin.failures))
         twin._undo.append(_hook_interpreter_clients(calls))

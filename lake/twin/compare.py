@@ -47,8 +47,8 @@ def compare(twin: Results, local: Results) -> list[Line]:
                           "" if t == loc else ("missing in the twin" if t is None else
                                                "missing locally" if loc is None else "reports differ")))
     for source in sorted(set(twin.ledger) | set(local.ledger)):
-        t, loc = twin.ledger.get(source), local.ledger.get(source)
-        lines.append(Line("ledger", source, t == loc, f"{t}" if t == loc else f"twin {t}, local {loc}"))
+        ts, ls = twin.ledger.get(source), local.ledger.get(source)
+        lines.append(Line("ledger", source, ts == ls, f"{ts}" if ts == ls else f"twin {ts}, local {ls}"))
     # Which tables each task wrote, and how it ended. Runs that found nothing to do ("skipped") are
     # left out: on AWS every staged object starts a promotion, locally one `lake run` promotes all.
     tasks = sorted({k[0] for k in twin.runs} | {k[0] for k in local.runs})

@@ -28,9 +28,14 @@ def dead_letters(twin: Twin) -> dict[str, int]:
     return out
 
 
+def _line(text: str | None) -> str:
+    """The first line of an error (a 500 page or a traceback is not a report)."""
+    return (text or "").strip().splitlines()[0][:300] if (text or "").strip() else ""
+
+
 def problems(twin: Twin) -> list[str]:
-    out = list(twin.failures)
-    out += [f"lambda {i.function}: {i.error}" for i in twin.functions.invocations if not i.ok]
+    out = [_line(f) for f in twin.failures]
+    out += [f"lambda {i.function}: {_line(i.error)}" for i in twin.functions.invocations if not i.ok]
     out += [f"glue {r.job} run {r.run_id[:12]}: {r.state}: {(r.error or '').strip().splitlines()[-1:]}"
             for r in twin.glue.runs if r.state != "SUCCEEDED"]
     for e in twin.executions():

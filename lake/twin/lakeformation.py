@@ -24,9 +24,9 @@ def install() -> Callable[[], None]:
                    if k[:3] == key and v and (wanted is None or k[3] in wanted)]
         return self.lf_database_tags.get(key[:2], []), self.lf_table_tags.get(key, []), columns
 
-    LakeFormationBackend.get_resource_lf_tags = get_resource_lf_tags
+    setattr(LakeFormationBackend, "get_resource_lf_tags", get_resource_lf_tags)  # noqa: B010 - patching moto
 
     def restore() -> None:
-        LakeFormationBackend.get_resource_lf_tags = original
+        setattr(LakeFormationBackend, "get_resource_lf_tags", original)  # noqa: B010
 
     return restore

@@ -61,10 +61,10 @@ def install_targets(functions: Functions, start_execution: Callable[[str, str], 
             except Exception as err:  # EventBridge would retry, then send to the target's DLQ
                 failures.append(f"rule {self.name} -> {target['Arn']}: {err}")
 
-    Rule.send_to_targets = send_to_targets
+    setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010 - patching moto
 
     def restore() -> None:
-        Rule.send_to_targets = original
+        setattr(Rule, "send_to_targets", original)  # noqa: B010
 
     return restore
 

@@ -47,10 +47,10 @@ class Deliveries:
                     deliveries.items.append(Delivery(sub.topic.arn, sub.protocol, sub.endpoint, subject, message))
             original(sub, message, message_id, subject, *args, **kwargs)
 
-        Subscription.publish = publish
+        setattr(Subscription, "publish", publish)  # noqa: B010 - patching moto
 
         def restore() -> None:
-            Subscription.publish = original
+            setattr(Subscription, "publish", original)  # noqa: B010
 
         return restore
 

@@ -77,8 +77,9 @@ def install(clock: Clock, run_glue: Callable[[Any, Any], tuple[str, str | None]]
 
     # Defect 1.
     if ResourceCondition.WaitForTaskToken not in glue_task._SUPPORTED_INTEGRATION_PATTERNS:
-        glue_task._SUPPORTED_INTEGRATION_PATTERNS.add(ResourceCondition.WaitForTaskToken)
-        undo.append(lambda: glue_task._SUPPORTED_INTEGRATION_PATTERNS.discard(ResourceCondition.WaitForTaskToken))
+        patterns: set[Any] = glue_task._SUPPORTED_INTEGRATION_PATTERNS
+        patterns.add(ResourceCondition.WaitForTaskToken)
+        undo.append(lambda: patterns.discard(ResourceCondition.WaitForTaskToken))
 
     # Defect 2: deep-copy the machine without its executions (which hold threads and locks), and
     # without its backend (which holds every other machine's).

@@ -1,5 +1,7 @@
 """Drill: a steward rejects a promotion waiting for approval. The deployment is synthesized from a
-copy of the zone config in which finance's cost centers need a steward's approval."""
+copy of the repository in which finance's cost centers need a steward's approval (a copy of the
+repository, not just of the zone config: the functions' code asset ships the repository's
+``insight_zones``, whatever ``lake:zonesDir`` the synth was given)."""
 
 from __future__ import annotations
 
@@ -20,10 +22,15 @@ from tests.twin.conftest import REPO
 @pytest.fixture(scope="module")
 def rejected(tmp_path_factory: pytest.TempPathFactory) -> Any:
     work = tmp_path_factory.mktemp("drill-approval")
-    zones = work / "insight_zones"
-    shutil.copytree(REPO / "insight_zones", zones)
+    repo = work / "repo"
+    repo.mkdir()
+    for f in ("app.py", "cdk.json", "requirements.txt", "requirements-dev.txt", "pyproject.toml"):
+        shutil.copy(REPO / f, repo / f)
+    for d in ("infra", "lake", "lambdas", "glue_jobs", "insight_zones"):
+        shutil.copytree(REPO / d, repo / d, ignore=shutil.ignore_patterns("__pycache__"))
+    zones = repo / "insight_zones"
     make_manual(zones)
-    assembly = synthesize(REPO, work / "cdk.out", context={"lake:zonesDir": str(zones)})
+    assembly = synthesize(repo, work / "cdk.out")
     twin = Twin.start(assembly, work / "twin")
     out: dict[str, Any] = {"twin": twin}
     try:

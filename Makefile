@@ -36,6 +36,7 @@ twin: $(STAMP)  ## the demo scenario through the synthesized deployment, offline
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lake lambdas glue_jobs infra tests
 	$(VENV)/bin/mypy lake lambdas infra
+	$(VENV)/bin/lint-imports
 
 validate: $(STAMP)
 	$(VENV)/bin/lake validate

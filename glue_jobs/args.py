@@ -30,6 +30,6 @@ def job_context(args: dict[str, str | None]):  # noqa: ANN201 - Context, importe
         env = arg.upper()
         if args.get(arg):
             os.environ[env] = str(args[arg])
-    from lake.runtime.ingest import context_from_env
+    from lake.runtime.context import context_from_env
 
     return context_from_env()

@@ -3,12 +3,11 @@ construct objects between them, and grant in one place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from aws_cdk import App, Stack
+from aws_cdk import App
 from aws_cdk import Environment as CdkEnvironment
 
 from infra import grants, nag
+from infra.lake import Lake
 from infra.settings import Settings, load_settings
 from infra.stacks.pipeline import PipelineStack
 from infra.stacks.replica import ReplicaStack
@@ -16,20 +15,6 @@ from infra.stacks.storage import StorageStack
 from infra.stacks.zone import ZoneStack
 from lake.config import LakeConfig, load_config
 from lake.config.personal_data import pii_prefixes, pii_zones
-
-
-@dataclass
-class Lake:
-    settings: Settings
-    cfg: LakeConfig
-    storage: StorageStack
-    pipeline: PipelineStack
-    zones: dict[str, ZoneStack] = field(default_factory=dict)
-    replica: ReplicaStack | None = None
-
-    @property
-    def stacks(self) -> list[Stack]:
-        return [self.storage, self.pipeline, *self.zones.values(), *([self.replica] if self.replica else [])]
 
 
 def principal_arn_literal(settings: Settings, name: str) -> str:

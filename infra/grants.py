@@ -31,12 +31,14 @@ from infra.access import (
     grant_records,
     grant_s3,
     packed_s3_policies,
+    s3_statements,
 )
 from infra.constructs.alerts_topic import alert_topic_name
 from infra.constructs.pii_keys import PLATFORM as PII_PLATFORM
 from infra.stacks.pipeline import ERASURE_TEMP, PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 from infra.stacks.zone import ZoneStack
+from lake.backends.athena_records import PREFIX as PLATFORM_RECORDS
 from lake.config import LakeConfig
 from lake.config.personal_data import pii_zones
 
@@ -53,6 +55,7 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
     grant_s3(receiver, storage.landing, write=True)
     grant_ledger(receiver, storage.ledger)
     grant_records(receiver, storage.records)
+    grant_s3(receiver, storage.staging, prefixes=[PLATFORM_RECORDS], write=True)  # platform.runs for Athena
 
     # The big-file Glue job is the validator with a longer time limit: the same reach.
     big = p.validate_large.role
@@ -75,6 +78,7 @@ def pipeline(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: s
         approval = p.approval.function
         grant_ledger(approval, storage.ledger, read_only=True)
         grant_records(approval, storage.records, partitions=["approvals#*", "approval_requests#*"])
+        grant_s3(approval, storage.staging, prefixes=[f"{PLATFORM_RECORDS}approvals/"], write=True)
         grant_publish(approval, [p.alerts.topic_arn, *topics], storage.key)
 
 
@@ -95,6 +99,7 @@ def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: st
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
     grant_ledger(role, storage.ledger, scan=True)  # every ingest: rewritten files, redacted reasons
     grant_records(role, storage.records)  # platform.runs and platform.erasures; redaction overwrites items
+    grant_s3(role, storage.staging, prefixes=[PLATFORM_RECORDS], read=True, write=True)  # ... and their objects
     storage.pii_keys.grant_read(role, [*pii_zones(cfg), PII_PLATFORM])  # hashed subjects; the audit's keyed hash
     topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]
     grant_publish(role, [p.alerts.topic_arn, *topics], storage.key)
@@ -154,7 +159,8 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
         grant_s3(role, storage.ods, prefixes=[own], read=True, write=True)
         grant_s3(role, storage.artifacts, prefixes=[temp], read=True, write=True, delete=True)
         grant_ledger(role, storage.ledger)
-        grant_records(role, storage.records)  # quality results; reads approvals
+        # its run, quality results and alerts (closing recovered ones); reads approvals
+        _task_records(storage, z, role)
         storage.pii_keys.grant_read(role, [name])  # its own zone's PII key, no other
         grant_catalog(role, z, databases=[f"{name}_ods"], write=True)
         grant_catalog_key(role, storage.key)
@@ -170,6 +176,7 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
             publisher, layer = tables[table].name, table.split(".")[0].rsplit("_", 1)[1]
             bucket = {"staging": storage.staging, "ods": storage.ods, "analytics": storage.analytics}[layer]
             grant_s3(role, bucket, prefixes=[f"{publisher}/{table.split('.')[1]}/"], read=True)
+        _task_records(storage, z, role)  # a run per projection, its alerts (closing recovered ones)
         grant_catalog(role, z, databases=[f"{name}_analytics"], write=True)
         grant_catalog(role, z, databases=[f"{name}_ods"], tables=z.shared_in, write=False)
         grant_catalog_key(role, storage.key)
@@ -188,6 +195,14 @@ def zone(storage: StorageStack, z: ZoneStack, cfg: LakeConfig) -> None:
         iam.Policy(z, "ApprovalTaskResponse", roles=[z.workflow.approval.role], statements=[_task_response(z)])
 
 
+def _task_records(storage: StorageStack, z: ZoneStack, role: iam.IGrantable) -> None:
+    """What a zone job's task records itself: runs and alerts (DynamoDB, the objects Athena reads)
+    and the alerts it publishes, to every zone downstream and the platform."""
+    grant_records(role, storage.records, delete=True)
+    grant_s3(role, storage.staging, prefixes=[PLATFORM_RECORDS], write=True)
+    grant_publish(role, z.alert_topics, storage.key)
+
+
 def _steward_grants(storage: StorageStack, z: ZoneStack) -> None:
     """`lake approve`/`reject` on AWS: list the zone's waiting ingests (ledger), record the decision
     and read the zone's approval requests (its items only), tell the zone, resume its promotions."""
@@ -195,6 +210,8 @@ def _steward_grants(storage: StorageStack, z: ZoneStack) -> None:
     assert policy is not None
     grant_ledger(policy, storage.ledger, read_only=True)
     grant_records(policy, storage.records, partitions=[f"approvals#{name}", f"approval_requests#{name}"])
+    policy.add_statements(*s3_statements(storage.staging, prefixes=[f"{PLATFORM_RECORDS}approvals/zone={name}/"],
+                                         write=True))
     grant_publish(policy, [z.alerts.topic_arn], storage.key)
     policy.add_statements(_task_response(z))
 

@@ -24,7 +24,7 @@ from infra.constructs.dead_letter_queue import DeadLetterQueue
 from infra.constructs.ingest_queue import IngestQueue
 
 if TYPE_CHECKING:
-    from infra.composer import Lake
+    from infra.lake import Lake
 
 # Actions that do not support resource-level permissions: "*" is the only possible resource.
 NO_RESOURCE_LEVEL = {

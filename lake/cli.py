@@ -58,7 +58,7 @@ def _ingest_exit(records) -> int:  # noqa: ANN001
 
 
 def cmd_drop(args: argparse.Namespace) -> int:
-    from lake.runtime.ingest import drop_file
+    from lake.local.ingest import drop_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -71,7 +71,7 @@ def cmd_drop(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from lake.runtime.ingest import sweep
+    from lake.local.ingest import sweep
 
     records = sweep(_ctx(args))
     for rec in records:
@@ -81,7 +81,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from lake.runtime.run import run
+    from lake.local.run import run
 
     ctx = _ctx(args)
     if args.zone and args.zone not in ctx.cfg.zones:
@@ -275,7 +275,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return REJECTED if result.breaking or any("error" in d for d in doc.get("diff", [])) else OK
 
 
-AWS_DECIDE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE", "ALERT_TOPIC_ARN_PATTERN")
+AWS_DECIDE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE", "STAGING_BUCKET", "ALERT_TOPIC_ARN_PATTERN")
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -292,7 +292,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         return USAGE
     try:
         if on_aws:
-            from lake.runtime.ingest import context_from_env
+            from lake.runtime.context import context_from_env
 
             ctx = context_from_env(args.home, args.config)
         else:
@@ -333,8 +333,8 @@ def cmd_cdc(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from lake.erasure.forget import forget, kinds_in_use
     from lake.erasure.subject import BadSubject, Subject
+    from lake.local.forget import forget, kinds_in_use
 
     try:
         subject = Subject.parse(args.subject)

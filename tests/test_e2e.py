@@ -24,8 +24,8 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory, spark) -> tuple[Context, list]:  # noqa: ANN001
-    from lake.runtime.ingest import drop_file
-    from lake.runtime.run import run
+    from lake.local.ingest import drop_file
+    from lake.local.run import run
 
     home = tmp_path_factory.mktemp("lake")
     ctx = Context.local(home, ZONES)

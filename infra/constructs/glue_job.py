@@ -78,6 +78,9 @@ class LakeGlueJob(Construct):
             security_configuration=security_configuration,
             default_arguments={
                 "--datalake-formats": "iceberg",
+                # SparkSessionCatalog sends namespace and listing calls to Spark's built-in catalog:
+                # without this that is an empty in-memory metastore (no tables, no new databases).
+                "--enable-glue-datacatalog": "true",
                 "--conf": ICEBERG_CONF,
                 "--extra-py-files": code.s3_object_url,
                 "--additional-python-modules": python_modules,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -37,6 +37,7 @@ class LakeFunction(Construct):
         timeout: Duration,
         memory_mb: int = 1024,
         concurrency: int = 20,
+        tmp_mib: int = 512,
     ) -> None:
         super().__init__(scope, id)
         self.log_group = logs.LogGroup(self, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR,
@@ -51,7 +52,7 @@ class LakeFunction(Construct):
             self, "Function",
             description=description,
             code=code.code, handler=handler, runtime=RUNTIME, architecture=ARCHITECTURE, layers=code.layers,
-            memory_size=memory_mb, timeout=timeout,
+            memory_size=memory_mb, timeout=timeout, ephemeral_storage_size=Size.mebibytes(tmp_mib),
             reserved_concurrent_executions=concurrency,
             environment={"POWERTOOLS_SERVICE_NAME": id.lower(), "POWERTOOLS_METRICS_NAMESPACE": "InsightLake",
                          **environment},

@@ -34,6 +34,7 @@ from infra.governance.construct import CatalogGovernor
 from infra.settings import Settings
 from infra.stacks.storage import StorageStack
 from lake.config.personal_data import ERASURE_REQUESTS
+from lake.ingest import big_files
 
 ERASURE_TEMP = "glue-temp/erasure/"
 RECEIVER_TIMEOUT = Duration.minutes(5)
@@ -79,11 +80,12 @@ class PipelineStack(Stack):
             "PLATFORM_ALERT_TOPIC_ARN": self.alerts.topic_arn,
         }
 
-        def segment(name: str, handler: str, timeout: Duration, description: str) -> tuple[LakeFunction, IngestQueue]:
+        def segment(name: str, handler: str, timeout: Duration, description: str,
+                    tmp_mib: int = 512) -> tuple[LakeFunction, IngestQueue]:
             queue = IngestQueue(self, f"{name}Queue", key=key, consumer_timeout=timeout, alarm_topic=self.alerts)
             fn = LakeFunction(self, name, code=self.code, handler=handler, description=description, key=key,
                               environment=environment, dead_letters=queue.dlq, alarm_topic=self.alerts,
-                              timeout=timeout)
+                              timeout=timeout, tmp_mib=tmp_mib)
             # One bad object must not retry the nine good ones of its batch.
             fn.function.add_event_source(sources.SqsEventSource(
                 queue.queue, batch_size=10, max_batching_window=Duration.seconds(5),
@@ -93,9 +95,13 @@ class PipelineStack(Stack):
         self.receiver, self.receiver_queue = segment(
             "Receiver", "lambdas.receiver.handler.handler", RECEIVER_TIMEOUT,
             "Ingress object -> byte-exact landing copy + ledger claim")
+        # The validator's /tmp holds the largest file it validates itself, and what it writes beside it;
+        # the threshold it is sized for is the one it routes by (bigger files go to the Glue job).
         self.validator, self.validator_queue = segment(
             "Validator", "lambdas.validator.handler.handler", VALIDATOR_TIMEOUT,
-            "Landing object -> typed Parquet in staging, or quarantine with a report")
+            "Landing object -> typed Parquet in staging, or quarantine with a report",
+            tmp_mib=big_files.lambda_scratch_mib(big_files.DEFAULT_THRESHOLD))
+        self.validator.function.add_environment("INGEST_GLUE_THRESHOLD_BYTES", str(big_files.DEFAULT_THRESHOLD))
 
         # Files too big for a Lambda go to a Glue job that runs the same validation code
         # (lake.ingest.big_files decides; the validator starts the job and moves on).

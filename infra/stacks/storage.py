@@ -20,11 +20,13 @@ from infra.constructs.lake_key import LakeKey
 from infra.constructs.ledger_table import LedgerTable
 from infra.constructs.lf_tags import LfTags
 from infra.constructs.pii_keys import PiiKeys
+from infra.constructs.platform_records import PlatformRecordTables
 from infra.constructs.records_table import RecordsTable
 from infra.constructs.replication import Replication
 from infra.constructs.secure_bucket import SecureBucket
 from infra.settings import Settings
 from infra.stacks.replica import ReplicaStack
+from lake.backends.athena_records import PREFIX as PLATFORM_RECORDS
 from lake.config.personal_data import ERASURE_REQUESTS
 
 DATA_LAYERS = ("ingress", "landing", "staging", "ods", "analytics")
@@ -42,10 +44,16 @@ class StorageStack(Stack):
         self.access_logs = AccessLogBucket(self, "AccessLogs", allow_destroy=s.allow_destroy).bucket
         self.pii_prefixes = {layer: list(pii_prefixes.get(layer, ())) for layer in DATA_LAYERS}
 
+        def erasable(layer: str | None) -> list[str]:
+            """Prefixes whose old versions expire soon: personal data, and the platform records an erasure
+            redacts (staging's _platform/, the objects platform.* reads) where there is personal data."""
+            prefixes = list(self.pii_prefixes[layer]) if layer else []
+            return [*prefixes, PLATFORM_RECORDS] if layer == "staging" and any(self.pii_prefixes.values()) else prefixes
+
         def bucket(name: str, layer: str | None = None, **extra: Any) -> s3.Bucket:
             return SecureBucket(self, name, key=self.key, access_logs=self.access_logs,
                                 allow_destroy=s.allow_destroy, noncurrent_version_days=s.noncurrent_version_days,
-                                erasable_prefixes=self.pii_prefixes[layer] if layer else (),
+                                erasable_prefixes=erasable(layer),
                                 erased_version_days=s.erased_version_days, **extra).bucket
 
         # Ingress emits S3 events to EventBridge, which the pipeline routes to the receiver.
@@ -73,10 +81,14 @@ class StorageStack(Stack):
         self.ledger = LedgerTable(self, "Ledger", key=self.key, allow_destroy=s.allow_destroy).table
         self.records = RecordsTable(self, "Records", key=self.key, allow_destroy=s.allow_destroy).table
         # One HMAC key per zone holding PII (and the platform's): to_ods hashes with it, erasure matches.
+        # platform.runs, quality_results, approvals, erasures for Athena: JSON under staging's _platform/.
+        self.platform_records = PlatformRecordTables(self, "PlatformRecords", bucket=self.staging, zones=zones)
         self.pii_keys = PiiKeys(self, "PiiKeys", zones=pii_zones, key=self.key, allow_destroy=s.allow_destroy)
         # What `lake approve` with LAKE_BACKEND=aws needs (LEDGER_TABLE, RECORDS_TABLE): names CloudFormation chose.
         CfnOutput(self, "LedgerTableName", value=self.ledger.table_name, description="LEDGER_TABLE")
         CfnOutput(self, "RecordsTableName", value=self.records.table_name, description="RECORDS_TABLE")
+        CfnOutput(self, "StagingBucketName", value=self.staging.bucket_name,
+                  description="STAGING_BUCKET (where platform records are written for Athena)")
 
         self.lake_formation = LakeFormationSettings(
             self, "LakeFormation", admins=s.env.lake_admins, data_buckets=self.data_buckets)

@@ -19,6 +19,7 @@ from infra.constructs.dead_letter_queue import DeadLetterQueue
 from infra.constructs.freshness_alarms import FreshnessAlarms
 from infra.constructs.glue_job import LakeGlueJob, python_modules
 from infra.constructs.glue_security import GlueSecurity
+from infra.constructs.platform_records import ZoneRecordFilters
 from infra.constructs.producer_access import ProducerAccess
 from infra.constructs.promotion_workflow import EVENT_SOURCE, TABLES_UPDATED, PromotionWorkflow
 from infra.constructs.zone_databases import ZoneDatabases
@@ -48,6 +49,13 @@ class ZoneStack(Stack):
             governor=pipeline.governor.function.role.role_arn,
             readers=[principal_arn(self, r, mapping) for r in spec.readers],
             pii_readers=[principal_arn(self, r, mapping) for r in spec.pii_readers])
+        # The zone's own rows of platform.runs, quality_results, approvals, erasures.
+        self.record_filters = ZoneRecordFilters(
+            self, "PlatformRecords", zone=name,
+            readers=[principal_arn(self, r, mapping) for r in sorted({*spec.readers, *spec.pii_readers})])
+        # The tasks alert every zone downstream of a table, and the platform: the topics by name.
+        self.alert_topics = [*(self.format_arn(service="sns", resource=alert_topic_name(settings.prefix, z))
+                               for z in sorted(cfg.zones)), pipeline.alerts.topic_arn]
         reader_roles = [imported_role(self, f"Reader-{r}", r, mapping)
                         for r in sorted(set(spec.readers) | set(spec.pii_readers))]
         self.workgroup = ZoneWorkgroup(
@@ -76,7 +84,11 @@ class ZoneStack(Stack):
                 arguments={"--zone": name, "--ledger_table": storage.ledger.table_name,
                            "--records_table": storage.records.table_name,
                            "--staging_bucket": storage.staging.bucket_name,
-                           "--pii_key_secrets": storage.pii_keys.secrets_json([name])},
+                           "--pii_key_secrets": storage.pii_keys.secrets_json([name]),
+                           # the tasks alert through SNS (lake.backends.aws_alerts), as the Lambdas do
+                           "--alert_topic_arn_pattern": self.format_arn(
+                               service="sns", resource=alert_topic_name(settings.prefix, "{zone}")),
+                           "--platform_alert_topic_arn": pipeline.alerts.topic_arn},
                 max_concurrent_runs=max_concurrent_runs)
 
         self.to_ods = (job("ToOds", "glue_jobs/to_ods/job.py",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from lake.backends.ledger import now
+
+log = logging.getLogger("lake")
 
 
 @dataclass
@@ -91,24 +94,52 @@ def _infer(ctx: Any, severity: str, context: dict[str, Any]) -> tuple[str | None
     return table, cause
 
 
+def _publish(ctx: Any, alert: Alert) -> bool:
+    """Send one alert; a failed publish is logged, not raised: the task that raised it goes on, and
+    the alert is not recorded as told, so the next time it is raised it is published again."""
+    try:
+        ctx.alerts.send(alert)
+    except Exception as err:  # noqa: BLE001 - SNS throttled or down, topic gone, a broken log file
+        log.warning("alert to zone %s not published (%s: %s): it is sent again when next raised", alert.zone,
+                    type(err).__name__, err)
+        print(f"ALERT for {alert.zone} not published: {err}", file=sys.stderr)
+        return False
+    _webhook(ctx.cfg, alert)
+    return True
+
+
+def _open(ctx: Any, table: str, cause: str) -> dict[str, Any] | None:
+    return next((r for r in ctx.records.rows("open_alerts") if r["table_name"] == table and r["cause"] == cause),
+                None)
+
+
 def route(ctx: Any, zone: str, severity: str, subject: str, detail: str = "", **context: Any) -> list[Alert]:
-    """Alert the owning zone and everyone downstream, unless this table+cause is already open."""
+    """Alert the owning zone and everyone downstream, once per table and cause until it recovers.
+
+    A zone counts as told (``platform.open_alerts.zones``) only once its alert was published: a zone
+    whose publish failed hears of it the next time the same failure is raised."""
     table, cause = _infer(ctx, severity, context)
     zones = audience(ctx.cfg, zone, table)
+    row = _open(ctx, table, cause) if table and cause else None
+    told = set(json.loads(row["zones"])) if row else set()
     if table and cause:
-        if any(r["cause"] == cause for r in ctx.records.rows("open_alerts") if r["table_name"] == table):
-            return []  # already told; silent until it recovers
-        ctx.records.add("open_alerts", table_name=table, cause=cause, zone=zone, opened_at=now(),
-                        run_id=context.get("run_id"), subject=subject, zones=sorted(zones))
         context = {**context, "table": table, "cause": cause}
     sent = []
     for z, why in zones.items():
+        if z in told:
+            continue  # already told; silent until it recovers
         extra = {} if why == "owner" else {"upstream_zone": zone, "why": why}
         alert = Alert(z, severity, subject if why == "owner" else f"upstream of you: {subject}", detail,
                       {**context, **extra}, _people(ctx.cfg, z))
-        ctx.alerts.send(alert)
-        _webhook(ctx.cfg, alert)
-        sent.append(alert)
+        if _publish(ctx, alert):
+            sent.append(alert)
+    if table and cause and sent:
+        if row:
+            ctx.records.delete("open_alerts", table_name=table, cause=cause)
+        ctx.records.add("open_alerts", table_name=table, cause=cause, zone=zone,
+                        opened_at=row["opened_at"] if row else now(),
+                        run_id=row["run_id"] if row else context.get("run_id"),
+                        subject=row["subject"] if row else subject, zones=sorted(told | {a.zone for a in sent}))
     return sent
 
 
@@ -122,20 +153,25 @@ def tell(ctx: Any, zone: str, severity: str, subject: str, detail: str = "", **c
 
 
 def recover(ctx: Any, table: str, causes: list[str] | None = None, run_id: str | None = None) -> list[Alert]:
-    """Close the open alerts on ``table`` (those ``causes`` only, if given): one recovery message each."""
+    """Close the open alerts on ``table`` (those ``causes`` only, if given): one recovery message to each
+    zone told. An alert stays open for the zones whose recovery could not be published (retried next time)."""
     sent = []
     for row in ctx.records.rows("open_alerts"):
         if row["table_name"] != table or (causes is not None and row["cause"] not in causes):
             continue
-        ctx.records.delete("open_alerts", table_name=table, cause=row["cause"])
+        unsent = []
         for z in json.loads(row["zones"]):
             alert = Alert(z, "info", f"recovered: {table} ({row['cause']})",
                           f"Was: {row['subject']}. Nothing more to do.",
                           {"table": table, "cause": row["cause"], "run_id": run_id,
                            "failed_run_id": row["run_id"], "recovery": True}, _people(ctx.cfg, z))
-            ctx.alerts.send(alert)
-            _webhook(ctx.cfg, alert)
-            sent.append(alert)
+            if _publish(ctx, alert):
+                sent.append(alert)
+            else:
+                unsent.append(z)
+        ctx.records.delete("open_alerts", table_name=table, cause=row["cause"])
+        if unsent:
+            ctx.records.add("open_alerts", **{**row, "zones": unsent})
     return sent
 
 

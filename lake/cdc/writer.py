@@ -58,7 +58,7 @@ def ingest(ctx: Context, key: str) -> list:
     """Run the receiver and validator on the object, as ``lake drop`` does; [] when already ingested.
 
     On AWS nothing to do: the bucket's event starts them (``listeners`` is the local stand-in)."""
-    from lake.runtime.ingest import deliver
+    from lake.local.ingest import deliver
 
     bucket = ctx.buckets.ingress
     if getattr(ctx.storage, "listeners", None) is None:

@@ -12,8 +12,8 @@ expire within a day (infra/grants.py, infra/stacks/storage.py, infra/stacks/repl
 
 from __future__ import annotations
 
+from lake.config.layout import QUARANTINE, UNROUTABLE
 from lake.config.loader import LakeConfig, Zone
-from lake.ingest.routing import QUARANTINE, UNROUTABLE
 
 ERASURE_REQUESTS = "_erasure/requests/"
 LAYERS = ("ingress", "landing", "staging", "ods", "analytics")

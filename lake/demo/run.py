@@ -38,10 +38,10 @@ def _section(title: str) -> None:
 
 def demo(home: str | None, config: str | None) -> int:
     from lake.demo.samples import generate
+    from lake.local.ingest import drop_file
+    from lake.local.run import run
     from lake.query import QueryEngine
     from lake.runtime.context import Context
-    from lake.runtime.ingest import drop_file
-    from lake.runtime.run import run
 
     started = time.monotonic()
     h = LakeHome.resolve(home)

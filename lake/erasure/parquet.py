@@ -10,16 +10,13 @@ from __future__ import annotations
 import gzip
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lake.erasure.files import Layout, Rewrite, is_gzip, scratch
 from lake.erasure.subject import Subject
-
-if TYPE_CHECKING:
-    from lake.erasure.raw import Layout, Rewrite
 
 BATCH_ROWS = 65_536
 
@@ -49,8 +46,6 @@ def subject_mask(batch: pa.RecordBatch, subject_columns: frozenset[str], subject
 
 
 def rewrite_parquet(src: Path, dst: Path, layout: Layout, subject: Subject, keys: tuple[str, ...] = ()) -> Rewrite:
-    from lake.erasure.raw import Rewrite, is_gzip, scratch
-
     if is_gzip(src):  # Parquet needs random access: inflate to disk, rewrite, deflate
         with scratch() as work:
             plain_in, plain_out = work / "in.parquet", work / "out.parquet"

@@ -15,65 +15,20 @@ import csv
 import gzip
 import io
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, cast
 
-from lake.config import Dataset
+from lake.erasure.files import Layout, Rewrite, is_gzip, scratch
+from lake.erasure.parquet import rewrite_parquet
 from lake.erasure.subject import Subject
 
+__all__ = ["Layout", "Rewrite", "RowTest", "is_gzip", "might_hold", "rewrite", "scratch"]
+
 CHUNK = 4 << 20
-Format = Literal["csv", "jsonl", "parquet", "lines"]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How to read one raw file: its format and dialect, and which columns name the subject."""
-
-    format: Format
-    subject_columns: frozenset[str] = frozenset()  # lower-case column names
-    encoding: str = "utf-8"
-    delimiter: str = ","
-    quote: str = '"'
-    escape: str | None = None
-    header: bool = True
-    columns: tuple[str, ...] = ()  # the contract's column order, for CSV without a header
-    cdc: bool = False
-
-    @classmethod
-    def of(cls, ds: Dataset | None, kind: str, filename: str) -> Layout:
-        """The layout of a file of ``ds`` (None: unroutable, guessed from the file name)."""
-        if ds is None:
-            name = filename.lower().removesuffix(".gz")
-            fmt: Format = ("parquet" if name.endswith(".parquet") else "jsonl" if name.endswith((".jsonl", ".ndjson"))
-                           else "csv" if name.endswith((".csv", ".tsv", ".txt")) else "lines")
-            return cls(fmt, delimiter="\t" if name.endswith(".tsv") else ",")
-        o = ds.options
-        return cls(o.format, frozenset(c.name.lower() for c in ds.subject_columns(kind)), o.encoding,
-                   o.csv.delimiter, o.csv.quote, o.csv.escape, o.csv.header, tuple(c.name for c in ds.columns),
-                   o.cdc is not None)
-
-
-@dataclass
-class Rewrite:
-    rows: int = 0  # data rows read
-    removed: int = 0
-    removed_rows: list[int] = field(default_factory=list)  # 1-based row numbers, as the validator numbers them
-    removed_keys: list[dict[str, Any]] = field(default_factory=list)  # ``keys`` columns of removed rows (Parquet)
-    spellings: set[str] = field(default_factory=set)  # exact values of the subject's columns in removed rows
-
-
 RowTest = Callable[[dict[str, str]], bool]  # extra rule: drop this CSV row (columns by lower-case name)
-
-
-def is_gzip(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(2) == b"\x1f\x8b"
 
 
 def might_hold(path: Path, layout: Layout, subject: Subject) -> bool:
@@ -120,8 +75,6 @@ def rewrite(src: Path, dst: Path, layout: Layout, subject: Subject, drop: RowTes
     if layout.format != "parquet" and _is_parquet(src):  # a Parquet file dropped as CSV (quarantined whole)
         layout = Layout("parquet", layout.subject_columns)
     if layout.format == "parquet":
-        from lake.erasure.parquet import rewrite_parquet
-
         return rewrite_parquet(src, dst, layout, subject, keys)
     if layout.format == "csv":
         try:
@@ -241,12 +194,3 @@ def _lines(fin: IO[str], fout: IO[str], subject: Subject) -> Rewrite:
         else:
             fout.write(line)
     return res
-
-
-@contextmanager
-def scratch(prefix: str = "lake-erase-") -> Iterator[Path]:
-    work = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)

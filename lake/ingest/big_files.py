@@ -21,6 +21,8 @@ from lake.runtime.context import Context
 
 DEFAULT_THRESHOLD = 2 << 30
 GZIP_EXPANSION = 8
+LAMBDA_MAX_TMP_MIB = 10240  # a Lambda's ephemeral storage: 512 MiB to 10 GiB
+TMP_HEADROOM_MIB = 512
 
 
 def threshold() -> int:
@@ -31,6 +33,19 @@ def runner_for(size: int, filename: str, limit: int | None = None) -> str:
     """'glue' when the file's content is too big for a Lambda to validate in time, else 'lambda'."""
     content = size * (GZIP_EXPANSION if is_gzip(filename) else 1)
     return "glue" if content > (threshold() if limit is None else limit) else "lambda"
+
+
+def lambda_scratch_mib(limit: int = DEFAULT_THRESHOLD) -> int:
+    """The /tmp a validator Lambda needs for the largest file it validates itself (content up to
+    ``limit``): the downloaded file (at most ``limit`` bytes: a gzip file's content is ~8x its size)
+    plus what it writes beside it, the staged Parquet and the rejected rows (every row goes to one of
+    them; each is budgeted at the content's size, since typed Parquet with lineage columns can
+    outgrow a narrow CSV), plus headroom."""
+    need = (3 * limit >> 20) + TMP_HEADROOM_MIB
+    if need > LAMBDA_MAX_TMP_MIB:
+        raise ValueError(f"a {limit >> 20} MiB threshold needs {need} MiB of /tmp, above a Lambda's "
+                         f"{LAMBDA_MAX_TMP_MIB}: lower INGEST_GLUE_THRESHOLD_BYTES")
+    return need
 
 
 def start_glue_job(bucket: str, key: str) -> str:

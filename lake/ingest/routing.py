@@ -13,9 +13,7 @@ import posixpath
 from dataclasses import dataclass
 
 from lake.config import Dataset, LakeConfig
-
-QUARANTINE = "_quarantine"
-UNROUTABLE = "_unroutable"
+from lake.config.layout import QUARANTINE, UNROUTABLE
 
 
 @dataclass(frozen=True)

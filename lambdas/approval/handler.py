@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 
 from lake import approvals
-from lake.runtime.ingest import current_context
+from lake.runtime.context import current_context
 
 logger = Logger(service="approval")
 

@@ -16,8 +16,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from lake.runtime.context import current_context
 from lake.runtime.events import object_refs
-from lake.runtime.ingest import current_context
 from lake.tasks.ingest import receive_task
 
 logger = Logger(service="receiver")

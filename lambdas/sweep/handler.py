@@ -15,17 +15,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 
 from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
-from lake.runtime.context import Context
-from lake.runtime.ingest import current_context
+from lake.runtime.context import Context, current_context
 from lake.runtime.runlog import task_run
 from lake.tasks.sweep import reconcile as sweep_task
 
+STALE_AFTER_SECONDS = 900  # a claim or validation unfinished this long is a crash's, not in flight
 logger = Logger(service="sweep")
 metrics = Metrics(namespace=NAMESPACE, service="sweep")
 
 
-def reconcile(ctx: Context) -> dict[str, int]:
-    swept = sweep_task(ctx)
+def reconcile(ctx: Context, stale_after_seconds: int = STALE_AFTER_SECONDS) -> dict[str, int]:
+    swept = sweep_task(ctx, stale_after_seconds)
     logger.append_keys(run_id=swept.run_id)
     for rec in swept.received:
         logger.warning("ingress object had not been ingested",
@@ -62,7 +62,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
         raise ValueError(f"unknown sweep task '{task}'")
     ctx = current_context()
     if task == "reconcile":
-        return reconcile(ctx)  # the sweep task records its own run
+        # The sweep task records its own run; "stale_after_seconds" lets an operator re-drive at once.
+        return reconcile(ctx, int(event.get("stale_after_seconds", STALE_AFTER_SECONDS)))
     with task_run(ctx, "freshness") as run:
         logger.append_keys(run_id=run.run_id)
         counts = freshness(ctx)

@@ -16,9 +16,9 @@ import pytest
 
 from lake.backends.aws_catalog import GlueCatalog
 from lake.backends.dynamodb_ledger import DynamoDbLedger
-from lake.runtime import ingest as runtime
+from lake.local.ingest import LambdaContext
+from lake.runtime import context as runtime
 from lake.runtime.events import object_created, sqs_event
-from lake.runtime.ingest import LambdaContext
 from tests.ingest.conftest import FIXTURES
 
 BUCKETS = {"INGRESS_BUCKET": "lake-ingress", "LANDING_BUCKET": "lake-landing", "STAGING_BUCKET": "lake-staging"}

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from lake.cdc.source import Slot
+from lake.local.run import run
 from lake.runtime import runlog
-from lake.runtime.run import run
 from tests.cdc.conftest import Source
 from tests.cdc.helpers import expected, insert, ods
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from lake.local.run import run
 from lake.runtime import runlog
-from lake.runtime.run import run
 from tests.cdc.conftest import Source
 from tests.cdc.helpers import expected, insert, ods
 

@@ -83,8 +83,8 @@ def without(rows: list[dict], *cols: str) -> Counter:
 
 @pytest.fixture(scope="module")
 def forgotten(tmp_path_factory: pytest.TempPathFactory, spark) -> Forgotten:  # noqa: ANN001
-    from lake.runtime.ingest import drop_file
-    from lake.runtime.run import run
+    from lake.local.ingest import drop_file
+    from lake.local.run import run
 
     tmp = tmp_path_factory.mktemp("forget")
     config = scenario.config(ZONES, tmp / "insight_zones")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from lake.local.ingest import drop_file
+from lake.local.run import RunReport, run
 from lake.query import QueryEngine
 from lake.runtime.context import Context
-from lake.runtime.ingest import drop_file
-from lake.runtime.run import RunReport, run
 
 
 @dataclass

@@ -79,6 +79,8 @@ def permissions(template: Template, *, prefix: str = "", **kw: str) -> set[tuple
 def lf_grants(template: Template) -> list[dict]:
     """Every Lake Formation grant: principal, resource kind, tag expression or location, permissions."""
     out = []
+    filters = {(f["Properties"]["TableName"], f["Properties"]["Name"]): f["Properties"]
+               for f in template.find_resources("AWS::LakeFormation::DataCellsFilter").values()}
     for res in template.find_resources("AWS::LakeFormation::PrincipalPermissions").values():
         p = res["Properties"]
         resource = p["Resource"]
@@ -91,6 +93,13 @@ def lf_grants(template: Template) -> list[dict]:
         elif "DataLocation" in resource:
             grant["type"] = "DATA_LOCATION"
             grant["location"] = flatten(resource["DataLocation"]["ResourceArn"])
+        elif "DataCellsFilter" in resource:  # rows of a platform table (infra/constructs/platform_records.py)
+            ref = resource["DataCellsFilter"]
+            f = filters.get((ref["TableName"], ref["Name"]), {})
+            grant["type"] = "ROW_FILTER"
+            grant["table"] = f"{ref['DatabaseName']}.{ref['TableName']}"
+            grant["rows"] = f.get("RowFilter", {}).get("FilterExpression")
+            grant["all_columns"] = f.get("ColumnWildcard") == {"ExcludedColumnNames": []}
         elif "LFTag" in resource:
             grant["type"] = "LF_TAG"
             grant["tag"] = resource["LFTag"]["TagKey"]

@@ -3,6 +3,7 @@
 A zone principal (producer, reader, PII reader) and a zone's job roles may only be granted:
   - by tag expression on ``zone=<their zone>`` (never another zone's value), or
   - on ``shared_with_<their zone>`` with ``sensitivity=general`` only (published tables);
+  - SELECT on a platform table's data cells filter ``zone = '<their zone>'``;
 never a data location, never landing; general readers never ``sensitivity=pii``. Which tables
 carry ``shared_with_Z`` is decided by the governor's plan, checked separately.
 """
@@ -38,6 +39,13 @@ class Membership:
 def grant_violations(grant: dict, *, member_of: set[str], pii_of: set[str], who: str) -> list[str]:
     """Problems with one grant to a principal that belongs to the zones ``member_of``."""
     out = []
+    if grant["type"] == "ROW_FILTER":  # a platform table's rows: exactly one of its own zones', read only
+        zone = (grant["rows"] or "").removeprefix("zone = '").removesuffix("'")
+        if grant["rows"] != f"zone = '{zone}'" or zone not in member_of:
+            out.append(f"{who}: rows of {grant['table']} where {grant['rows']}, member of {sorted(member_of)}")
+        if grant["permissions"] != {"SELECT"} or grant["grantable"]:
+            out.append(f"{who}: {sorted(grant['permissions'])} on rows of {grant['table']}")
+        return out
     if grant["type"] in ("DATA_LOCATION", "OTHER", "LF_TAG"):
         return [f"{who}: a {grant['type']} grant ({grant.get('location') or grant.get('tag') or ''})"]
     exp = grant["expression"]

@@ -119,7 +119,9 @@ def test_the_approval_function_reaches_approval_records_the_ledger_and_alerts_on
                                                          "LEDGER_TABLE": Match.any_value(),
                                                          "ALERT_TOPIC_ARN_PATTERN": Match.any_value()})}})
     role = lid(fn.role)
-    assert permissions(t, prefix="s3:", role_lid=role) == set()
+    approvals = f"{arn_ref(st.staging)}/_platform/approvals/*"  # the objects platform.approvals reads
+    assert permissions(t, prefix="s3:", role_lid=role) == {("s3:PutObject", approvals),
+                                                           ("s3:AbortMultipartUpload", approvals)}
     db = permissions(t, prefix="dynamodb:", role_lid=role)
     assert {a for a, r in db if r == arn_ref(st.records)} == {"dynamodb:Query", "dynamodb:PutItem"}
     assert {a for a, r in db if r.startswith(arn_ref(st.ledger))} == {"dynamodb:GetItem", "dynamodb:Query"}
@@ -146,7 +148,10 @@ def test_stewards_get_a_policy_to_decide_on_their_zone_only(manual: tuple[Lake, 
     assert set(records["Action"]) == {"dynamodb:Query", "dynamodb:PutItem"}
     assert {a for a, r in pairs if r.startswith(arn_ref(st.ledger))} == {"dynamodb:GetItem", "dynamodb:Query"}
     assert {r for a, r in pairs if a == "sns:Publish"} == {f"<{lid(z.alerts)}>"}
-    assert not any(a.startswith(("s3:", "glue:", "athena:")) for a, _ in pairs)
+    mine = f"{arn_ref(st.staging)}/_platform/approvals/zone=finance/*"  # its decisions, for platform.approvals
+    assert {(a, r) for a, r in pairs if a.startswith("s3:")} == {("s3:PutObject", mine),
+                                                                 ("s3:AbortMultipartUpload", mine)}
+    assert not any(a.startswith(("glue:", "athena:")) for a, _ in pairs)
     t.has_output("StewardPolicyArn", {"Value": {"Ref": policy}})
 
 

@@ -91,7 +91,8 @@ def test_event_rules_route_ingress_and_landing_but_not_quarantine_or_erasure_req
 def test_receiver_reads_ingress_and_writes_landing_only(lake: Lake, templates: dict) -> None:
     st, p = lake.storage, lake.pipeline
     assert s3(templates["Pipeline"], p.receiver.role) == (
-        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", WRITE))
+        expect(arn_ref(st.ingress), "*", READ, listing=True) | expect(arn_ref(st.landing), "*", WRITE)
+        | expect(arn_ref(st.staging), "_platform/*", WRITE))  # its runs, as objects Athena reads
 
 
 def test_validator_reads_landing_and_writes_staging_and_quarantine_only(lake: Lake, templates: dict) -> None:
@@ -131,10 +132,11 @@ def test_zone_jobs_read_their_source_and_write_their_target_in_their_zone_only(l
         temp = expect(arn_ref(st.artifacts), f"glue-temp/{name}/*", READ | WRITE | {"s3:DeleteObject",
                                                                                    "s3:DeleteObjectVersion"})
         temp |= {(a, arn_ref(st.artifacts)) for a in LIST}
+        records = expect(arn_ref(st.staging), "_platform/*", WRITE)  # their runs, as objects Athena reads
         if z.to_ods is not None:
             assert s3(t, z.to_ods.role) - _code(t, z.to_ods.role) == (
                 expect(arn_ref(st.staging), f"{name}/*", READ) | expect(arn_ref(st.ods), f"{name}/*", READ | WRITE)
-                | {(a, arn_ref(st.staging)) for a in LIST} | {(a, arn_ref(st.ods)) for a in LIST} | temp)
+                | {(a, arn_ref(st.staging)) for a in LIST} | {(a, arn_ref(st.ods)) for a in LIST} | temp | records)
         if z.projections is not None:
             shared = set()
             for table in z.shared_in:
@@ -143,7 +145,8 @@ def test_zone_jobs_read_their_source_and_write_their_target_in_their_zone_only(l
                 shared |= expect(arn_ref(st.analytics), f"{publisher}/{tname}/*", READ)
             assert s3(t, z.projections.role) - _code(t, z.projections.role) == (
                 expect(arn_ref(st.ods), f"{name}/*", READ) | expect(arn_ref(st.analytics), f"{name}/*", READ | WRITE)
-                | {(a, arn_ref(st.ods)) for a in LIST} | {(a, arn_ref(st.analytics)) for a in LIST} | shared | temp)
+                | {(a, arn_ref(st.ods)) for a in LIST} | {(a, arn_ref(st.analytics)) for a in LIST} | shared | temp
+                | records)
 
 
 def _code(t: Template, role: object) -> set[tuple[str, str]]:
@@ -190,7 +193,10 @@ def test_every_pipeline_task_keeps_platform_records_in_the_records_table(lake: L
         assert on_records(t, role) == adds | {"dynamodb:DeleteItem"}
     for name, z in lake.zones.items():
         if z.to_ods is not None:
-            assert on_records(templates[f"Zone-{name}"], z.to_ods.role) == adds  # quality results; approvals
+            # runs, quality results, approvals; closing the alerts of recovered tables
+            assert on_records(templates[f"Zone-{name}"], z.to_ods.role) == adds | {"dynamodb:DeleteItem"}
+        if z.projections is not None:
+            assert on_records(templates[f"Zone-{name}"], z.projections.role) == adds | {"dynamodb:DeleteItem"}
     for sid, template in templates.items():  # nobody scans the records: every read is a Query of one partition
         for plid, res in template.to_json()["Resources"].items():
             if res["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):

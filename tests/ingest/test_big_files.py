@@ -8,7 +8,7 @@ import pytest
 
 from glue_jobs.validate_large import job as validate_large
 from lake.ingest import big_files
-from lake.runtime.ingest import drop_file
+from lake.local.ingest import drop_file
 from tests.ingest.conftest import FIXTURES
 
 

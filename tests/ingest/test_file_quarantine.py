@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lake.runtime.ingest import drop_file
+from lake.local.ingest import drop_file
 from tests.ingest.conftest import FIXTURES, report
 
 UGLY = FIXTURES / "ugly"

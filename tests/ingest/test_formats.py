@@ -8,7 +8,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from lake.runtime.ingest import drop_file
+from lake.local.ingest import drop_file
 from tests.ingest.conftest import FIXTURES, report, staged
 
 UGLY = FIXTURES / "ugly"

@@ -9,8 +9,8 @@ import pytest
 
 from lake.backends.ledger import TERMINAL, IngestRecord, SqliteLedger
 from lake.ingest.receiver import receive
+from lake.local.ingest import drop_file, sweep
 from lake.runtime.events import ObjectRef
-from lake.runtime.ingest import drop_file, sweep
 from tests.ingest.conftest import FIXTURES, expenses, good_rows, write
 
 UGLY = FIXTURES / "ugly"

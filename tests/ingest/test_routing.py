@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lake.ingest.routing import parse_landing_key, route
-from lake.runtime.ingest import sweep
+from lake.local.ingest import sweep
 from tests.ingest.conftest import FIXTURES
 
 

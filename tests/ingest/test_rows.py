@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from lake.runtime.ingest import drop_file
+from lake.local.ingest import drop_file
 from tests.ingest.conftest import FIXTURES, report, staged
 
 UGLY = FIXTURES / "ugly"

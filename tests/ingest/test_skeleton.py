@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from lake.runtime.ingest import drop_file, sweep
+from lake.local.ingest import drop_file, sweep
 from tests.ingest.conftest import FIXTURES, expenses, report, staged, write
 
 

@@ -20,12 +20,13 @@ import yaml
 from botocore.stub import Stubber
 
 from lake import approvals, cli
+from lake.backends.athena_records import AthenaRecords
 from lake.backends.dynamodb_ledger import DynamoDbLedger
 from lake.backends.dynamodb_records import DynamoDbRecords
 from lake.backends.ledger import IngestRecord, now
-from lake.runtime import ingest as runtime
+from lake.local.ingest import LambdaContext
+from lake.runtime import context as runtime
 from lake.runtime.context import Context
-from lake.runtime.ingest import LambdaContext
 from lambdas.approval import handler as approval
 from tests.backends.test_records import records_table
 from tests.ingest.test_aws_backends import ledger_table
@@ -47,7 +48,7 @@ def make_manual(zones: Path, dataset: str = "cost_centers") -> None:
 def deployed(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zones_copy: Path) -> Iterator[SimpleNamespace]:
     """The environment the pipeline stack gives the approval Lambda, on moto; one staged ingest waits."""
     make_manual(zones_copy)
-    env = {"LAKE_BACKEND": "aws", "LEDGER_TABLE": "ledger", "RECORDS_TABLE": "records",
+    env = {"LAKE_BACKEND": "aws", "LEDGER_TABLE": "ledger", "RECORDS_TABLE": "records", "STAGING_BUCKET": "staging",
            "ALERT_TOPIC_ARN_PATTERN": TOPICS, "PLATFORM_ALERT_TOPIC_ARN": TOPICS.format(zone="platform"),
            "LAKE_CONFIG": str(zones_copy), "LAKE_HOME": str(tmp_path / "tmp"), "POWERTOOLS_LOG_LEVEL": "WARNING",
            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "InsightLake"}
@@ -55,6 +56,7 @@ def deployed(aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zones_c
         monkeypatch.setenv(k, v)
     runtime._from_env.cache_clear()
     ledger_table(), records_table()
+    boto3.client("s3").create_bucket(Bucket="staging", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
     inbox = sqs.create_queue(QueueName="finance-inbox")["QueueUrl"]
     inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -81,8 +83,10 @@ def stepfunctions() -> tuple[object, Stubber]:
 
 
 def test_the_aws_context_keeps_records_in_dynamodb(deployed: SimpleNamespace) -> None:
-    assert isinstance(deployed.ctx.records, DynamoDbRecords)
-    assert deployed.ctx.records.zones == ["customer_success", "executive", "finance"]
+    records = deployed.ctx.records
+    assert isinstance(records, AthenaRecords) and records.bucket == "staging"  # history also for Athena
+    assert isinstance(records.inner, DynamoDbRecords)
+    assert records.inner.zones == ["customer_success", "executive", "finance"]
 
 
 def test_the_handler_records_the_token_and_asks_the_stewards(deployed: SimpleNamespace) -> None:
@@ -164,6 +168,10 @@ def test_lake_approve_runs_against_aws(deployed: SimpleNamespace, capsys: pytest
     assert f"approved ingest {INGEST}" in out and "continue on AWS" in out
     [row] = deployed.records.rows("approvals", "finance")
     assert (row["ingest_id"], row["decision"]) == (INGEST, "approved")
+    # ... and where Athena reads platform.approvals, in the zone's partition
+    [obj] = boto3.client("s3").list_objects_v2(Bucket="staging", Prefix="_platform/approvals/zone=finance/")["Contents"]
+    body = json.loads(boto3.client("s3").get_object(Bucket="staging", Key=obj["Key"])["Body"].read())
+    assert (body["ingest_id"], body["decision"]) == (INGEST, "approved")
 
 
 def test_lake_approve_on_aws_names_what_is_missing(deployed: SimpleNamespace, monkeypatch: pytest.MonkeyPatch,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lake.local.ingest import LambdaContext
+from lake.runtime.context import using
 from lake.runtime.events import object_created, object_refs, sqs_event
-from lake.runtime.ingest import LambdaContext, using
 from lambdas.receiver import handler as receiver
 from lambdas.validator import handler as validator
 from tests.ingest.conftest import FIXTURES
@@ -113,7 +114,7 @@ def test_freshness_publishes_hours_since_load_for_every_table_with_an_sla(ctx, m
 def test_handlers_run_with_the_aws_backends_from_the_environment(monkeypatch, tmp_path):
     from lake.backends.dynamodb_ledger import DynamoDbLedger
     from lake.backends.storage import S3Storage
-    from lake.runtime import ingest
+    from lake.runtime import context as ingest
 
     for k, v in {"LAKE_BACKEND": "aws", "LEDGER_TABLE": "ledger", "INGRESS_BUCKET": "in-b", "LANDING_BUCKET": "land-b",
                  "STAGING_BUCKET": "stage-b", "AWS_DEFAULT_REGION": "eu-west-1", "LAKE_HOME": str(tmp_path)}.items():

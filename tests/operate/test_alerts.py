@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from lake.backends.alerts import audience, downstream
+from lake.local.ingest import drop_file
 from lake.runtime.context import Context
-from lake.runtime.ingest import drop_file
 from lake.runtime.runlog import runs
 from tests.glue_jobs.conftest import Lake, expense
 from tests.glue_jobs.test_quality import set_action

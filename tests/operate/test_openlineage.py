@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lake.backends.openlineage import dataset_name, ol_run_id
-from lake.runtime.ingest import drop_file
+from lake.local.ingest import drop_file
 from lake.runtime.runlog import runs, task_run
 from tests.ingest.conftest import FIXTURES
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lake.runtime.ingest import drop_file, sweep
+from lake.local.ingest import drop_file, sweep
 from lake.runtime.runlog import runs, task_run
 from tests.glue_jobs.conftest import Lake, expense
 from tests.ingest.conftest import FIXTURES, HEADER

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lake.backends.ledger import IngestRecord, new_ingest_id
 from lake.cli import main
+from lake.local.ingest import drop_file
 from lake.runtime.context import Context
-from lake.runtime.ingest import drop_file
 from lake.status import check_freshness, status
 from tests.ingest.conftest import FIXTURES, HEADER
 

@@ -1,76 +1,24 @@
-"""The local event flow: the CLI's way into the same Lambda handlers AWS invokes.
+"""The local event flow: the CLI's stand-in for S3 -> EventBridge -> SQS -> the ingest Lambdas.
 
-``drop_file`` puts a file into ingress and delivers, in order, exactly the events AWS would:
-the ingress object's "Object Created" (EventBridge, wrapped in an SQS record) to the receiver
-handler, then each landing object's event to the validator handler. ``sweep`` does the same for
-every ingress object the ledger has not seen. The handlers find the context through
-``current_context`` — the one given here, or one built from the environment (``LAKE_HOME``,
-``LAKE_BACKEND``) as on AWS.
+``drop_file`` puts a file into ingress and delivers, in order, what AWS would: the ingress
+object's "Object Created" to the receive task, then each landing object's to the validate task
+(``lake.tasks.ingest``, the tasks the Lambda handlers call). ``sweep`` runs the sweep task
+(``lake.tasks.sweep``) and delivers the landing events it causes.
 """
 
 from __future__ import annotations
 
-import contextvars
-import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from lake.backends.ledger import IngestRecord
-from lake.ingest.routing import QUARANTINE
-from lake.runtime.context import Buckets, Context
+from lake.config.layout import QUARANTINE
+from lake.runtime.context import Context, using
 from lake.runtime.events import object_created, object_refs
-
-_current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("lake_context", default=None)
-
-
-@lru_cache(maxsize=4)
-def _from_env(backend: str, home: str | None, config: str | None) -> Context:
-    if backend == "local":
-        return Context.local(home, config)
-    if backend != "aws":
-        raise ValueError(f"LAKE_BACKEND={backend}: expected 'local' or 'aws'")
-    from lake.backends.dynamodb_ledger import DynamoDbLedger
-    from lake.backends.storage import S3Storage
-
-    # /tmp is a Lambda's only writable folder (the alerts log when no topic is set, records when no table is).
-    base = Context.local(home or "/tmp/lake", config)
-    alerts, records = base.alerts, base.records
-    if os.environ.get("ALERT_TOPIC_ARN_PATTERN"):  # the zone topics the pipeline stack wires in
-        from lake.backends.aws_alerts import SnsAlerts
-
-        alerts = SnsAlerts.from_env(set(base.cfg.zones))
-    if os.environ.get("RECORDS_TABLE"):  # platform records outlive the run (runs, approvals, open alerts)
-        from lake.backends.dynamodb_records import DynamoDbRecords
-
-        records = DynamoDbRecords(os.environ["RECORDS_TABLE"], zones=base.cfg.zones)
-    return dataclasses.replace(base, storage=S3Storage(), ledger=DynamoDbLedger(os.environ["LEDGER_TABLE"]),
-                               alerts=alerts, records=records, buckets=Buckets.from_env())
-
-
-def context_from_env(home: str | None = None, config: str | None = None) -> Context:
-    """The context a handler runs with when nobody gave it one (AWS, or a bare local invoke);
-    ``home`` and ``config`` (the CLI's ``--home``/``--config``) win over the environment."""
-    env = os.environ
-    return _from_env(env.get("LAKE_BACKEND", "local"), home or env.get("LAKE_HOME"), config or env.get("LAKE_CONFIG"))
-
-
-def current_context() -> Context:
-    return _current.get() or context_from_env()
-
-
-@contextmanager
-def using(ctx: Context) -> Iterator[Context]:
-    token = _current.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _current.reset(token)
 
 
 @dataclass

@@ -251,6 +251,13 @@ def _database(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> None
     res.ref, res.attrs = db["Name"], {}
 
 
+@creator("AWS::Glue::Table")
+def _glue_table(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> None:
+    p = res.properties
+    c.client("glue").create_table(DatabaseName=p["DatabaseName"], TableInput=p["TableInput"])
+    res.ref, res.attrs = p["TableInput"]["Name"], {}
+
+
 @creator("AWS::Glue::Job")
 def _job(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> None:
     p = res.properties

@@ -77,10 +77,10 @@ def twin_results(twin: Twin, cfg: LakeConfig) -> R.Results:
 
 def local_results(home: Path, config: str | None = None) -> R.Results:
     """Runs the demo's steps in a fresh local lake home and reads its results."""
+    from lake.local.ingest import drop_file
+    from lake.local.run import run as run_local
     from lake.query.duck import connect
     from lake.runtime.context import Context
-    from lake.runtime.ingest import drop_file
-    from lake.runtime.run import run as run_local
 
     ctx = Context.local(home, config)
     with tempfile.TemporaryDirectory(prefix="lake-samples-") as work:

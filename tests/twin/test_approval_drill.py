@@ -39,7 +39,7 @@ def rejected(tmp_path_factory: pytest.TempPathFactory) -> Any:
         out["waiting"] = [e for e in twin.executions() if e["status"] == "RUNNING"]
         # The steward: `lake reject finance/cost_centers --reason ...` with the deployment's settings.
         from lake.approvals import decide
-        from lake.runtime.ingest import context_from_env
+        from lake.runtime.context import context_from_env
 
         env = {k: scenario.deployment_setting(twin, k) for k in ("LEDGER_TABLE", "RECORDS_TABLE",
                                                                  "ALERT_TOPIC_ARN_PATTERN", "STAGING_BUCKET")}

@@ -33,6 +33,8 @@ public class TwinS3FileSystem extends RawLocalFileSystem {
         }
         root = new File(configured);
         uri = URI.create(name.getScheme() + "://" + name.getAuthority() + "/");
+        // A bucket's root always exists on S3, even with no object in the mirror yet.
+        new File(root, name.getAuthority()).mkdirs();
     }
 
     @Override

@@ -62,7 +62,7 @@ class Twin:
         twin._undo.append(lakeformation.install())
         twin._undo.append(stepfunctions.install(clock, glue.run, functions.for_moto))
         twin._undo.append(router.install_targets(functions, twin._start_execution, twin.failures))
-        twin._undo.append(_hook_interpreter_clients(calls))
+        twin._undo.append(_hook_interpreter_clients(calls, dep))
         return twin
 
     def client(self, service: str, component: str | None = None) -> Any:
@@ -123,20 +123,34 @@ class Twin:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def _hook_interpreter_clients(calls: Calls) -> Any:
+def _hook_interpreter_clients(calls: Calls, dep: Deployment) -> Any:
     """The interpreter's nested calls (glue:StartJobRun, sns:Publish, events:PutEvents, ...) are the
-    state machine's: recorded under its component name."""
-    from moto.stepfunctions.parser.asl.utils import boto_client
+    state machine's: recorded under ``states:<stack>/<logical id>`` of the execution's machine (the
+    thread running an execution knows it; states in threads of their own, Map and Parallel, fall back
+    to ``stepfunctions``)."""
+    import sys
+    import threading
 
+    from moto.stepfunctions.parser.asl.utils import boto_client
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    running = threading.local()
+    machines = {r.attrs.get("Arn"): f"states:{r.stack}/{r.logical_id}"
+                for r in dep.of_type("AWS::StepFunctions::StateMachine")}
+    original_logic = ExecutionWorker._execution_logic
+
+    def execution_logic(self: Any) -> Any:
+        running.component = machines.get(self._evaluation_details.state_machine_details.arn, "stepfunctions")
+        return original_logic(self)
+
+    setattr(ExecutionWorker, "_execution_logic", execution_logic)  # noqa: B010 - patching moto
     original = boto_client.boto_client_for
 
     def boto_client_for(*args: Any, **kwargs: Any) -> Any:
-        return calls.hook(original(*args, **kwargs), "stepfunctions")
+        return calls.hook(original(*args, **kwargs), getattr(running, "component", "stepfunctions"))
 
     boto_client.boto_client_for = boto_client_for
     patched = []
-    import sys
-
     for mod in list(sys.modules.values()):  # modules that imported the function by name
         if getattr(mod, "boto_client_for", None) is original and mod is not boto_client:
             mod.boto_client_for = boto_client_for  # type: ignore[attr-defined]
@@ -144,6 +158,7 @@ def _hook_interpreter_clients(calls: Calls) -> Any:
 
     def restore() -> None:
         boto_client.boto_client_for = original
+        setattr(ExecutionWorker, "_execution_logic", original_logic)  # noqa: B010
         for mod in patched:
             mod.boto_client_for = original  # type: ignore[attr-defined]
 

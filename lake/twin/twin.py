@@ -51,7 +51,11 @@ class Twin:
         for service in ("s3", "sqs", "sns", "iam", "lambda", "events", "glue", "stepfunctions", "dynamodb", "kms",
                         "secretsmanager", "athena", "cloudwatch", "logs"):
             calls.hook(creators.client(service), "cloudformation")
-        dep = deploy(assembly, creators)
+        try:
+            dep = deploy(assembly, creators)
+        except Exception:
+            c.stop()  # leave no moto behind: the next twin in this process starts from nothing
+            raise
         functions = Functions.from_deployment(dep, c.child_env(), calls.file, work / "logs")
         glue = GlueRunner(dep, c, work / "glue", calls.file)
         clock = stepfunctions.Clock(calls)

@@ -20,7 +20,7 @@ from tests.twin.conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def rejected(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def rejected(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("drill-approval")
     repo = work / "repo"
     repo.mkdir()
@@ -32,7 +32,7 @@ def rejected(tmp_path_factory: pytest.TempPathFactory) -> Any:
     make_manual(zones)
     assembly = synthesize(repo, work / "cdk.out")
     twin = Twin.start(assembly, work / "twin")
-    out: dict[str, Any] = {"twin": twin}
+    out: dict[str, Any] = {}
     try:
         scenario.drop(twin, [drills.sample(work, "cost_centers")])
         twin.settle()
@@ -57,9 +57,9 @@ def rejected(tmp_path_factory: pytest.TempPathFactory) -> Any:
         out["ledger"] = [r for r in drills.ledger(twin) if r.dataset == "cost_centers"]
         out["alerts"] = twin.deliveries.items[alerts_before:]
         out["glue_runs"] = list(twin.glue.runs)
-        yield out
     finally:
-        twin.stop()
+        twin.stop()  # before the tests: moto's state is per process, one twin at a time
+    return out
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ def test_aws_calls_recorded_per_component(twin_report) -> None:  # noqa: ANN001
     assert calls["producer"] == {"s3:PutObject": 6}
 
 
+@pytest.mark.slow
 def test_deploys_every_resource_of_the_templates(assembly: Assembly, tmp_path) -> None:  # noqa: ANN001
     from lake.twin.twin import Twin
 

@@ -21,7 +21,7 @@ def main() -> None:
     ctx = job_context(args)
     changed = set(json.loads(args["changed"] or "[]"))
     builds = project(glue_session(), ctx, changed, str(args["run_id"]), zone=str(args["zone"]))
-    failed = [b for b in builds if b.status != "built"]
+    failed = [b for b in builds if b.status not in ("built", "waiting")]
     if failed:
         raise SystemExit("; ".join(f"{b.table} {b.status}: {b.error} ({b.sql_file})" for b in failed))
 

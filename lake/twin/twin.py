@@ -129,25 +129,27 @@ class Twin:
 
 def _hook_interpreter_clients(calls: Calls, dep: Deployment) -> Any:
     """The interpreter's nested calls (glue:StartJobRun, sns:Publish, events:PutEvents, ...) are the
-    state machine's: recorded under ``states:<stack>/<logical id>`` of the execution's machine (the
-    thread running an execution knows it; states in threads of their own, Map and Parallel, fall back
-    to ``stepfunctions``)."""
+    state machine's: recorded under ``states:<stack>/<logical id>`` of the machine whose task state
+    makes them (the thread evaluating a task state knows it; else ``stepfunctions``)."""
     import sys
     import threading
 
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
     from moto.stepfunctions.parser.asl.utils import boto_client
-    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     running = threading.local()
     machines = {r.attrs.get("Arn"): f"states:{r.stack}/{r.logical_id}"
                 for r in dep.of_type("AWS::StepFunctions::StateMachine")}
-    original_logic = ExecutionWorker._execution_logic
+    original_logic = StateTaskService._eval_execution
 
-    def execution_logic(self: Any) -> Any:
-        running.component = machines.get(self._evaluation_details.state_machine_details.arn, "stepfunctions")
-        return original_logic(self)
+    def eval_execution(self: Any, env: Any) -> Any:
+        machine = env.states.context_object.context_object_data.get("StateMachine", {}).get("Id")
+        running.component = machines.get(machine, "stepfunctions")
+        return original_logic(self, env)
 
-    setattr(ExecutionWorker, "_execution_logic", execution_logic)  # noqa: B010 - patching moto
+    setattr(StateTaskService, "_eval_execution", eval_execution)  # noqa: B010 - patching moto
     original = boto_client.boto_client_for
 
     def boto_client_for(*args: Any, **kwargs: Any) -> Any:
@@ -162,7 +164,7 @@ def _hook_interpreter_clients(calls: Calls, dep: Deployment) -> Any:
 
     def restore() -> None:
         boto_client.boto_client_for = original
-        setattr(ExecutionWorker, "_execution_logic", original_logic)  # noqa: B010
+        setattr(StateTaskService, "_eval_execution", original_logic)  # noqa: B010
         for mod in patched:
             mod.boto_client_for = original  # type: ignore[attr-defined]
 

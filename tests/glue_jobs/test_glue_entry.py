@@ -61,14 +61,11 @@ def test_the_projections_task_rebuilds_only_its_zone(lake: Lake, spark) -> None:
     assert all(r["task"] == "projection" and r["status"] == "succeeded" for r in mine)
 
 
-@pytest.mark.spark
-@pytest.mark.slow
-def test_the_projections_job_runs_in_a_fresh_process_from_glue_argv(lake: Lake) -> None:
-    """No session before the script, settings only from ``--conf``, ``--zone`` honoured, runs recorded."""
-    lake.drop("finance", "expenses", [expense(1), expense(2)])
-    assert lake.run().ok
+def run_as_glue(lake: Lake, script: str, args: list[str]) -> subprocess.CompletedProcess:
+    """Start ``script`` as Glue does: a fresh process, no session, Glue's argv with ``--conf`` settings
+    (here: the Iceberg catalog the in-process session wrote to, as Glue's would be the Data Catalog)."""
     warehouse = lake.ctx.home.warehouse.resolve()
-    name = catalog_name(warehouse)  # the catalog the in-process session wrote the tables to
+    name = catalog_name(warehouse)
     conf = " --conf ".join([
         f"spark.jars={iceberg_jar()}",  # what --datalake-formats iceberg adds on Glue
         "spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
@@ -76,12 +73,35 @@ def test_the_projections_job_runs_in_a_fresh_process_from_glue_argv(lake: Lake) 
         f"spark.sql.catalog.{name}.type=hadoop", f"spark.sql.catalog.{name}.warehouse={warehouse.as_uri()}",
         f"spark.sql.defaultCatalog={name}", "spark.ui.enabled=false", "spark.master=local[1]",
     ])
-    argv = ["job.py", "--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_1", "--JOB_NAME", "projections", "--zone", "finance",
-            "--run_id", "exec-glue", "--changed", json.dumps(["finance_ods.expenses"]), "--conf", conf,
-            "--enable-glue-datacatalog", "true", "--lake_backend", "local", "--lake_home", str(lake.ctx.home.root)]
-    done = glue_python(f"import runpy\nsys.argv = {argv!r}\n"
-                       "runpy.run_path('glue_jobs/projections/job.py', run_name='__main__')",
+    argv = ["job.py", "--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_1", "--JOB_NAME", Path(script).parent.name, *args,
+            "--conf", conf, "--enable-glue-datacatalog", "true", "--lake_backend", "local",
+            "--lake_home", str(lake.ctx.home.root)]
+    return glue_python(f"import runpy\nsys.argv = {argv!r}\nrunpy.run_path({script!r}, run_name='__main__')",
                        env={"LAKE_CONFIG": str(lake.ctx.cfg.root), "SPARK_LOCAL_IP": "127.0.0.1"})
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_the_to_ods_job_runs_in_a_fresh_process_and_records_its_run(lake: Lake) -> None:
+    lake.drop("finance", "expenses", [expense(1), expense(2)])
+    lake.ctx.home.warehouse.mkdir(parents=True, exist_ok=True)
+    done = run_as_glue(lake, "glue_jobs/to_ods/job.py",
+                       ["--zone", "finance", "--dataset", "expenses", "--run_id", "exec-ods"])
+    assert done.returncode == 0, done.stderr[-3000:]
+    [run] = [r for r in runs(lake.ctx) if r["parent_run_id"] == "exec-ods"]
+    assert (run["task"], run["table_name"], run["status"], run["rows_out"]) == (
+        "to_ods", "finance_ods.expenses", "succeeded", 2)
+    assert not lake.ctx.ledger.pending_promotion("finance", "expenses")  # promoted exactly once
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_the_projections_job_runs_in_a_fresh_process_from_glue_argv(lake: Lake) -> None:
+    """No session before the script, settings only from ``--conf``, ``--zone`` honoured, runs recorded."""
+    lake.drop("finance", "expenses", [expense(1), expense(2)])
+    assert lake.run().ok
+    done = run_as_glue(lake, "glue_jobs/projections/job.py", [
+        "--zone", "finance", "--run_id", "exec-glue", "--changed", json.dumps(["finance_ods.expenses"])])
     assert done.returncode == 0, done.stderr[-3000:]
     mine = [r for r in runs(lake.ctx) if r["parent_run_id"] == "exec-glue"]
     assert mine and {r["zone"] for r in mine} == {"finance"}  # executive rebuilds on its own event

@@ -34,12 +34,18 @@ def start(account: str, region: str) -> Cloud:
     os.environ.update(CREDENTIALS, AWS_DEFAULT_REGION=region, MOTO_ACCOUNT_ID=account)
     os.environ.pop("AWS_ENDPOINT_URL", None)  # the twin's own calls go to the in-process mock
     os.environ.pop("AWS_PROFILE", None)
+    import logging
+
     from moto import mock_aws  # reads MOTO_ACCOUNT_ID on every request
     from moto.server import ThreadedMotoServer
 
     mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
                             "lambda": {"use_docker": True}, "core": {"reset_boto3_session": True}})
     mock.start()
+    # The report names every failure; the server's access log and the interpreter's own error log
+    # (a Catch that alerts is a logged "exception" there) would only bury it.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: demo test lint validate synth checkov lambda-deps bench-ingest bench-promote bench-synth clean
+.PHONY: demo test twin lint validate synth checkov lambda-deps bench-ingest bench-promote bench-synth clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ demo: $(STAMP)  ## the whole flow on the embedded default, in ./.lake
 
 test: $(STAMP) $(CHECKOV) browser postgres  ## the whole test suite (checkov scan, the catalog site in Chromium and CDC against PostgreSQL included)
 	$(PY) -m pytest -q -p no:cacheprovider
+
+twin: $(STAMP)  ## the demo scenario through the synthesized deployment, offline (moto), compared with a local run
+	$(VENV)/bin/lake twin
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check lake lambdas glue_jobs infra tests

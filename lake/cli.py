@@ -427,6 +427,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo(args.home, args.config)
 
 
+def cmd_twin(args: argparse.Namespace) -> int:
+    from lake.twin.run import main as twin
+
+    return twin(args.assembly)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lake", description="Insight Lake on the embedded default (no AWS needed).")
     common = argparse.ArgumentParser(add_help=False)
@@ -526,6 +532,9 @@ def parser() -> argparse.ArgumentParser:
         if name == "reject":
             s.add_argument("--reason", required=True)
         s.set_defaults(fn=cmd_decide)
+    s = sub.add_parser("twin", help="the demo scenario through the synthesized deployment, offline, against local")
+    s.add_argument("--assembly", metavar="DIR", help="a synthesized cloud assembly (default: synthesize this repo)")
+    s.set_defaults(fn=cmd_twin)
     return p
 
 

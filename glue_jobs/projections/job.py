@@ -24,7 +24,7 @@ def main() -> None:
     zone = str(args["zone"])
     with hold(for_home(ctx.home.platform), [zone_lock(zone)], f"projections {zone}", LOCK_WAIT):
         builds = project(glue_session(), ctx, changed, str(args["run_id"]), zone=zone)
-    failed = [b for b in builds if b.status != "built"]
+    failed = [b for b in builds if b.status not in ("built", "waiting")]
     if failed:
         raise SystemExit("; ".join(f"{b.table} {b.status}: {b.error} ({b.sql_file})" for b in failed))
 

@@ -26,7 +26,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return all(b.status == "built" for b in self.builds) and all(
+        return all(b.status in ("built", "waiting") for b in self.builds) and all(
             p.status not in ("halted", "refused") for p in self.promotions)
 
 

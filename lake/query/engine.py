@@ -57,20 +57,26 @@ class QueryEngine:
 
     What it may read is fixed when it opens (``readable`` is frozen, the DuckDB configuration locked)."""
 
-    def __init__(self, cfg: LakeConfig, home: LakeHome, zone: str | None = None, *, principal: str | None = None):
-        if (zone is None) == (principal is None):
-            raise ValueError("query as exactly one of a zone or a principal")
-        self.grants = Grants.for_zone(cfg, zone) if zone else Grants.for_principal(cfg, principal or "")
+    def __init__(self, cfg: LakeConfig, home: LakeHome, zone: str | None = None, *, principal: str | None = None,
+                 grants: Grants | None = None, platform: tuple[str, ...] = PLATFORM_TABLES):
+        """``grants`` given: queries with exactly those (the twin's, read from a deployment's Lake Formation
+        grants); ``platform``: the platform tables to offer."""
+        if grants is None:
+            if (zone is None) == (principal is None):
+                raise ValueError("query as exactly one of a zone or a principal")
+            grants = Grants.for_zone(cfg, zone) if zone else Grants.for_principal(cfg, principal or "")
+        self.grants = grants
         self.cfg, self.home = cfg, home
         self.zone = zone or self.grants.zones[0]
-        self.readable = frozenset(self.grants.tables) | frozenset(PLATFORM_TABLES)
+        self.readable = frozenset(self.grants.tables) | frozenset(platform)
         self.hidden: dict[str, set[str]] = {}  # table -> PII columns left out of its view
         self._travels = 0
         self._con = connect()
         self._con.execute("SET integer_division = true")  # Trino: 7 / 2 = 3
         self._register()
-        register_platform(self._con, self.home, self.grants.zones, PLATFORM_TABLES)
-        lock(self._con, [self._folder(t) for t in self.readable - set(PLATFORM_TABLES) if not self._pii_staged(t)])
+        if platform:
+            register_platform(self._con, self.home, self.grants.zones, platform)
+        lock(self._con, [self._folder(t) for t in self.readable - set(platform) if not self._pii_staged(t)])
 
     # -- views ---------------------------------------------------------------------------
     def _folder(self, table: str) -> Path:

@@ -23,7 +23,7 @@ from lake.tasks.projections.plan import affected
 @dataclass
 class Build:
     table: str
-    status: str  # "built" | "failed" | "skipped"
+    status: str  # "built" | "failed" | "skipped" | "waiting"
     rows: int = 0
     error: str | None = None
     sql_file: str = ""
@@ -69,6 +69,12 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
             failed.add(p.table)
             results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
                                  sql_file=str(p.path)))
+            continue
+        absent = sorted(t for t in p.reads if not spark.catalog.tableExists(t))
+        if absent and not p.reads & changed:
+            # Due only because it was never built, and an input is not published yet (another zone's first
+            # load, found by the twin): it waits for that input's own "Tables Updated", it has not failed.
+            results.append(Build(p.table, "waiting", error=f"waiting for {', '.join(absent)}", sql_file=str(p.path)))
             continue
         started = now()
         try:

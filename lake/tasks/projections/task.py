@@ -14,7 +14,7 @@ from lake.runtime import runlog
 from lake.runtime.context import Context
 from lake.tasks.projections.build import Build, rebuild
 
-STATUS = {"built": "succeeded", "skipped": "skipped"}
+STATUS = {"built": "succeeded", "skipped": "skipped", "waiting": "skipped"}
 
 
 def record_builds(ctx: Context, builds: list[Build], parent_run_id: str) -> None:

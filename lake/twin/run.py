@@ -1,0 +1,81 @@
+"""``lake twin``: synthesize (or take) a cloud assembly, run the demo scenario through it offline,
+run the same scenario locally, print both side by side; exit 0 only when every component ran
+without an unexpected failure and every comparison matched."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lake.twin import scenario
+from lake.twin.assembly import AssemblyError, load, synthesize
+from lake.twin.compare import Line, compare
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    calls_file: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.lines) and all(line.ok for line in self.lines)
+
+    def render(self) -> str:
+        out = ["== The twin against the local run (lake demo's scenario)"]
+        out += [str(line) for line in self.lines]
+        out.append("== Components")
+        out += [f"  FAILED  {p}" for p in self.problems] or ["  every component ran without an unexpected failure"]
+        if self.calls_file:
+            out.append(f"AWS calls per component: {self.calls_file}")
+        differ = sum(not line.ok for line in self.lines)
+        out.append(f"twin: {'OK' if self.ok else 'FAILED'} in {self.seconds:.0f} s ({differ} differences, "
+                   f"{len(self.problems)} component failures)")
+        return "\n".join(out)
+
+
+def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: bool = True) -> Report:
+    from lake.config import load_config
+    from lake.twin import health
+    from lake.twin.twin import Twin
+
+    started = time.monotonic()
+    work = work or Path(tempfile.mkdtemp(prefix="lake-twin-"))
+    report = Report()
+    try:
+        assembly = load(assembly_dir) if assembly_dir else synthesize(REPO, work / "cdk.out")
+        twin = Twin.start(assembly, work / "twin")
+    except (AssemblyError, RuntimeError) as err:
+        report.problems.append(f"deploy: {err}")
+        return report
+    try:
+        scenario.run(twin, work)
+        config = next(iter(twin.functions.specs.values())).code / "insight_zones"
+        cfg = load_config(config)
+        mine = scenario.twin_results(twin, cfg)
+        report.problems = health.problems(twin)
+        report.calls_file = work / "aws-calls.json"
+        twin.calls.write(report.calls_file)
+    finally:
+        twin.stop()
+    if local:
+        theirs = scenario.local_results(work / "local-home", str(config))
+        report.lines = compare(mine, theirs)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def main(assembly: str | None) -> int:
+    report = run_twin(Path(assembly) if assembly else None)
+    print(report.render())
+    if not report.ok:
+        print("twin: " + "; ".join(report.problems[:5] + [f"{x.section} {x.item} differs"
+                                                            for x in report.lines if not x.ok][:10]), file=sys.stderr)
+    return 0 if report.ok else 1

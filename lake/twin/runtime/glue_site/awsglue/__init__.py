@@ -1,0 +1,1 @@
+"""The twin's stand-in for the ``awsglue`` package Glue provides (only what the lake's jobs use)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -236,11 +237,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     rows = status(ctx, args.zone)
     held = waiting(ctx, args.zone)
+    dead: list[dict] = []
+    if os.environ.get("LAKE_BACKEND") == "aws":  # locally nothing is ever queued
+        from lake.backends.dead_letters import dead_letters
+
+        dead = dead_letters()
     if args.json:
         print(json.dumps({"tables": rows, "waiting_for_approval": [
             {"zone": r.zone, "dataset": r.dataset, "ingest_id": r.ingest_id, "source_key": r.source_key,
-             "rows_staged": r.rows_staged} for r in held]}, indent=2, default=str))
+             "rows_staged": r.rows_staged} for r in held], "dead_letters": dead}, indent=2, default=str))
     else:
+        for d in dead:
+            print(f"dead letters: {d['messages']} message(s) in {d['queue']} ({d['what']}): inspect them, fix the "
+                  "cause, then redrive (aws sqs start-message-move-task)")
         for rec in held:
             print(f"waiting for approval: {rec.zone}/{rec.dataset} ingest {rec.ingest_id} ({rec.source_key}, "
                   f"{rec.rows_staged} rows) — lake approve {rec.zone}/{rec.dataset} --ingest {rec.ingest_id}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_kms as kms
@@ -10,12 +10,16 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from lake.backends.dead_letters import DEAD_LETTERS_TAG
+
 
 class DeadLetterQueue(Construct):
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, alarm_topic: sns.ITopic, what: str) -> None:
         super().__init__(scope, id)
         self.queue = sqs.Queue(self, "Queue", encryption=sqs.QueueEncryption.KMS, encryption_master_key=key,
                                enforce_ssl=True, retention_period=Duration.days(14))
+        # How `lake status` on AWS finds the lake's dead letters (lake/backends/dead_letters.py).
+        Tags.of(self.queue).add(DEAD_LETTERS_TAG, what)
         self.alarm = cloudwatch.Alarm(
             self, "DepthAlarm",
             alarm_description=f"{what} failed and wait in a dead-letter queue",

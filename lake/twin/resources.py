@@ -94,7 +94,8 @@ def _queue(dep: Deployment, scope: Scope, res: Resource, c: Creators) -> None:
     attributes = {k: (json.dumps(v) if isinstance(v, dict) else str(v)) for k, v in p.items()
                   if k in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy", "DelaySeconds",
                            "ReceiveMessageWaitTimeSeconds", "KmsMasterKeyId")}
-    url = c.client("sqs").create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    tags = {t["Key"]: str(t["Value"]) for t in p.get("Tags", [])}
+    url = c.client("sqs").create_queue(QueueName=name, Attributes=attributes, tags=tags)["QueueUrl"]
     res.ref, res.attrs = url, {"Arn": _arn(scope, "sqs", name), "QueueName": name, "QueueUrl": url}
 
 

@@ -61,15 +61,7 @@ class Holder:
 
     def alive(self) -> bool:
         """False only when the holder certainly died: its host is this one and its pid is gone."""
-        if self.host != socket.gethostname():
-            return True
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # another user's live process
-            return True
-        return True
+        return not is_dead(f"{self.host}:{self.pid}:-")
 
     def describe(self) -> str:
         return f"pid {self.pid} on {self.host}, started {self.started}, {self.command}"

@@ -20,8 +20,9 @@ from tests.glue_jobs.conftest import Lake, expense
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted(ROOT.glob("glue_jobs/*/job.py"))
-# What Glue does not have: the local runtime's session builder and the package its Iceberg jar ships in.
-LOCAL_ONLY = ("snowpark_connect_deps_iceberg", "lake.spark")
+# What only the local runtime installs: Glue has no DuckDB (its extensions) and no Iceberg jar package.
+LOCAL_ONLY = ("snowpark_connect_deps_iceberg", "lake.spark", "duckdb", "duckdb_extension_iceberg",
+              "duckdb_extension_avro")
 BLOCK = "import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in LOCAL_ONLY)
 
 

@@ -74,3 +74,13 @@ def test_a_workgroup_reads_what_all_its_principals_may() -> None:
     assert grant is not None and grant.columns == {"zone", "task"}
     assert visible(rows, grant).to_pylist() == [{"zone": "a", "task": "t1"}, {"zone": "b", "task": "t2"}]
     assert workgroup_access([one, []]) is None  # a principal without any grant: nothing for the workgroup
+
+
+@pytest.mark.parametrize("expression", ["zone = (SELECT max(zone) FROM platform.runs)",
+                                        "read_text('/etc/passwd') <> ''"])
+def test_a_row_filter_reads_nothing_but_the_row(expression: str) -> None:
+    from lake.twin.platform_records import _condition
+
+    with pytest.raises(ValueError, match="more than a condition"):
+        _condition(expression)
+    assert _condition("zone = 'finance'") == "zone = 'finance'"

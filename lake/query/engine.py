@@ -69,14 +69,15 @@ class QueryEngine:
         self.cfg, self.home = cfg, home
         self.zone = zone or self.grants.zones[0]
         self.readable = frozenset(self.grants.tables) | frozenset(platform)
+        self.platform = frozenset(platform)  # copied into the connection, not read from a folder
         self.hidden: dict[str, set[str]] = {}  # table -> PII columns left out of its view
         self._travels = 0
         self._con = connect()
         self._con.execute("SET integer_division = true")  # Trino: 7 / 2 = 3
         self._register()
         if platform:
-            register_platform(self._con, self.home, self.grants.zones, platform)
-        lock(self._con, [self._folder(t) for t in self.readable - set(platform) if not self._pii_staged(t)])
+            self._register_platform()
+        lock(self._con, [self._folder(t) for t in self.readable - self.platform if not self._pii_staged(t)])
 
     # -- views ---------------------------------------------------------------------------
     def _folder(self, table: str) -> Path:
@@ -128,8 +129,11 @@ class QueryEngine:
             return raw
         return f"SELECT * EXCLUDE ({', '.join(map(_quote, present))}) FROM ({raw})"
 
+    def _register_platform(self) -> None:
+        register_platform(self._con, self.home, self.grants.zones, self.platform)
+
     def _register(self) -> None:
-        for table in sorted(self.readable - set(PLATFORM_TABLES)):
+        for table in sorted(self.readable - set(PLATFORM_TABLES) - self.platform):
             source = self._source(table)
             if source is None:
                 continue  # e.g. a projection not built yet: querying it says "does not exist"

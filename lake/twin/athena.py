@@ -5,7 +5,9 @@ templates (LF-tag expressions, named tables), evaluated against the LF-tags on d
 templates' tag associations), tables and columns (applied by the deployed catalog governor). A grant
 the templates lack is a table the query cannot read; a column whose tags no grant matches is
 hidden, and naming it is denied. Several principals share a workgroup: a zone's query gets what
-all of them may read (its ordinary readers), like ``lake query --zone``."""
+all of them may read (its ordinary readers), like ``lake query --zone``. The JSON tables of the
+catalog (``platform.*``) are read from the twin's S3 with the templates' data cells filters
+(``lake.twin.platform_records``)."""
 
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from lake.config import LakeConfig
 from lake.query.engine import QueryEngine
 from lake.query.grants import Grants
+from lake.twin import platform_records as records
 from lake.twin.deploy import Deployment
 
 
@@ -78,11 +83,24 @@ class LakeFormation:
 class TwinAthena(QueryEngine):
     """``QueryEngine`` with the deployment's grants and the twin's storage."""
 
-    def __init__(self, cfg: LakeConfig, home: TwinHome, zone: str, tables: dict[str, set[str]]) -> None:
-        # tables: "<db>.<table>" -> the columns the workgroup may read (tables it may not read are absent)
+    def __init__(self, cfg: LakeConfig, home: TwinHome, zone: str, tables: dict[str, set[str]],
+                 platform: dict[str, pa.Table] | None = None) -> None:
+        # tables: "<db>.<table>" -> the columns the workgroup may read (tables it may not read are absent);
+        # platform: "<db>.<table>" -> the rows and columns of a JSON table the workgroup may read
         self._visible = tables
+        self._platform_rows = platform or {}
         grants = Grants(f"zone {zone}", (zone,), frozenset(tables), frozenset())
-        super().__init__(cfg, home, zone, grants=grants, platform=())  # type: ignore[arg-type]
+        super().__init__(cfg, home, zone, grants=grants,  # type: ignore[arg-type]
+                         platform=tuple(sorted(self._platform_rows)))
+
+    def _register_platform(self) -> None:
+        """Copied in as Arrow tables: the connection gets no folder of the records to read."""
+        for table, rows in sorted(self._platform_rows.items()):
+            namespace = table.split(".")[0]
+            self._con.execute(f'CREATE SCHEMA IF NOT EXISTS "{namespace}"')
+            self._con.register("_platform_rows", rows)
+            self._con.execute(f"CREATE TABLE {table} AS SELECT * FROM _platform_rows")
+            self._con.unregister("_platform_rows")
 
     def _raw_source(self, table: str, snapshot: str = "") -> str | None:
         location = self.home.table_location(table)
@@ -113,9 +131,19 @@ def for_zone(twin: Any, cfg: LakeConfig, zone: str) -> TwinAthena:
     lf = LakeFormation(dep, twin.client("lakeformation", f"athena:{workgroup}"))
     glue = twin.client("glue", f"athena:{workgroup}")
     tables: dict[str, set[str]] = {}
+    platform: dict[str, pa.Table] = {}
+    s3 = twin.client("s3", f"athena:{workgroup}")
     for db in glue.get_databases()["DatabaseList"]:
         for t in glue.get_tables(DatabaseName=db["Name"])["TableList"]:
             cols = [c["Name"] for c in t.get("StorageDescriptor", {}).get("Columns", []) + t.get("PartitionKeys", [])]
+            if records.is_json_table(t):
+                def whole(p: str, db: str = db["Name"], t: str = t["Name"], cols: list[str] = cols) -> set[str]:
+                    return lf.visible_columns(p, db, t, cols)
+                grant = records.workgroup_access(records.access(dep, p, db["Name"], t["Name"], cols, whole)
+                                                 for p in sorted(principals))
+                if grant is not None:
+                    platform[f"{db['Name']}.{t['Name']}"] = records.visible(records.read_rows(s3, t), grant)
+                continue
             seen = [lf.visible_columns(p, db["Name"], t["Name"], cols) for p in principals]
             visible = set.intersection(*seen) if seen else set()
             if visible:
@@ -124,4 +152,4 @@ def for_zone(twin: Any, cfg: LakeConfig, zone: str) -> TwinAthena:
     root = twin.glue.mirror.root
     home = TwinHome(root / deployment_setting(twin, "STAGING_BUCKET"), root / CATALOG_BUCKET / "warehouse",
                     twin.work / "no-platform-tables")
-    return TwinAthena(cfg, home, zone, tables)
+    return TwinAthena(cfg, home, zone, tables, platform)

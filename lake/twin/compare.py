@@ -57,6 +57,10 @@ def compare(twin: Results, local: Results) -> list[Line]:
         loc = sorted({k[1:] for k in local.runs if k[0] == task and k[3] != "skipped"})
         lines.append(Line("platform.runs", task, t == loc, f"{len(t)} (zone, table, status)" if t == loc
                           else _diff(t, loc)))
+    for q in sorted(set(twin.platform_runs) | set(local.platform_runs)):  # through each zone's workgroup
+        t, loc = twin.platform_runs.get(q), local.platform_runs.get(q)
+        lines.append(Line("athena platform.runs", q, t == loc, (f"{len(t)} rows" if isinstance(t, list) else str(t))
+                          if t == loc else f"twin {_short(t)}, local {_short(loc)}"))
     for q in sorted(set(twin.queries) | set(local.queries)):
         t, loc = twin.queries.get(q), local.queries.get(q)
         lines.append(Line("athena", q[:90], t == loc, (f"{len(t)} rows" if isinstance(t, list) else str(t))

@@ -32,6 +32,7 @@ class Results:
     runs: Counter[tuple[str, str, str, str]] = field(default_factory=Counter)  # (task, zone, table, status)
     alerts: list[tuple[str, str]] = field(default_factory=list)  # (recipient, subject)
     queries: dict[str, Any] = field(default_factory=dict)  # "zone: sql" -> rows, or the error's kind
+    platform_runs: dict[str, Any] = field(default_factory=dict)  # "zone: sql" -> platform.runs as that zone
 
 
 # The demo's queries, and the isolation check it makes: the same answers (or the same refusal).
@@ -55,6 +56,22 @@ def queries(engine_for: Any) -> dict[str, Any]:
 
     return {f"{zone}: {sql}": answer(engine_for, zone, sql) for zone, _, sql in [*QUERIES, (*ISOLATION[:1], "",
                                                                                              ISOLATION[1])]}
+
+
+# platform.runs as each zone's readers query it: which runs, and whose rows.
+PLATFORM_RUNS = ("SELECT task, table_name, status FROM platform.runs", "SELECT DISTINCT zone FROM platform.runs")
+
+
+def platform_runs(engine_for: Any, zones: list[str]) -> dict[str, Any]:
+    """The same normalisation as the runs' comparison: each distinct run once, runs that found nothing
+    to do ("skipped") left out (on AWS every staged object starts a promotion)."""
+    out = {}
+    for zone in zones:
+        for sql in PLATFORM_RUNS:
+            got = answer(engine_for, zone, sql)
+            out[f"{zone}: {sql}"] = sorted(set(got) - {r for r in got if "skipped" in r}) if isinstance(
+                got, list) else got
+    return out
 
 
 def table_names(cfg: LakeConfig) -> list[str]:

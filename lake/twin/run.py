@@ -13,6 +13,7 @@ from pathlib import Path
 from lake.twin import scenario
 from lake.twin.assembly import AssemblyError, load, synthesize
 from lake.twin.compare import Line, compare
+from lake.twin.results import Results
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,6 +23,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     calls_file: Path | None = None
+    twin: Results | None = None  # what the twin's run produced (the left side of the comparison)
     seconds: float = 0.0
 
     @property
@@ -59,7 +61,7 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         scenario.run(twin, work)
         config = next(iter(twin.functions.specs.values())).code / "insight_zones"
         cfg = load_config(config)
-        mine = scenario.twin_results(twin, cfg)
+        mine = report.twin = scenario.twin_results(twin, cfg)
         report.problems = health.problems(twin)
         report.calls_file = work / "aws-calls.json"
         twin.calls.write(report.calls_file)

@@ -70,6 +70,8 @@ def twin_results(twin: Twin, cfg: LakeConfig) -> R.Results:
 
     engines: dict[str, Any] = {}
     out.queries = R.queries(lambda z: engines.setdefault(z, athena.for_zone(twin, cfg, z)))
+    out.platform_runs = R.platform_runs(lambda z: engines.setdefault(z, athena.for_zone(twin, cfg, z)),
+                                        sorted(cfg.zones))
     out.alerts = sorted((d.endpoint, R.normalise(str(d.alert.get("subject", d.subject))))
                         for d in twin.deliveries.items if d.protocol.startswith("email"))
     return out
@@ -108,4 +110,5 @@ def local_results(home: Path, config: str | None = None) -> R.Results:
     from lake.query import QueryEngine
 
     out.queries = R.queries(lambda z: QueryEngine(ctx.cfg, ctx.home, z))
+    out.platform_runs = R.platform_runs(lambda z: QueryEngine(ctx.cfg, ctx.home, z), sorted(ctx.cfg.zones))
     return out

@@ -61,8 +61,12 @@ class PromotionWorkflow(Construct):
                 arguments=sfn.TaskInput.from_object({"--zone": zone, "--run_id": sfn.JsonPath.execution_name,
                                                      **arguments}),
                 result_path=sfn.JsonPath.DISCARD)
+            # Several upstream events can start a zone's promotion at once, and its jobs run one (or one
+            # per dataset) at a time: a waiting execution retries for up to ~2 hours, never more than
+            # 10 minutes apart, with jitter so the waiting ones do not all retry together.
             task.add_retry(errors=["Glue.ConcurrentRunsExceededException"], interval=Duration.minutes(1),
-                           backoff_rate=2, max_attempts=6)
+                           backoff_rate=2, max_attempts=16, max_delay=Duration.minutes(10),
+                           jitter_strategy=sfn.JitterType.FULL)
             task.add_retry(errors=["Glue.AWSGlueException", "States.Timeout"], interval=Duration.minutes(2),
                            backoff_rate=2, max_attempts=2)
             task.add_catch(notify, errors=["States.ALL"], result_path="$.error")

@@ -19,6 +19,7 @@ import time
 
 from pyspark.sql import SparkSession
 
+from lake.config.personal_data import holds_pii
 from lake.erasure import names, objects, platform, staging
 from lake.erasure.parquet import LINEAGE_TEXT
 from lake.erasure.raw import scratch
@@ -52,7 +53,9 @@ def erase_ods(spark: SparkSession, ctx: Context, subject: Subject, found: stagin
     """Delete the subject's rows from every ODS table (and side table); returns the tables changed."""
     changed: set[str] = set()
     for zone in ctx.cfg.zones.values():
-        hashes = subject.hashes(zone_key(ctx.home.platform / "keys", zone.name))
+        # A zone whose contracts declare no PII has no key (on AWS no secret: infra/stacks/storage.py)
+        # and so no hash of anyone; its tables are still searched for the value itself.
+        hashes = subject.hashes(zone_key(ctx.home.platform / "keys", zone.name)) if holds_pii(zone) else set()
         for ds in zone.datasets.values():
             treatments = {c.name: c.pii for c in ds.subject_columns(subject.kind.name)}
             staged = found.rows.get((zone.name, ds.name), [])

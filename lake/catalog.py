@@ -1,53 +1,21 @@
 """The catalog: every table with its owner, schema, lineage and health, from config and storage.
 
 Metadata only (no table data is read): contracts and projections say what a table is;
-Iceberg metadata and staging Parquet footers say how big and how recent it is; the platform
-records say how its quality rules last fared. ``lake catalog``, ``lake describe`` and
+``lake.health`` (the one health model) says how big, how recent and how healthy it is; the
+platform records say how its quality rules last fared. ``lake catalog``, ``lake describe`` and
 ``lake docs`` all read from here.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from lake.config import LakeConfig
+from lake.health import TableHealth, iceberg_metadata, stored, table_health
 from lake.home import LakeHome
 from lake.query.grants import Grants, owner, pii_columns
-
-
-def _iso(ms: float | None) -> str | None:
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds") if ms else None
-
-
-def iceberg_metadata(home: LakeHome, table: str) -> dict[str, Any] | None:
-    meta = home.table_location(table) / "metadata"
-    hint = meta / "version-hint.text"
-    if not hint.exists():
-        return None
-    return json.loads((meta / f"v{hint.read_text().strip()}.metadata.json").read_text())
-
-
-def size(home: LakeHome, table: str) -> tuple[int | None, str | None]:
-    """(rows, last update) of a table as stored; (None, None) when it was never written."""
-    zone, layer, name = owner(table)
-    if layer == "staging":
-        import pyarrow.parquet as pq
-
-        files = list((home.staging / zone / name).rglob("*.parquet"))
-        if not files:
-            return None, None
-        return (sum(pq.read_metadata(f).num_rows for f in files),
-                _iso(max(f.stat().st_mtime for f in files) * 1000))
-    md = iceberg_metadata(home, table)
-    if md is None:
-        return None, None
-    snap = next((s for s in md.get("snapshots", []) if s["snapshot-id"] == md.get("current-snapshot-id")), None)
-    if snap is None:
-        return 0, _iso(md.get("last-updated-ms"))
-    return int(snap["summary"].get("total-records", 0)), _iso(snap["timestamp-ms"])
+from lake.runtime.context import Context
 
 
 def _description(cfg: LakeConfig, table: str) -> str:
@@ -88,7 +56,7 @@ def visible(cfg: LakeConfig, zone: str | None = None, principal: str | None = No
 
 def entry(cfg: LakeConfig, home: LakeHome, table: str) -> dict[str, Any]:
     zone, layer, _ = owner(table)
-    rows, updated = size(home, table)
+    rows, _, updated = stored(home, table)
     spec = cfg.zones[zone].spec
     return {"table": table, "zone": zone, "layer": layer, "owner": ", ".join(o.email for o in spec.owners),
             "description": _description(cfg, table), "rows": rows, "last_update": updated,
@@ -115,15 +83,12 @@ def _columns(cfg: LakeConfig, home: LakeHome, table: str) -> list[dict[str, Any]
              "required": bool(f.get("required"))} for f in schema["fields"] if not f["name"].startswith("_")]
 
 
-def _quality(cfg: LakeConfig, home: LakeHome, table: str) -> list[dict[str, Any]]:
+def _quality(ctx: Context, table: str) -> list[dict[str, Any]]:
     zone, layer, name = owner(table)
-    ds = cfg.zones[zone].datasets.get(name) if layer == "ods" else None
+    ds = ctx.cfg.zones[zone].datasets.get(name) if layer == "ods" else None
     if ds is None:
         return []
-    from lake.backends.records import Records
-
-    results = [r for r in Records(home.platform / "records.sqlite").rows("quality_results", zone)
-               if r["table_name"] == table] if (home.platform / "records.sqlite").exists() else []
+    results = [r for r in ctx.records.rows("quality_results", zone) if r["table_name"] == table]
     out = []
     for rule in ds.quality:
         last = max((r for r in results if r["rule"] == rule.name), key=lambda r: r["checked_at"] or "", default=None)
@@ -134,46 +99,28 @@ def _quality(cfg: LakeConfig, home: LakeHome, table: str) -> list[dict[str, Any]
     return out
 
 
-def freshness(cfg: LakeConfig, table: str, last_update: str | None, now: datetime | None = None) -> dict[str, Any]:
-    zone, layer, name = owner(table)
-    ds = cfg.zones[zone].datasets.get(name) if layer != "analytics" else None
-    sla = ds.freshness_hours if ds else None
-    if sla is None:
-        return {"sla_hours": None, "age_hours": None, "status": "no SLA"}
-    if last_update is None:
-        return {"sla_hours": sla, "age_hours": None, "status": "no data"}
-    age = ((now or datetime.now(UTC)) - datetime.fromisoformat(last_update)).total_seconds() / 3600
-    return {"sla_hours": sla, "age_hours": round(age, 1), "status": "fresh" if age <= sla else "stale"}
-
-
-def describe(cfg: LakeConfig, home: LakeHome, table: str) -> dict[str, Any]:
+def describe(ctx: Context, table: str, state: TableHealth | None = None) -> dict[str, Any]:
+    """Config (columns, key, lineage, rules) and the table's state from the one health model
+    (``state``: when the caller computed it already, for many tables at once)."""
+    cfg = ctx.cfg
     if table not in cfg.all_tables():
         raise KeyError(table)
-    out = entry(cfg, home, table)
-    zone, _, name = owner(table)
+    out = entry(cfg, ctx.home, table)
+    zone, layer, name = owner(table)
     ds = cfg.zones[zone].datasets.get(name)
-    out["columns"] = _columns(cfg, home, table)
-    out["primary_key"] = ds.primary_key if ds and owner(table)[1] != "analytics" else []
+    out["columns"] = _columns(cfg, ctx.home, table)
+    out["primary_key"] = ds.primary_key if ds and layer != "analytics" else []
     out["upstream"], out["downstream"] = upstream(cfg, table), downstream(cfg, table)
-    out["quality"] = _quality(cfg, home, table)
-    out["freshness"] = freshness(cfg, table, out["last_update"])
-    out["health"] = health(out)
+    out["quality"] = _quality(ctx, table)
+    out.update((state or table_health(ctx, table)).as_dict())
     return out
-
-
-def health(d: dict[str, Any]) -> str:
-    """One word for a badge: failing (a rule failed last time), stale, empty, ok."""
-    if any(q["last_passed"] is False for q in d.get("quality", [])):
-        return "failing"
-    if d.get("freshness", {}).get("status") == "stale":
-        return "stale"
-    return "empty" if not d.get("rows") else "ok"
 
 
 def render_describe(d: dict[str, Any]) -> str:
     lines = [f"{d['table']}  ({d['layer']} of zone {d['zone']}; owner {d['owner']})", d["description"] or "-", "",
-             f"rows: {d['rows'] if d['rows'] is not None else '-'}   last update: {d['last_update'] or '-'}   "
-             f"health: {d['health']}", f"primary key: {', '.join(d['primary_key']) or '-'}", "", "columns:"]
+             f"rows: {d['rows'] if d['rows'] is not None else '-'}   snapshot: {d['snapshot_id'] or '-'}   "
+             f"last update: {d['last_update'] or '-'}   health: {d['health']}",
+             f"primary key: {', '.join(d['primary_key']) or '-'}", "", "columns:"]
     for c in d["columns"]:
         flags = " ".join(f for f, on in (("PII", c["pii"]), ("PK", c["primary_key"]), ("required", c["required"]))
                          if on)
@@ -187,10 +134,16 @@ def render_describe(d: dict[str, Any]) -> str:
             res = {None: "not run yet", True: "passed", False: f"FAILED ({q['failing_rows']} rows)"}[q["last_passed"]]
             lines.append(f"  {q['rule']:<28} {q['action']:<10} {res}" + (f"  at {q['last_checked']}"
                                                                           if q["last_checked"] else ""))
-    f = d["freshness"]
-    sla = f"{f['sla_hours']:g} h" if f["sla_hours"] is not None else "-"
-    age = f"{f['age_hours']} h" if f["age_hours"] is not None else "-"
-    lines += ["", f"freshness: {f['status']} (age {age}, SLA {sla})"]
+    sla = f"{d['freshness_sla_hours']:g} h" if d["freshness_sla_hours"] is not None else "-"
+    age = f"{d['age_hours']} h" if d["age_hours"] is not None else "-"
+    lines += ["", f"freshness: {d['freshness']} (last load {d['last_load'] or '-'}, age {age}, SLA {sla})"]
+    if d["open_quarantines"]:
+        lines += ["open quarantines:"] + [f"  {q['ingest_id']} {q['source_key']}: {q['reason']}"
+                                          for q in d["open_quarantines"]]
+    if d["open_alerts"]:
+        lines.append(f"open alerts: {', '.join(d['open_alerts'])}")
+    if d["error"]:
+        lines.append(f"last run {d['last_run_id']} failed: {d['error']}")
     return "\n".join(lines)
 
 

@@ -213,7 +213,7 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
     ctx = _ctx(args)
     try:
-        d = describe(ctx.cfg, ctx.home, args.table.lower())
+        d = describe(ctx, args.table.lower())
     except KeyError:
         print(f"lake describe: unknown table '{args.table}' (name it <zone>_<layer>.<table>)", file=sys.stderr)
         return USAGE
@@ -225,7 +225,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     from lake.docs_site import write_site
 
     ctx = _ctx(args)
-    page = write_site(ctx.cfg, ctx.home, Path(args.out) if args.out else ctx.home.root / "docs")
+    page = write_site(ctx, Path(args.out) if args.out else ctx.home.root / "docs")
     print(f"catalog site written: {page}")
     return OK
 
@@ -254,7 +254,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"waiting for approval: {rec.zone}/{rec.dataset} ingest {rec.ingest_id} ({rec.source_key}, "
                   f"{rec.rows_staged} rows) — lake approve {rec.zone}/{rec.dataset} --ingest {rec.ingest_id}")
         for row in rows:
-            print(f"{row['table']:<45} {row['health']:<13} rows={row['rows'] or 0:<7} "
+            rows_now = "-" if row["rows"] is None else row["rows"]
+            pending = f" (+{row['pending_rows']} staged, awaiting lake run)" if row["pending_rows"] else ""
+            print(f"{row['table']:<45} {row['health']:<13} rows={rows_now:<7}{pending} "
                   f"last_load={row['last_load'] or '-'}  open_quarantines={len(row['open_quarantines'])}"
                   + (f"  error={row['error']}" if row.get("error") else ""))
     return OK

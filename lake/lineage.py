@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lake.config import LakeConfig
-from lake.config.projection import DIALECT
+from lake.config.pii_lineage import column_lineage
 
 
 def graph(cfg: LakeConfig) -> dict[str, set[str]]:
@@ -66,9 +66,10 @@ def resolve(cfg: LakeConfig, name: str) -> str:
 
 
 def columns(cfg: LakeConfig, table: str, column: str) -> list[dict[str, Any]]:
-    """Where ``table.column`` comes from: one row per hop, down to ODS (or staging) columns."""
-    from sqlglot.lineage import lineage
+    """Where ``table.column`` comes from: one row per hop, down to ODS (or staging) columns.
 
+    Each hop is the trace the PII classification makes (lake/config/pii_lineage.py), so what
+    ``lake lineage --columns`` shows is what decides which columns are PII."""
     projections = {p.table: p for z in cfg.zones.values() for p in z.projections.values()}
     out: list[dict[str, Any]] = []
     todo, seen = [(table, column.lower())], set()
@@ -78,19 +79,14 @@ def columns(cfg: LakeConfig, table: str, column: str) -> list[dict[str, Any]]:
             continue
         seen.add((t, c))
         p = projections[t]
-        if p.is_python:
-            out.append({"table": t, "column": c, "from": sorted(f"{r}.*" for r in p.reads), "via": "python"})
+        traced = column_lineage(cfg, t)
+        if traced is None or c not in traced:  # Python, or SQL sqlglot cannot follow: any input column
+            out.append({"table": t, "column": c, "from": sorted(f"{r}.*" for r in p.reads),
+                        "via": "python" if p.is_python else str(p.path)})
             continue
-        node = lineage(c, p.sql, {}, dialect=DIALECT)
-        sources = []
-        for n in node.walk():
-            src = getattr(n, "source", None)
-            if src is not None and src.key == "table" and not n.downstream:
-                name = f"{src.db}.{src.name}".lower() if src.db else src.name.lower()
-                col = n.name.split(".")[-1].lower()
-                sources.append(f"{name}.{col}")
-        out.append({"table": t, "column": c, "from": sorted(set(sources)), "via": str(p.path)})
-        todo += [(s.rsplit(".", 1)[0], s.rsplit(".", 1)[1]) for s in sorted(set(sources))]
+        sources = sorted({f"{s.table}.{s.column}" for s in traced[c]})
+        out.append({"table": t, "column": c, "from": sources, "via": str(p.path)})
+        todo += [(s.rsplit(".", 1)[0], s.rsplit(".", 1)[1]) for s in sources]
     return out
 
 

@@ -3,7 +3,8 @@
 Through openlineage-python: locally a file transport (``$LAKE_HOME/platform/openlineage.jsonl``,
 one event per line); on AWS an HTTP endpoint when ``OPENLINEAGE_URL`` is set. Dataset names follow
 the OpenLineage naming spec: S3 objects ``s3://<bucket>`` + key, Glue tables
-``arn:aws:glue:<region>:<account>`` + ``table/<database>/<table>``. Run ids are UUIDs derived from
+``arn:aws:glue:<region>:<account>`` + ``table/<database>/<table>``. A projection's output carries the
+``columnLineage`` facet (from its SQL) and its job the ``sql`` facet. Run ids are UUIDs derived from
 the platform run id (``uuid5``), so the run log and the lineage events join.
 """
 
@@ -16,12 +17,14 @@ from typing import Any
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
 from openlineage.client.facet_v2 import (
+    column_lineage_dataset,
     data_quality_metrics_input_dataset,
     error_message_run,
     job_type_job,
     output_statistics_output_dataset,
     parent_run,
     schema_dataset,
+    sql_job,
 )
 
 PRODUCER = "urn:insight-lake:platform"  # a URI naming this producer (no public repository URL to cite)
@@ -63,6 +66,29 @@ def _schema(ctx: Any, table: str) -> schema_dataset.SchemaDatasetFacet | None:
         for c in ds.columns if c.pii != "drop"])
 
 
+def _projection(ctx: Any, table: str) -> Any:
+    return next((p for z in ctx.cfg.zones.values() for p in z.projections.values() if p.table == table), None)
+
+
+def column_lineage(ctx: Any, table: str) -> column_lineage_dataset.ColumnLineageDatasetFacet | None:
+    """A SQL projection's columnLineage facet: each output column -> the input columns it is computed from
+    (DIRECT: IDENTITY, TRANSFORMATION or AGGREGATION), by the trace the PII classification makes."""
+    from lake.config.pii_lineage import column_lineage as traced
+
+    sources = traced(ctx.cfg, table)
+    if not sources:
+        return None
+    fields = {}
+    for column, inputs in sources.items():
+        if not inputs:
+            continue  # a constant or COUNT(*): computed from no input column
+        fields[column] = column_lineage_dataset.Fields(inputFields=[
+            column_lineage_dataset.InputField(*dataset_name(s.table), field=s.column, transformations=[
+                column_lineage_dataset.Transformation(type="DIRECT", subtype=s.subtype, masking=False)])
+            for s in inputs])
+    return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields)
+
+
 def event(ctx: Any, run: Any, state: str) -> RunEvent:
     """The OpenLineage event for a ``TaskRun`` (see ``lake.runtime.runlog``) in ``state``."""
     facets: dict[str, Any] = {}
@@ -89,11 +115,16 @@ def event(ctx: Any, run: Any, state: str) -> RunEvent:
         if done and run.rows_out is not None:
             out_facets["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
                 rowCount=run.rows_out)
-        outputs.append(OutputDataset(namespace=ns, name=name, facets={"schema": schema} if schema else {},
-                                     outputFacets=out_facets))
+        ds_facets: dict[str, Any] = {"schema": schema} if schema else {}
+        if run.task == "projection" and (lineage := column_lineage(ctx, ref)) is not None:
+            ds_facets["columnLineage"] = lineage
+        outputs.append(OutputDataset(namespace=ns, name=name, facets=ds_facets, outputFacets=out_facets))
     job_type = job_type_job.JobTypeJobFacet(processingType="BATCH", integration="INSIGHT_LAKE",
                                             jobType=run.task.upper())
     job_facets: dict[str, Any] = {"jobType": job_type}
+    projection = _projection(ctx, run.table_name) if run.task == "projection" else None
+    if projection is not None and not projection.is_python:
+        job_facets["sql"] = sql_job.SQLJobFacet(query=projection.sql, dialect="trino")
     name = run.task if not run.table_name else f"{run.task}.{run.table_name}"
     return RunEvent(eventType=getattr(RunState, state), eventTime=run.ended_at if done else run.started_at,
                     run=Run(runId=ol_run_id(run.run_id), facets=facets),

@@ -96,6 +96,7 @@ class _Classifier:
         self.projections = {p.table: p for z in cfg.zones.values() for p in z.projections.values()}
         self.done: dict[str, TableInfo] = {}
         self.open: set[str] = set()
+        self.traced: dict[str, tuple[exp.Expression, dict[str, Any], list[str]]] = {}  # SQL projections
 
     def info(self, table: str) -> TableInfo:
         if table not in self.done:
@@ -154,29 +155,82 @@ class _Classifier:
             return TableInfo(None, all_pii=reads_pii)
         if "*" in columns:  # a star over a table whose columns only a run would tell
             return TableInfo(None, all_pii=reads_pii)
+        self.traced[p.table] = (tree, schema, columns)
         pii = {c for c in columns if reads_pii and self._derived_from_pii(c, tree, schema, upstream)}
         return TableInfo(tuple(columns), frozenset(pii), closed=True)
 
-    @staticmethod
-    def _derived_from_pii(column: str, tree: exp.Expression, schema: dict[str, Any],
+    def _derived_from_pii(self, column: str, tree: exp.Expression, schema: dict[str, Any],
                           upstream: dict[str, TableInfo]) -> bool:
         try:
-            node = lineage(column, tree, schema=schema, dialect=DIALECT)
+            sources = trace(column, tree, schema)
         except sqlglot.errors.SqlglotError:
             return True  # cannot trace it: fail closed
-        for n in node.walk():
-            if n.downstream:
-                continue
-            if isinstance(n.source, exp.Select):
-                continue  # a literal, COUNT(*), a function of nothing: reads no column
-            if not isinstance(n.source, exp.Table):
+        for src in sources:
+            if src is None:
                 return True
-            ref = f"{n.source.db}.{n.source.name}".lower()
-            source_column = exp.to_column(n.name, dialect=DIALECT).name.lower()
-            info = upstream.get(ref)
-            if info is None or info.carries(source_column) or (source_column == "*" and info.any_pii):
+            info = upstream.get(src.table)
+            if info is None or info.carries(src.column) or (src.column == "*" and info.any_pii):
                 return True
         return False
+
+    def column_lineage(self, table: str) -> dict[str, list[SourceColumn]] | None:
+        """Output column -> the input columns it is computed from; None when the SQL cannot be traced
+        (a Python projection, SQL that does not parse, a star over unknown columns)."""
+        self.info(table)
+        traced = self.traced.get(table)
+        if traced is None:
+            return None
+        tree, schema, columns = traced
+        out: dict[str, list[SourceColumn]] = {}
+        for c in columns:
+            try:
+                out[c] = sorted({s for s in trace(c, tree, schema) if s is not None},
+                                key=lambda s: (s.table, s.column))
+            except sqlglot.errors.SqlglotError:
+                continue  # left out rather than guessed
+        return out
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    """One input column of an output column, with how the value is derived from it (OpenLineage's DIRECT
+    subtypes): IDENTITY (copied), TRANSFORMATION (an expression of it), AGGREGATION (an aggregate of it)."""
+    table: str
+    column: str
+    subtype: str
+
+
+_RANK = {"IDENTITY": 0, "TRANSFORMATION": 1, "AGGREGATION": 2}
+
+
+def _step(node_expression: exp.Expression) -> str:
+    e = node_expression.unalias() if isinstance(node_expression, exp.Alias) else node_expression
+    if isinstance(e, exp.Column):
+        return "IDENTITY"
+    return "AGGREGATION" if e.find(exp.AggFunc) is not None else "TRANSFORMATION"
+
+
+def trace(column: str, tree: exp.Expression, schema: dict[str, Any]) -> list[SourceColumn | None]:
+    """The table columns an output column of ``tree`` reads, through aliases, CTEs and subqueries, by
+    sqlglot's lineage; None for a source it cannot name (fail closed). A literal or ``COUNT(*)`` reads none."""
+    out: list[SourceColumn | None] = []
+
+    def walk(n: Any, kind: str) -> None:
+        if not n.downstream:
+            if isinstance(n.source, exp.Select):
+                return  # a literal, COUNT(*), a function of nothing: reads no column
+            if not isinstance(n.source, exp.Table):
+                out.append(None)
+                return
+            ref = f"{n.source.db}.{n.source.name}".lower()
+            out.append(SourceColumn(ref, exp.to_column(n.name, dialect=DIALECT).name.lower(), kind))
+            return
+        here = _step(n.expression)
+        for child in n.downstream:
+            walk(child, max(kind, here, key=_RANK.__getitem__))
+
+    walk(lineage(column, tree, schema=schema, dialect=DIALECT), "IDENTITY")
+    return out
 
 
 _CACHE: dict[int, tuple[LakeConfig, _Classifier]] = {}
@@ -199,3 +253,9 @@ def table_info(cfg: LakeConfig, table: str) -> TableInfo:
 def pii_columns(cfg: LakeConfig, table: str) -> set[str]:
     """The PII columns of ``<zone>_<layer>.<table>``: test a column with ``in`` (any case)."""
     return PiiColumns(table_info(cfg, table))
+
+
+def column_lineage(cfg: LakeConfig, table: str) -> dict[str, list[SourceColumn]] | None:
+    """A SQL projection's output columns -> their input columns (the trace PII classification uses,
+    shared by ``lake lineage --columns`` and OpenLineage's columnLineage facet); None if untraceable."""
+    return _classifier(cfg).column_lineage(table.lower())

@@ -68,7 +68,7 @@ def test_kill_9_during_lake_ingest_then_lake_ingest_finishes_everything(ctx, tmp
     recs = ctx.ledger.records()
     assert {r.outcome for r in recs} <= {"received", "validating"} and "validating" in {r.outcome for r in recs}
     [row] = [s for s in status(ctx, "finance") if s["table"] == "finance_ods.expenses"]
-    assert row["health"] == "stuck" and row["rows"] == 0 and len(row["stuck"]) == 4
+    assert row["health"] == "stuck" and row["pending_rows"] == 0 and len(row["stuck"]) == 4
     again = _lake("ingest", "--home", str(ctx.home.root))  # at once: no 900 s wait for dead leases
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("staged ") == 4 and "4 new object(s) ingested" in again.stdout
@@ -76,7 +76,7 @@ def test_kill_9_during_lake_ingest_then_lake_ingest_finishes_everything(ctx, tmp
     assert {r.outcome for r in recs} == {"staged"} and sum(r.rows_staged for r in recs) == 12
     assert "0 new object(s) ingested" in _lake("ingest", "--home", str(ctx.home.root)).stdout
     [row] = [s for s in status(ctx, "finance") if s["table"] == "finance_ods.expenses"]
-    assert row["health"] == "fresh" and row["rows"] == 12 and row["stuck"] == []
+    assert row["health"] == "fresh" and row["pending_rows"] == 12 and row["stuck"] == []
 
 
 def test_sigterm_during_lake_ingest_gives_the_lease_back_and_exits(ctx, tmp_path):

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from lake.catalog import catalog, describe, freshness
+from lake.catalog import catalog, describe
+from lake.health import age_hours, freshness
 from lake.cli import main
 
 pytestmark = pytest.mark.spark
@@ -26,15 +27,16 @@ def test_catalog_lists_what_the_zone_can_see(built) -> None:  # noqa: ANN001
 
 
 def test_describe_shows_columns_lineage_quality_and_freshness(built) -> None:  # noqa: ANN001
-    d = describe(built.lake.ctx.cfg, built.lake.ctx.home, "finance_ods.expenses")
+    d = describe(built.lake.ctx, "finance_ods.expenses")
     cols = {c["name"]: c for c in d["columns"]}
     assert cols["employee_email"]["pii"] and not cols["amount"]["pii"] and cols["amount"]["type"] == "decimal(12,2)"
     assert d["primary_key"] == ["expense_id"]
     assert d["upstream"] == ["finance_staging.expenses"]
     assert "finance_analytics.expense_summary" in d["downstream"]
     assert {q["rule"] for q in d["quality"]} >= {"expense_id_not_null"} and all(q["last_passed"] for q in d["quality"])
-    assert d["freshness"]["status"] == "fresh" and d["health"] == "ok"
-    down = describe(built.lake.ctx.cfg, built.lake.ctx.home, "finance_analytics.expense_summary")
+    assert d["freshness"] == "fresh" and d["health"] == "fresh"
+    assert d["rows"] == 3 and d["snapshot_id"] and d["open_quarantines"] == []  # 4 rows staged, one an update
+    down = describe(built.lake.ctx, "finance_analytics.expense_summary")
     assert down["downstream"] == ["executive_analytics.spend_by_department"]  # across zones
     assert down["upstream"] == ["finance_ods.cost_centers", "finance_ods.expenses"]
 
@@ -42,10 +44,11 @@ def test_describe_shows_columns_lineage_quality_and_freshness(built) -> None:  #
 def test_freshness_against_sla(built) -> None:  # noqa: ANN001
     from datetime import UTC, datetime
 
-    cfg = built.lake.ctx.cfg
+    sla = built.lake.ctx.cfg.zones["finance"].datasets["expenses"].freshness_hours
     now = datetime(2026, 11, 3, tzinfo=UTC)
-    assert freshness(cfg, "finance_ods.expenses", "2026-11-01T00:00:00+00:00", now)["status"] == "stale"
-    assert freshness(cfg, "finance_ods.expenses", None, now)["status"] == "no data"
+    assert freshness(sla, age_hours("2026-11-01T00:00:00+00:00", now)) == "stale"
+    assert freshness(sla, age_hours("2026-11-02T12:00:00+00:00", now)) == "fresh"
+    assert freshness(sla, None) == "no data" and freshness(None, 3.0) == "no SLA"
 
 
 def test_cli(built, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001

@@ -27,7 +27,7 @@ def site(built, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: ANN0
 def test_site_embeds_the_catalog(site: Path) -> None:
     data = json.loads((site / "catalog.json").read_text())
     assert {z["name"] for z in data["zones"]} == {"finance", "customer_success", "executive"}
-    assert data["tables"]["finance_ods.expenses"]["health"] == "ok"
+    assert data["tables"]["finance_ods.expenses"]["health"] == "fresh"
     page = (site / "index.html").read_text()
     assert "finance_analytics.expense_summary" in page and "/*CATALOG*/" not in page
 
@@ -42,7 +42,7 @@ def test_click_from_zone_to_table_to_lineage_in_chromium(site: Path) -> None:
                          capture_output=True, text=True, timeout=90, check=True).stdout
     log = dom.split('<pre id="clicktest">', 1)[1].split("</pre>", 1)[0].splitlines()
     assert log[:3] == ["view zones", "view zone #zone/finance", "view table #table/finance_ods.expenses"]
-    assert "badge ok" in log and "pii employee_email" in log
+    assert "badge fresh" in log and "pii employee_email" in log
     assert log[5] == "view lineage #lineage/finance_ods.expenses"
     nodes = log[6].removeprefix("nodes ").split(",")
     assert {"finance_staging.expenses", "finance_analytics.expense_summary",

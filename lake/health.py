@@ -1,0 +1,235 @@
+"""One health model: the state of every table, computed here and nowhere else.
+
+``lake status``, ``lake describe``, ``lake catalog`` and the docs site (``lake docs``) all show a
+``TableHealth``; none of them derives health on its own, so they cannot disagree.
+
+Sources, all metadata (no table scan): the ingest ledger (loads, quarantines, unfinished ingests),
+``platform.runs`` (last run), ``platform.open_alerts``, ``platform.quality_results`` and the table as
+stored: rows and snapshot from the current Iceberg snapshot's summary (ODS, analytics) or the
+staged files' Parquet footers (staging). "rows" is what the table holds now, never a sum of loads.
+
+Health, one word: ``never loaded`` (nothing loaded / built yet), ``failing`` (the last run failed or
+halted, the dataset's newest file was quarantined, an alert is open, or a quality rule failed its
+last check), ``stuck`` (an ingest whose holder died or whose lease lapsed: the next ``lake ingest``
+finishes it), ``loading`` (an ingest in progress), ``stale`` (the last load is older than the
+contract's freshness SLA), else ``fresh``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lake.backends.ledger import IngestRecord, _ago, lapsed
+from lake.home import LakeHome
+from lake.ingest.lease import LEASE_SECONDS
+from lake.query.grants import owner
+from lake.runtime.context import Context
+
+HEALTH = ("never loaded", "loading", "stuck", "stale", "failing", "fresh")
+RUN_TASK = {"staging": "validator", "ods": "to_ods", "analytics": "projection"}
+
+
+@dataclass(frozen=True)
+class LastRun:
+    run_id: str
+    task: str
+    status: str
+    ended_at: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    ingest_id: str
+    source_key: str
+    outcome: str  # quarantined (the whole file) or partial (bad rows)
+    reason: str | None
+    quarantine_key: str | None
+
+
+@dataclass(frozen=True)
+class Stuck:
+    ingest_id: str
+    source_key: str
+    outcome: str
+    since: str | None
+    holder: str | None
+
+
+@dataclass(frozen=True)
+class TableHealth:
+    table: str
+    zone: str
+    layer: str  # staging | ods | analytics
+    owner: str  # the zone's owners
+    health: str  # one of HEALTH
+    rows: int | None  # rows in the table now; None when it was never written
+    snapshot_id: int | None  # the current Iceberg snapshot (None for staging / never written)
+    last_update: str | None  # when the table's data last changed (snapshot / newest staged file)
+    last_load: str | None  # newest completed load (staging, ODS: the ledger) or successful build
+    age_hours: float | None  # of last_load
+    freshness_sla_hours: float | None
+    freshness: str  # fresh | stale | no data | no SLA
+    pending_rows: int  # staged rows that no promotion took to ODS yet (ODS only)
+    quarantined_files: int
+    open_quarantines: list[Quarantine] = field(default_factory=list)
+    in_progress: int = 0
+    stuck: list[Stuck] = field(default_factory=list)
+    open_alerts: list[str] = field(default_factory=list)
+    failed_rules: list[str] = field(default_factory=list)
+    last_run: LastRun | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready; ``last_run_id`` and ``error`` kept flat for scripts that read ``lake status --json``."""
+        d = asdict(self)
+        d["last_run_id"] = self.last_run.run_id if self.last_run else None
+        d["error"] = self.last_run.error if self.last_run and self.last_run.status != "succeeded" else None
+        return d
+
+
+def _iso(ms: float | None) -> str | None:
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds") if ms else None
+
+
+def iceberg_metadata(home: LakeHome, table: str) -> dict[str, Any] | None:
+    meta = home.table_location(table) / "metadata"
+    hint = meta / "version-hint.text"
+    if not hint.exists():
+        return None
+    return json.loads((meta / f"v{hint.read_text().strip()}.metadata.json").read_text())
+
+
+def stored(home: LakeHome, table: str) -> tuple[int | None, int | None, str | None]:
+    """(rows now, snapshot id, last update) of a table as stored; all None when never written.
+
+    Iceberg: the current snapshot's summary. Spark writes copy-on-write or position deletes (one
+    deleted row each), never equality deletes, so ``total-records - total-position-deletes`` is exact."""
+    zone, layer, name = owner(table)
+    if layer == "staging":
+        import pyarrow.parquet as pq
+
+        files = list((home.staging / zone / name).rglob("*.parquet"))
+        if not files:
+            return None, None, None
+        return (sum(pq.read_metadata(f).num_rows for f in files), None,
+                _iso(max(f.stat().st_mtime for f in files) * 1000))
+    md = iceberg_metadata(home, table)
+    if md is None:
+        return None, None, None
+    current = md.get("current-snapshot-id")
+    snap = next((s for s in md.get("snapshots", []) if s["snapshot-id"] == current), None)
+    if snap is None:  # created, never written
+        return 0, None, _iso(md.get("last-updated-ms"))
+    summary = snap.get("summary", {})
+    rows = int(summary.get("total-records", 0)) - int(summary.get("total-position-deletes", 0))
+    return rows, current, _iso(snap["timestamp-ms"])
+
+
+def age_hours(at: str | None, now: datetime | None = None) -> float | None:
+    if not at:
+        return None
+    return round(((now or datetime.now(UTC)) - datetime.fromisoformat(at)).total_seconds() / 3600, 2)
+
+
+def freshness(sla_hours: float | None, age: float | None) -> str:
+    if sla_hours is None:
+        return "no SLA"
+    if age is None:
+        return "no data"
+    return "fresh" if age <= sla_hours else "stale"
+
+
+def open_quarantines(mine: list[IngestRecord]) -> list[IngestRecord]:
+    """The dataset's quarantines not yet resolved: those after its newest clean load (ledger order)."""
+    clean = max((i for i, r in enumerate(mine) if r.outcome == "staged"), default=-1)
+    return [r for r in mine[clean + 1:] if r.outcome in ("quarantined", "partial")]
+
+
+class _Sources:
+    """The platform records, read once for every table of one answer."""
+
+    def __init__(self, ctx: Context, zone: str | None):
+        self.ctx = ctx
+        self.ledger = ctx.ledger.records(zone)
+        self.runs = ctx.records.rows("runs", zone)
+        self.alerts: dict[str, list[str]] = {}
+        for a in ctx.records.rows("open_alerts"):
+            self.alerts.setdefault(a["table_name"], []).append(a["cause"])
+        self.quality: dict[tuple[str, str], dict[str, Any]] = {}
+        for q in sorted(ctx.records.rows("quality_results", zone), key=lambda q: q["checked_at"] or ""):
+            self.quality[(q["table_name"], q["rule"])] = q  # the newest check of each rule wins
+        self.cutoff = _ago(LEASE_SECONDS)
+
+    def last_run(self, table: str, task: str) -> tuple[dict | None, dict | None]:
+        """The table's latest run of ``task`` (skipped no-ops aside) and its latest successful one."""
+        mine = sorted((r for r in self.runs if r["table_name"] == table and r["task"] == task
+                       and r["status"] != "skipped"), key=lambda r: r["ended_at"] or "")
+        ok = [r for r in mine if r["status"] == "succeeded"]
+        return (mine[-1] if mine else None), (ok[-1] if ok else None)
+
+    def failed_rules(self, table: str) -> list[str]:
+        return sorted(rule for (t, rule), q in self.quality.items() if t == table and not q["passed"])
+
+
+def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
+    zone, layer, name = owner(table)
+    z = ctx.cfg.zones[zone]
+    rows, snapshot, updated = stored(ctx.home, table)
+    latest, ok = src.last_run(table, RUN_TASK[layer])
+    alerts = src.alerts.get(table, [])
+    failed = src.failed_rules(table)
+    base: dict[str, Any] = {"table": table, "zone": zone, "layer": layer, "rows": rows, "snapshot_id": snapshot,
+            "owner": ", ".join(o.email for o in z.spec.owners), "last_update": updated, "open_alerts": alerts,
+            "failed_rules": failed, "last_run": LastRun(latest["run_id"], latest["task"], latest["status"],
+                                                        latest["ended_at"], latest["error"]) if latest else None}
+    run_failed = bool(latest and latest["status"] in ("failed", "halted"))
+    if layer == "analytics":
+        last = ok["ended_at"] if ok else None
+        health = "failing" if run_failed or alerts or failed else "fresh" if ok else "never loaded"
+        return TableHealth(**base, health=health, last_load=last, age_hours=age_hours(last), freshness_sla_hours=None,
+                           freshness="no SLA", pending_rows=0, quarantined_files=0)
+    ds = z.datasets[name]
+    # ledger order is claim order (same-second arrivals included)
+    mine = [r for r in src.ledger if r.zone == zone and r.dataset == name and r.outcome != "duplicate"]
+    loaded = [r for r in mine if r.outcome in ("staged", "partial")]
+    last = max((r.completed_at for r in loaded if r.completed_at), default=None)
+    age = age_hours(last)
+    fresh = freshness(ds.freshness_hours, age)
+    # Unfinished ingests are never rows: "loading" while someone works on them, "stuck" once their
+    # holder died or stopped renewing the lease (the next `lake ingest` finishes them).
+    unfinished = [r for r in mine if r.outcome in ("received", "validating")]
+    stuck = [r for r in unfinished if lapsed(r, src.cutoff)]
+    health = "never loaded" if not last else "stale" if fresh == "stale" else "fresh"
+    if unfinished and health in ("fresh", "never loaded"):
+        health = "loading"
+    if stuck:
+        health = "stuck"
+    alerting = any(c != "stale" for c in alerts)  # staleness is already the "stale" word
+    if (mine and mine[-1].outcome == "quarantined") or alerting or run_failed or failed:
+        health = "failing"
+    return TableHealth(
+        **base, health=health, last_load=last, age_hours=age, freshness_sla_hours=ds.freshness_hours,
+        freshness=fresh, quarantined_files=sum(r.outcome == "quarantined" for r in mine),
+        pending_rows=sum(r.rows_staged for r in loaded if not r.promoted_at) if layer == "ods" else 0,
+        open_quarantines=[Quarantine(r.ingest_id, r.source_key, r.outcome, r.reason, r.quarantine_key)
+                          for r in open_quarantines(mine)],
+        in_progress=len(unfinished) - len(stuck),
+        stuck=[Stuck(r.ingest_id, r.source_key, r.outcome, r.renewed_at or r.started_at or r.arrived_at,
+                     r.lease_owner) for r in stuck])
+
+
+def health(ctx: Context, tables: list[str] | None = None, zone: str | None = None) -> list[TableHealth]:
+    """The health of ``tables`` (default: every table of ``zone``, or of the lake), in that order."""
+    if tables is None:
+        tables = sorted(t for t, z in ctx.cfg.all_tables().items() if zone is None or z.name == zone)
+    src = _Sources(ctx, zone if zone and all(owner(t)[0] == zone for t in tables) else None)
+    return [_health(ctx, src, t) for t in tables]
+
+
+def table_health(ctx: Context, table: str) -> TableHealth:
+    if table not in ctx.cfg.all_tables():
+        raise KeyError(table)
+    return health(ctx, [table])[0]

@@ -491,6 +491,9 @@ def parser() -> argparse.ArgumentParser:
     who.add_argument("--as", dest="principal", metavar="PRINCIPAL")
     s.add_argument("--json", action="store_true")
     s.set_defaults(fn=cmd_catalog)
+    from lake.infer.command import add_parser as add_infer
+
+    add_infer(sub, common)
     s = sub.add_parser("describe", parents=[common], help="one table: columns, key, lineage, quality, freshness")
     s.add_argument("table", help="<zone>_<layer>.<table>")
     s.add_argument("--json", action="store_true")

@@ -34,6 +34,8 @@ class CsvOptions(_Options):
     quote: str = Field('"', min_length=1, max_length=1)
     escape: str | None = Field(None, min_length=1, max_length=1)
     header: bool = True
+    # Values that mean "no value" (R writes NA, database exports NULL or \N); the empty value always does.
+    null_values: tuple[str, ...] = Field(("",), alias="nullValues")
 
 
 class CdcOptions(_Options):

@@ -118,7 +118,7 @@ def csv_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = Fa
         mapping = {c.name: c.name for c in ds.columns}
     conv = pacsv.ConvertOptions(column_types={h: pa.string() for h in mapping.values()},
                                 include_columns=list(mapping.values()), strings_can_be_null=True,
-                                null_values=[""], quoted_strings_can_be_null=False)
+                                null_values=sorted({"", *opts.null_values}), quoted_strings_can_be_null=False)
     try:
         yield from _numbered(pacsv.open_csv(src.open(), read_options=read, parse_options=parse, convert_options=conv),
                              mapping, rejected, skipped, unnumbered)

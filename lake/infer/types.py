@@ -22,6 +22,7 @@ DATE_FORMATS = ("MM/dd/yyyy", "dd/MM/yyyy", "dd.MM.yyyy", "yyyy/MM/dd", "dd-MM-y
 _BOOLEAN = {"true", "false", "yes", "no"}
 _DECIMAL = re.compile(r"^[+-]?(\d*)\.?(\d*)$")
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
+_WHOLE = re.compile(r"^[+-]?\d+$")
 MAX_SCALE = 9  # more fractional digits than this: a measurement (double), not an exact amount
 
 
@@ -70,7 +71,8 @@ def infer_type(values: list[str]) -> Inferred:
             return Inferred("bigint", "integer")
         if (dec := _decimal(values)) and _fits(arr, dec):
             return Inferred(dec, "number")
-        if _fits(arr, "double"):
+        # Digits only, too long for bigint: an identifier, kept exact as text rather than rounded to a double.
+        if not all(_WHOLE.match(v.strip()) for v in values) and _fits(arr, "double"):
             return Inferred("double", "number")
     if _fits(arr, "date"):
         return Inferred("date", "date")

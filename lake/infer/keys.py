@@ -26,7 +26,9 @@ def candidate_keys(columns: dict[str, list[str | None]], types: dict[str, str], 
     usable = [c for c in columns if types[c] in _KEY_TYPES and None not in columns[c]
               and max(len(v or "") for v in columns[c]) <= 64]
     usable.sort(key=lambda c: _rank(c, types[c]))
-    singles: list[tuple[str, ...]] = [(c,) for c in usable if len(set(columns[c])) == rows]
+    # a date or a time alone is unique in a small sample by chance: only as part of a pair
+    singles: list[tuple[str, ...]] = [(c,) for c in usable if types[c] in ("bigint", "string")
+                                      and len(set(columns[c])) == rows]
     if singles:
         return singles
     pairs: list[tuple[str, ...]] = []

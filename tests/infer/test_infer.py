@@ -93,15 +93,23 @@ def test_validate_accepts_the_draft_and_the_file_ingests_as_drafted(invoices: Pa
 
 @pytest.mark.parametrize("encoding, bom", [("utf-8", True), ("latin-1", False), ("cp1252", False),
                                            ("utf-16", True)])
-def test_encodings(tmp_path: Path, encoding: str, bom: bool) -> None:
-    text = "id,city,price\n1,Zürich,3\n2,São Paulo,4\n3,Kraków €,5\n" if encoding != "latin-1" else \
-        "id,city,price\n1,Zürich,3\n2,São Paulo,4\n3,Malmö,5\n"
+def test_encodings(tmp_path: Path, zones_copy: Path, encoding: str, bom: bool) -> None:
+    cities = ["Zürich", "São Paulo", "Kraków €" if encoding != "latin-1" else "Malmö"]
+    text = "id,city,price\n" + "".join(f"{i},{c},{i + 2}\n" for i, c in enumerate(cities, 1))
     path = tmp_path / "cities.csv"
-    data = text.encode(encoding)
-    path.write_bytes((codecs.BOM_UTF8 if encoding == "utf-8" and bom else b"") + data)
+    path.write_bytes((codecs.BOM_UTF8 if encoding == "utf-8" and bom else b"") + text.encode(encoding))
     d = infer(path, "finance", "cities")
     assert _custom(d.doc)["encoding"] == encoding
     assert list(_props(d.doc)) == ["id", "city", "price"]  # the BOM is not part of the first name
+    # ingestion reads the file with the drafted encoding: every row staged, every character intact
+    (zones_copy / "finance" / "datasets" / "cities.yaml").write_text(d.yaml("cities.csv"))
+    ctx = Context.local(tmp_path / "home", zones_copy)
+    [rec] = drop_file(ctx, path, "finance", "cities")
+    assert (rec.outcome, rec.rows_staged) == ("staged", 3), rec.reason
+    import pyarrow.parquet as pq
+
+    staged = pq.read_table(next((ctx.home.staging / "finance" / "cities").rglob("*.parquet")))
+    assert staged.column("city").to_pylist() == cities
 
 
 def test_null_markers_only_where_the_sample_proves_them(tmp_path: Path) -> None:

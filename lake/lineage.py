@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lake.config import LakeConfig
-from lake.config.pii_lineage import column_lineage
+from lake.config.pii_lineage import column_lineage, qualified_sql
 
 
 def graph(cfg: LakeConfig) -> dict[str, set[str]]:
@@ -88,6 +88,54 @@ def columns(cfg: LakeConfig, table: str, column: str) -> list[dict[str, Any]]:
         out.append({"table": t, "column": c, "from": sources, "via": str(p.path)})
         todo += [(s.rsplit(".", 1)[0], s.rsplit(".", 1)[1]) for s in sources]
     return out
+
+
+# Clauses whose columns shape the whole output rather than one column: OpenLineage's INDIRECT subtypes.
+_INDIRECT = {"where": "FILTER", "joins": "JOIN", "group": "GROUP_BY", "having": "FILTER", "qualify": "FILTER",
+             "order": "SORT"}
+
+
+def indirect(cfg: LakeConfig, table: str) -> list[tuple[str, str, str]]:
+    """(input table, input column, FILTER | JOIN | GROUP_BY | SORT) for every column a SQL projection
+    filters, joins, groups or sorts on, followed through CTEs and subqueries to the tables it reads."""
+    from sqlglot import exp
+    from sqlglot.optimizer.scope import Scope, traverse_scope
+
+    tree = qualified_sql(cfg, table)
+    if tree is None:
+        return []
+
+    def resolve(scope: Scope, col: exp.Column, depth: int = 0) -> set[tuple[str, str]]:
+        if depth > 32:
+            return set()
+        src = scope.sources.get(col.table) if col.table else None
+        if isinstance(src, exp.Table):
+            return {(f"{src.db}.{src.name}".lower(), col.name.lower())}
+        if isinstance(src, Scope):  # a CTE's or a subquery's column
+            inner = src
+        elif not col.table:  # an output column by its alias (ORDER BY total)
+            inner = scope
+        else:
+            return set()
+        out: set[tuple[str, str]] = set()
+        if isinstance(inner.expression, exp.Select):
+            for proj in inner.expression.selects:
+                if proj.alias_or_name == col.name:
+                    for c in proj.find_all(exp.Column):
+                        if c is not col:
+                            out |= resolve(inner, c, depth + 1)
+        return out
+
+    found: set[tuple[str, str, str]] = set()
+    for scope in traverse_scope(tree):
+        if not isinstance(scope.expression, exp.Select):
+            continue
+        for clause, subtype in _INDIRECT.items():
+            part = scope.expression.args.get(clause)
+            for node in part if isinstance(part, list) else [part] if part else []:
+                for col in node.find_all(exp.Column):
+                    found |= {(t, c, subtype) for t, c in resolve(scope, col)}
+    return sorted(found)
 
 
 def render(cfg: LakeConfig, table: str, depth: int | None = None) -> str:

@@ -72,8 +72,10 @@ def _projection(ctx: Any, table: str) -> Any:
 
 def column_lineage(ctx: Any, table: str) -> column_lineage_dataset.ColumnLineageDatasetFacet | None:
     """A SQL projection's columnLineage facet: each output column -> the input columns it is computed from
-    (DIRECT: IDENTITY, TRANSFORMATION or AGGREGATION), by the trace the PII classification makes."""
+    (DIRECT: IDENTITY, TRANSFORMATION or AGGREGATION), by the trace the PII classification makes, and the
+    columns that shape the whole output (INDIRECT: FILTER, JOIN, GROUP_BY, SORT)."""
     from lake.config.pii_lineage import column_lineage as traced
+    from lake.lineage import indirect
 
     sources = traced(ctx.cfg, table)
     if not sources:
@@ -86,7 +88,11 @@ def column_lineage(ctx: Any, table: str) -> column_lineage_dataset.ColumnLineage
             column_lineage_dataset.InputField(*dataset_name(s.table), field=s.column, transformations=[
                 column_lineage_dataset.Transformation(type="DIRECT", subtype=s.subtype, masking=False)])
             for s in inputs])
-    return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields)
+    # the columns it filters, joins, groups or sorts on shape every output column: INDIRECT, for the dataset
+    shaping = [column_lineage_dataset.InputField(*dataset_name(t), field=c, transformations=[
+        column_lineage_dataset.Transformation(type="INDIRECT", subtype=subtype)])
+        for t, c, subtype in indirect(ctx.cfg, table)]
+    return column_lineage_dataset.ColumnLineageDatasetFacet(fields=fields, dataset=shaping)
 
 
 def event(ctx: Any, run: Any, state: str) -> RunEvent:

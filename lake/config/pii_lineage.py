@@ -259,3 +259,11 @@ def column_lineage(cfg: LakeConfig, table: str) -> dict[str, list[SourceColumn]]
     """A SQL projection's output columns -> their input columns (the trace PII classification uses,
     shared by ``lake lineage --columns`` and OpenLineage's columnLineage facet); None if untraceable."""
     return _classifier(cfg).column_lineage(table.lower())
+
+
+def qualified_sql(cfg: LakeConfig, table: str) -> exp.Expression | None:
+    """A SQL projection's statement as the classification qualified it (columns bound to their tables)."""
+    c = _classifier(cfg)
+    c.info(table.lower())
+    traced = c.traced.get(table.lower())
+    return traced[0] if traced else None

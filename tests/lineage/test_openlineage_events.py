@@ -25,6 +25,7 @@ SELECT c.department AS dept, a.ccy AS currency_code, SUM(a.spent) AS total, a.cc
 FROM approved AS a
 JOIN finance_ods.cost_centers AS c ON c.cost_center_id = a.cc
 GROUP BY 1, 2, 4
+ORDER BY total
 """
 
 
@@ -57,6 +58,13 @@ def test_projection_column_lineage_through_a_cte_and_aliases(ctx: Context) -> No
     field = facet["fields"]["total"]["inputFields"][0]
     assert field["namespace"].startswith("arn:aws:glue:") and field["transformations"][0]["type"] == "DIRECT"
     assert ev["job"]["facets"]["sql"]["query"] == CTE_SQL
+    # what shapes every row: the CTE's filter, the join keys, the grouping, through the CTE's aliases
+    shaping = {(f["name"].split("/")[-1], f["field"], f["transformations"][0]["subtype"]) for f in facet["dataset"]}
+    assert shaping == {("expenses", "approved", "FILTER"), ("expenses", "cost_center_id", "JOIN"),
+                       ("cost_centers", "cost_center_id", "JOIN"), ("cost_centers", "department", "GROUP_BY"),
+                       ("expenses", "currency", "GROUP_BY"), ("expenses", "cost_center_id", "GROUP_BY"),
+                       ("expenses", "amount", "SORT")}  # ORDER BY total: the output alias, back to its input
+    assert {f["transformations"][0]["type"] for f in facet["dataset"]} == {"INDIRECT"}
 
 
 def test_lineage_crosses_zones_and_python_projections_carry_none(ctx: Context) -> None:

@@ -180,7 +180,9 @@ def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
     rows, snapshot, updated = stored(ctx.home, table)
     latest, ok = src.last_run(table, RUN_TASK[layer])
     alerts = src.alerts.get(table, [])
-    failed = src.failed_rules(table)
+    ds = z.datasets.get(name) if layer != "analytics" else None
+    rules = {r.name for r in ds.quality} if ds is not None else set()
+    failed = [r for r in src.failed_rules(table) if r in rules]  # a rule since removed from the contract is gone
     base: dict[str, Any] = {"table": table, "zone": zone, "layer": layer, "rows": rows, "snapshot_id": snapshot,
             "owner": ", ".join(o.email for o in z.spec.owners), "last_update": updated, "open_alerts": alerts,
             "failed_rules": failed, "last_run": LastRun(latest["run_id"], latest["task"], latest["status"],
@@ -191,7 +193,8 @@ def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
         health = "failing" if run_failed or alerts or failed else "fresh" if ok else "never loaded"
         return TableHealth(**base, health=health, last_load=last, age_hours=age_hours(last), freshness_sla_hours=None,
                            freshness="no SLA", pending_rows=0, quarantined_files=0)
-    ds = z.datasets[name]
+    if ds is None:
+        raise KeyError(table)
     # ledger order is claim order (same-second arrivals included)
     mine = [r for r in src.ledger if r.zone == zone and r.dataset == name and r.outcome != "duplicate"]
     loaded = [r for r in mine if r.outcome in ("staged", "partial")]

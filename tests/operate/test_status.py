@@ -63,3 +63,19 @@ def test_cli_status_json_and_check_freshness_exit(ctx: Context, capsys) -> None:
     _old_load(ctx)
     assert main(["check-freshness", "--home", home]) == 1
     assert "finance_ods.expenses" in capsys.readouterr().out
+
+
+def test_a_failed_quality_rule_fails_the_table_until_it_passes(ctx: Context) -> None:
+    drop_file(ctx, FIXTURES / "expenses_good.csv", "finance", "expenses")
+
+    def check(rule: str, passed: bool, at: str) -> None:
+        ctx.records.add("quality_results", run_id="run-q", zone="finance", table_name="finance_ods.expenses",
+                        rule=rule, passed=passed, failing_rows=0 if passed else 2, checked_at=at)
+
+    check("retired_rule", False, "2026-11-01T00:00:00+00:00")  # no longer in the contract: not held against it
+    assert {r["table"]: r for r in status(ctx, "finance")}["finance_ods.expenses"]["health"] == "fresh"
+    check("amount_not_negative", False, "2026-11-01T00:00:00+00:00")
+    row = {r["table"]: r for r in status(ctx, "finance")}["finance_ods.expenses"]
+    assert row["health"] == "failing" and row["failed_rules"] == ["amount_not_negative"]
+    check("amount_not_negative", True, "2026-11-02T00:00:00+00:00")  # the newest check decides
+    assert {r["table"]: r for r in status(ctx, "finance")}["finance_ods.expenses"]["health"] == "fresh"

@@ -62,7 +62,7 @@ def test_unknown_platform_option(zones_copy: Path) -> None:
 
 def test_unknown_logical_type(zones_copy: Path) -> None:
     edit_yaml(zones_copy / "finance/datasets/expenses.yaml", lambda d: props(d)[4].update(logicalType="money"))
-    assert any("expenses.yaml: schema.0.properties.4.logicalType: ODCS: 'money' is not one of" in p
+    assert any("expenses.yaml: schema.0.properties.4.logicalType: ODCS: unknown logicalType 'money' (one of" in p
                for p in problems(zones_copy))
 
 

@@ -147,13 +147,17 @@ def _broken(base: LakeConfig, new: LakeConfig, lost: dict[str, set[str]], out: P
     reading a lost column, and everything downstream of either."""
     from lake.tasks.projections.plan import build_order
 
-    was_bad = {problem.path for problem in base.sql_problems}  # both shown relative to their root's parent
+    def in_root(shown: str) -> str:  # problems are shown relative to the root's parent, named differently
+        return Path(shown).relative_to(Path(shown).parts[0]).as_posix()
+
+    was_bad = {in_root(problem.path) for problem in base.sql_problems}
     errors: dict[str, str] = {}
     for problem in new.sql_problems:
-        if problem.path not in was_bad and not problem.message.startswith("depends on a projection with errors"):
-            errors.setdefault(problem.path, f"{problem.message} ({problem.path}:{problem.line}:{problem.col})")
+        rel = in_root(problem.path)
+        if rel not in was_bad and not problem.message.startswith("depends on a projection with errors"):
+            errors.setdefault(rel, f"{problem.message} ({problem.path}:{problem.line}:{problem.col})")
     for p in build_order(new):  # dependencies first, so a broken table breaks what reads it
-        rel = str(p.path.relative_to(new.root.parent))
+        rel = p.path.relative_to(new.root).as_posix()
         upstream = sorted(src for src in p.reads if src in out.broken)
         if upstream:
             out.broken[p.table] = f"reads {upstream[0]}, which breaks"

@@ -14,7 +14,7 @@ import sqlglot
 import yaml
 from pydantic import ValidationError
 
-from lake.config.compile import compile_projections, parse_problems
+from lake.config.compile import compile_projections, did_you_mean, parse_problems
 from lake.config.contract import Dataset, parse_contract
 from lake.config.names import ZONE_MAX, name_problem
 from lake.config.pii_lineage import python_pii_declaration
@@ -178,10 +178,13 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> set[str]:
                 continue
             for ref in sorted(p.reads - {e.ref for e in escapes if e.ref}):
                 if ref not in tables:
-                    problems.add(p.path, "sql", f"reads '{ref}', which does not exist")
+                    problems.add(p.path, "INPUTS", f"reads '{ref}', which does not exist" + did_you_mean(ref, readable))
                 elif ref not in readable:
-                    problems.add(p.path, "sql",
+                    problems.add(p.path, "INPUTS",
                                  f"reads '{ref}', which zone '{tables[ref].name}' does not publish to '{z.name}'")
+                else:
+                    continue
+                refused.add(p.table)
     for cycle in find_cycles(cfg):
         first = cfg.zones[cycle[0].split("_analytics.")[0]].projections[cycle[0].split(".")[1]]
         problems.add(first.path, "sql", "projection cycle: " + " -> ".join(cycle + [cycle[0]]))

@@ -138,3 +138,14 @@ UPSTREAM = Upstream(tables={"a_ods.t": {"id": "bigint", "tags": "array(varchar)"
 def test_valid_sql_compiles_without_problems(sql: str) -> None:
     compiled = compile_sql(sql, "a", UPSTREAM)
     assert compiled.problems == [] and compiled.columns
+
+
+def test_python_projection_inputs_are_checked_and_break_downstream_once(zones_copy: Path) -> None:
+    path = zones_copy / "finance/projections/expense_anomalies.py"
+    path.write_text(path.read_text().replace('INPUTS = ["finance_ods.expenses"]', 'INPUTS = ["finance_ods.expense"]'))
+    write(zones_copy, "finance/projections/flagged.sql", "SELECT nonsense FROM finance_analytics.expense_anomalies")
+    assert problems(zones_copy) == [
+        "insight_zones/finance/projections/expense_anomalies.py: INPUTS: reads 'finance_ods.expense', which does not "
+        "exist; did you mean 'finance_ods.expenses'?",
+        "insight_zones/finance/projections/flagged.sql:1:22: depends on a projection with errors: "
+        "finance_analytics.expense_anomalies"]

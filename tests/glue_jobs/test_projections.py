@@ -32,7 +32,7 @@ def test_failing_projection_keeps_previous_version_and_skips_dependants(lake: La
     report = lake.run()
     status = {b.table: b for b in report.builds}
     assert status["finance_analytics.expense_summary"].status == "failed"
-    assert "amountt" in status["finance_analytics.expense_summary"].error
+    assert "AMOUNTT" in status["finance_analytics.expense_summary"].error
     assert status["executive_analytics.spend_by_department"].status == "skipped"
     assert lake.q("executive", "SELECT * FROM executive_analytics.spend_by_department") == before
     alert = next(a for a in lake.ctx.alerts.read() if "expense_summary" in a.subject)

@@ -17,6 +17,7 @@ T = exp.DataType.Type
 _COMPARE: dict[type, str] = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<=",
             exp.NullSafeEQ: "IS NOT DISTINCT FROM", exp.NullSafeNEQ: "IS DISTINCT FROM"}
 _ARITHMETIC: dict[type, str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%", exp.IntDiv: "/"}
+_QUANTIFIED = (exp.Any, exp.All, exp.Subquery, exp.Query)
 _NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
                        exp.VariancePop)
 
@@ -54,6 +55,8 @@ def _snippet(node: Any, bare: set[int]) -> str:
 
 
 def _compare(node: Any, left: Any, right: Any, op: str, bare: set[int]) -> str | None:
+    if isinstance(left, _QUANTIFIED) or isinstance(right, _QUANTIFIED):
+        return None  # x = ANY (subquery): sqlglot types the quantifier, not the values compared
     a, b = kind(left.type), kind(right.type)
     if a is None or b is None or a == b or {a, b} == {"date", "timestamp"}:
         return None

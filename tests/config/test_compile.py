@@ -134,6 +134,12 @@ UPSTREAM = Upstream(tables={"a_ods.t": {"id": "bigint", "tags": "array(varchar)"
     "SELECT date_diff('day', d, current_date) AS age, d BETWEEN DATE '2024-01-01' AND current_date AS recent "
     "FROM a_ods.t",
     "SELECT CASE WHEN v > 1 THEN 'big' ELSE 'small' END AS size, sum(v) / count(*) AS mean FROM a_ods.u GROUP BY 1",
+    "SELECT n, name FROM (VALUES (1, 'a'), (2, 'b')) AS v(n, name) WHERE name LIKE 'a!%' ESCAPE '!'",
+    "SELECT s, d, count(*) AS n FROM a_ods.t GROUP BY GROUPING SETS ((s), (d), ())",
+    "SELECT id FROM a_ods.t WHERE s = ANY (VALUES 'a') AND id IN (SELECT id FROM a_ods.u)",
+    "SELECT id, (SELECT max(u.v) FROM a_ods.u u WHERE u.id = t.id) AS mx FROM a_ods.t t",
+    "SELECT reduce(tags, 0, (acc, x) -> acc + length(x), acc -> acc) AS r, max_by(s, d) AS latest FROM a_ods.t",
+    "SELECT d AT TIME ZONE 'Europe/Paris' AS local, s || '-' || cast(id AS varchar) AS k FROM a_ods.t",
 ])
 def test_valid_sql_compiles_without_problems(sql: str) -> None:
     compiled = compile_sql(sql, "a", UPSTREAM)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import TYPE_CHECKING, cast
@@ -22,7 +23,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
-from lake.config.projection import DIALECT, parse_sql, real_tables
+from lake.config.projection import DIALECT, Projection, parse_sql, real_tables
 from lake.config.sql_types import type_problems
 from lake.config.table_schemas import PROMOTED_AT, Columns, contract_tables
 
@@ -67,7 +68,7 @@ def plain(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def parse_problems(err: sqlglot.errors.SqlglotError, sql: str, line_offset: int = 0) -> list[SqlProblem]:
+def parse_problems(err: sqlglot.errors.SqlglotError, line_offset: int = 0) -> list[SqlProblem]:
     """sqlglot's parse error as plain-text problems at the user's line and column (its own message
     underlines with terminal escape codes and gives the column where the token ends)."""
     details = getattr(err, "errors", None) or []
@@ -84,8 +85,8 @@ def parse_problems(err: sqlglot.errors.SqlglotError, sql: str, line_offset: int 
     return out
 
 
-def did_you_mean(name: str, candidates: object) -> str:
-    close = difflib.get_close_matches(name, sorted(str(c) for c in candidates), n=1, cutoff=0.6)  # type: ignore[attr-defined]
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -104,7 +105,7 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
     try:
         tree = parse_sql(sql)
     except sqlglot.errors.SqlglotError as err:
-        return Compiled(None, parse_problems(err, sql, line_offset))
+        return Compiled(None, parse_problems(err, line_offset))
     out = Compiled(None)
 
     def report(node: exp.Expression | None, message: str) -> None:
@@ -240,7 +241,7 @@ def compile_projections(cfg: LakeConfig, problems: Problems, refused: set[str]) 
         if p.is_python or table in failed:
             continue
         up = Upstream(tables, cfg.readable_by(p.zone), failed, owner)
-        compiled = compile_sql(p.sql, p.zone, up)
+        compiled = compile_sql(p.sql, p.zone, up, _header_lines(p))
         for sp in compiled.problems:
             problems.add(p.path, "sql", sp.message, sp.line, sp.col)
         if compiled.problems:
@@ -248,3 +249,14 @@ def compile_projections(cfg: LakeConfig, problems: Problems, refused: set[str]) 
         elif compiled.columns is not None:
             tables[table] = compiled.columns | PROMOTED_AT
     return tables
+
+
+def _header_lines(p: Projection) -> int:
+    """Lines of the file before the SQL compiled, when a metadata header was split off the statement:
+    positions are reported in the user's file, not in the statement."""
+    try:
+        text = p.path.read_text(encoding="utf-8")
+    except OSError:
+        return 0
+    at = text.find(p.sql) if p.sql and p.sql != text else -1
+    return text[:at].count("\n") if at > 0 else 0

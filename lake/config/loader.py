@@ -130,7 +130,7 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
             zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, frozenset(), str(err))
             continue
         except sqlglot.errors.SqlglotError as err:
-            for sp in parse_problems(err, source):
+            for sp in parse_problems(err):
                 problems.add(path, "sql", sp.message, sp.line, sp.col)
             zone.unreadable.add(path.stem)
             continue

@@ -155,3 +155,17 @@ def test_python_projection_inputs_are_checked_and_break_downstream_once(zones_co
         "exist; did you mean 'finance_ods.expenses'?",
         "insight_zones/finance/projections/flagged.sql:1:22: depends on a projection with errors: "
         "finance_analytics.expense_anomalies"]
+
+
+def test_positions_count_a_metadata_header_split_off_the_statement(zones_copy: Path) -> None:
+    import dataclasses
+
+    from lake.config.compile import _header_lines
+    text = "---\ntests: {unique: [id]}\n---\nSELECT amountt\nFROM finance_ods.expenses\n"
+    path = zones_copy / "finance/projections/with_header.sql"
+    path.write_text(text)
+    shipped = load_config(ZONES).zones["finance"].projections["expense_summary"]
+    p = dataclasses.replace(shipped, path=path, sql=text.split("---\n")[2])
+    cfg = load_config(ZONES)
+    compiled = compile_sql(p.sql, "finance", Upstream(cfg.schemas, cfg.readable_by("finance")), _header_lines(p))
+    assert [(x.line, x.col) for x in compiled.problems] == [(4, 8)]

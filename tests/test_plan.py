@@ -126,3 +126,18 @@ def test_additive_change_passes_and_grants_are_reported(repo: Path, capsys) -> N
 def test_invalid_config_exits_2(repo: Path, capsys) -> None:  # noqa: ANN001
     (repo / "finance/zone.yaml").write_text("zone: [\n")
     assert _plan(repo, capsys)[0] == 2
+
+
+def test_removed_projection_is_breaking_for_its_readers(repo: Path, capsys) -> None:  # noqa: ANN001
+    (repo / "customer_success/projections/account_pipeline.sql").unlink()
+    for zone, key in (("customer_success", "publish"), ("executive", "subscribe")):
+        path = repo / zone / "zone.yaml"
+        doc = yaml.safe_load(path.read_text())
+        doc[key] = [x for x in doc[key] if "account_pipeline" not in str(x)]
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code, out = _plan(repo, capsys)
+    assert code == 1
+    assert "- table customer_success_analytics.account_pipeline (BREAKING)" in out
+    assert ("x breaks executive_analytics.hiring_by_region: unknown table "
+            "'customer_success_analytics.account_pipeline'") in out
+    assert "  read by zones: customer_success_analytics.account_pipeline: customer_success, executive" in out

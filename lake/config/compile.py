@@ -112,6 +112,7 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
         out.problems.append(SqlProblem(*pos.of(node), message))
 
     schema: dict[str, dict[str, Columns]] = {}
+    unknown_inputs = False  # a table whose columns only a run would tell (a Python projection)
     for node, name in real_tables(tree):
         where = node.args.get("db") or node.this
         if name in up.failed:
@@ -125,6 +126,8 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
         elif (cols := up.tables[name]) is not None and "." in name:
             db, table = name.split(".")
             schema.setdefault(db, {})[table] = cols
+        else:
+            unknown_inputs = True
     if out.problems:  # columns of a table that is not there are not reported one by one
         return out
     # Where the user wrote a bare column name: messages quote the SQL as written, not as qualified.
@@ -134,6 +137,8 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
         tree = qualify(tree, dialect=DIALECT, schema=mapping, validate_qualify_columns=False,
                        quote_identifiers=False, allow_partial_qualification=True)
     except sqlglot.errors.OptimizeError as err:
+        if unknown_inputs:  # e.g. a bare column in a subquery beside a Python projection: only a run tells
+            return out
         report(tree, f"cannot resolve the statement's columns: {plain(str(err)).splitlines()[0]}")
         return out
     _check_columns(tree, schema, report)

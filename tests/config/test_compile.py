@@ -103,6 +103,9 @@ def test_pii_drop_and_lineage_columns_follow_the_layers(zones_copy: Path) -> Non
 def test_python_upstream_columns_are_not_guessed(zones_copy: Path) -> None:
     write(zones_copy, "finance/projections/flagged.sql",
           "SELECT category, COUNT(*) AS n FROM finance_analytics.expense_anomalies WHERE is_anomaly GROUP BY 1")
+    write(zones_copy, "finance/projections/flagged_too.sql",
+          "SELECT expense_id FROM finance_ods.expenses e WHERE EXISTS "
+          "(SELECT 1 FROM finance_analytics.expense_anomalies a WHERE a.expense_id = expense_id)")
     cfg = load_config(zones_copy)
     assert cfg.schemas["finance_analytics.expense_anomalies"] is None
     assert cfg.schemas["finance_analytics.flagged"] == {"category": "unknown", "n": "bigint",

@@ -23,6 +23,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
+from lake.config.problems import plain
 from lake.config.projection import DIALECT, Projection, parse_sql, real_tables
 from lake.config.sql_types import type_problems
 from lake.config.table_schemas import PROMOTED_AT, Columns, contract_tables
@@ -30,9 +31,6 @@ from lake.config.table_schemas import PROMOTED_AT, Columns, contract_tables
 if TYPE_CHECKING:  # the loader calls this module
     from lake.config.loader import LakeConfig
     from lake.config.problems import Problems
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
 
 @dataclass(frozen=True)
 class SqlProblem:
@@ -62,10 +60,6 @@ class Positions:
         """Where the node's text starts: the first token of it that carries a position."""
         starts = [n.meta["start"] for n in (node.walk() if node is not None else []) if "start" in n.meta]
         return self.at(min(starts)) if starts else (1 + self.line_offset, 1)
-
-
-def plain(text: str) -> str:
-    return _ANSI.sub("", text)
 
 
 def parse_problems(err: sqlglot.errors.SqlglotError, line_offset: int = 0) -> list[SqlProblem]:

@@ -4,8 +4,16 @@ inside a SQL file, ``path:line:col: message`` (the form editors and CI annotatio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """Without terminal escape codes (sqlglot underlines the offending token with them)."""
+    return _ANSI.sub("", text)
 
 
 @dataclass(frozen=True, order=True)
@@ -36,7 +44,7 @@ class Problems:
             shown = str(p.relative_to(self.root.parent))
         except ValueError:
             shown = str(p)
-        self.items.append(Problem(shown, fld or "-", message, line, col))
+        self.items.append(Problem(shown, fld or "-", plain(message), line, col))
 
     def __bool__(self) -> bool:
         return bool(self.items)

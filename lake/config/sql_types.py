@@ -1,6 +1,6 @@
 """Type errors Athena (Trino) raises that the local engines let through.
 
-Spark and DuckDB cast silently (``sum(varchar)``, ``date = 3``, ``'a' + 1``); Athena refuses them
+Spark and DuckDB cast silently (``sum(varchar)``, ``date = 3``, ``'a' + 1``, ``'a' || 1``); Athena refuses them
 ("'=' cannot be applied to date, integer"). Checked on sqlglot's annotated tree. Only types
 that are known on both sides are compared: an unknown type never produces an error, and only the
 innermost wrong expression is reported, not everything built from it.
@@ -81,7 +81,18 @@ def _arithmetic(node: Any, bare: set[int]) -> str | None:
     return None
 
 
+def _concat(node: Any, bare: set[int]) -> str | None:
+    """Athena's ``||`` joins strings (or arrays) only; Spark and DuckDB cast a number or date silently."""
+    a, b = kind(node.left.type), kind(node.right.type)
+    if a is None or b is None or a == b or "string" not in {a, b}:
+        return None
+    return (f"'||' cannot be applied to {_shown(node.left.type)}, {_shown(node.right.type)}: "
+            f"{_snippet(node, bare)} (cast to varchar)")
+
+
 def _problem(node: Any, bare: set[int]) -> str | None:
+    if isinstance(node, exp.DPipe):
+        return _concat(node, bare)
     if type(node) in _COMPARE:
         return _compare(node, node.left, node.right, _COMPARE[type(node)], bare)
     if isinstance(node, exp.Between):

@@ -60,6 +60,13 @@ def test_type_errors_athena_would_raise(zones_copy: Path) -> None:
     assert not any(":1:28:" in p for p in found)  # string concatenation is fine
 
 
+def test_concatenating_a_number_needs_a_cast(zones_copy: Path) -> None:
+    write(zones_copy, SUMMARY, "SELECT category || '-' || expense_id AS k, category || CAST(expense_id AS varchar) AS "
+                               "ok FROM finance_ods.expenses")
+    assert problems(zones_copy)[-1] == (f"{WHERE}:1:8: '||' cannot be applied to varchar, bigint: category || '-' || "
+                                        "expense_id (cast to varchar)")
+
+
 def test_types_flow_from_upstream_projections(zones_copy: Path) -> None:
     write(zones_copy, "executive/projections/spend_by_department.sql",
           "SELECT department, SUM(total_amount) AS total FROM finance_analytics.expense_summary\n"

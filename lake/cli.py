@@ -306,14 +306,21 @@ def cmd_plan(args: argparse.Namespace) -> int:
     root = Path(args.config or "insight_zones")
     repo = Path(subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], check=True,
                                capture_output=True, text=True).stdout.strip())
-    base, new = config_at(args.base, root, repo), load_config(root)
-    result = plan(base, new)
-    doc = result.as_dict()
-    if args.diff:  # run the changed projections into scratch views, beside the real tables
-        from lake.plan_diff import diff
+    base, new = config_at(args.base, root, repo), load_config(root, keep_sql_errors=True)
+    spark = None
+    if args.diff:  # Python projections' columns: their transform on empty inputs (Spark analysis only)
+        from lake.plan_diff import python_outputs
         from lake.spark import local_session
 
-        doc["diff"] = diff(local_session(LakeHome.resolve(args.home).warehouse), base, new)
+        spark = local_session(LakeHome.resolve(args.home).warehouse)
+        result = plan(base, new, (python_outputs(spark, base), python_outputs(spark, new)))
+    else:
+        result = plan(base, new)
+    doc = result.as_dict()
+    if spark is not None:  # run the changed projections into scratch views, beside the real tables
+        from lake.plan_diff import diff
+
+        doc["diff"] = diff(spark, base, new)
     if args.json:
         print(json.dumps(doc, indent=2, default=str))
     else:

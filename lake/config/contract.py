@@ -18,6 +18,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lake.config.contract_checks import check_keys, freshness_hours, odcs_message
 from lake.config.problems import Problems
 from lake.config.subjects import KINDS, unknown_kind_message
 from lake.config.types import ColumnType, TypeError_, parse_type
@@ -133,7 +134,6 @@ def _custom(props: list[dict[str, Any]] | None) -> dict[str, Any]:
 
 _OPERATORS = ("mustBe", "mustNotBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo",
               "mustBeLessThan", "mustBeLessOrEqualTo", "mustBeBetween", "mustNotBeBetween")
-_HOURS = {"h": 1, "hour": 1, "hours": 1, "d": 24, "day": 24, "days": 24, "m": 1 / 60, "min": 1 / 60}
 
 
 def _pydantic_problems(problems: Problems, path: Path, where: str, err: ValidationError) -> None:
@@ -187,7 +187,7 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
         return None
     errors = sorted(jsonschema.Draft201909Validator(odcs_schema()).iter_errors(doc), key=lambda e: list(e.path))
     for e in errors:
-        problems.add(path, ".".join(str(p) for p in e.absolute_path) or "-", f"ODCS: {e.message}")
+        problems.add(path, ".".join(str(p) for p in e.absolute_path) or "-", odcs_message(e))
     if errors:
         return None
 
@@ -255,15 +255,8 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
         problems.add(path, "customProperties.latestWins",
                      f"ordering column '{options.latest_wins}' is not in the schema")
 
-    freshness = None
-    for i, sla in enumerate(doc.get("slaProperties") or []):
-        if sla["property"] == "freshness":
-            unit = str(sla.get("unit", "h")).lower()
-            if unit not in _HOURS:
-                problems.add(path, f"slaProperties[{i}].unit", f"unknown unit '{unit}' (use h or d)")
-            else:
-                freshness = float(sla["value"]) * _HOURS[unit]
-
+    check_keys(obj.get("properties") or [], path, problems)
+    freshness = freshness_hours(doc, path, problems)
     return Dataset(zone=zone, name=name, path=path, version=str(doc["version"]),
                    description=(doc.get("description") or {}).get("purpose", ""),
                    columns=tuple(columns), options=options, quality=tuple(rules),

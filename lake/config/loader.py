@@ -14,12 +14,14 @@ import sqlglot
 import yaml
 from pydantic import ValidationError
 
+from lake.config.compile import compile_projections, did_you_mean, parse_problems
 from lake.config.contract import Dataset, parse_contract
 from lake.config.names import ZONE_MAX, name_problem
 from lake.config.pii_lineage import python_pii_declaration
-from lake.config.problems import ConfigError, Problems
+from lake.config.problems import ConfigError, Problem, Problems
 from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
 from lake.config.projection_guard import spark_escapes
+from lake.config.table_schemas import Columns
 from lake.config.zone import ZoneSpec
 
 LAYERS = ("staging", "ods", "analytics")  # what zone readers may see; landing never
@@ -32,16 +34,21 @@ class Zone:
     spec: ZoneSpec
     datasets: dict[str, Dataset] = field(default_factory=dict)
     projections: dict[str, Projection] = field(default_factory=dict)
+    unreadable: set[str] = field(default_factory=set)  # projections whose file has errors: known, never built
 
     def tables(self) -> list[str]:
         out = [f"{self.name}_{layer}.{d}" for d in self.datasets for layer in ("staging", "ods")]
-        return out + [p.table for p in self.projections.values()]
+        return out + [p.table for p in self.projections.values()] + [
+            f"{self.name}_analytics.{n}" for n in sorted(self.unreadable - set(self.projections))]
 
 
 @dataclass
 class LakeConfig:
     root: Path
     zones: dict[str, Zone]
+    # table -> its columns and Athena types (lake.config.compile); None when only a run would tell
+    schemas: dict[str, Columns | None] = field(default_factory=dict)
+    sql_problems: list[Problem] = field(default_factory=list)  # compile errors, when loaded to keep them
 
     def all_tables(self) -> dict[str, Zone]:
         return {t: z for z in self.zones.values() for t in z.tables()}
@@ -123,10 +130,13 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
             zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, frozenset(), str(err))
             continue
         except sqlglot.errors.SqlglotError as err:
-            problems.add(path, "sql", f"not valid Athena SQL: {err}")
+            for sp in parse_problems(err):
+                problems.add(path, "sql", sp.message, sp.line, sp.col)
+            zone.unreadable.add(path.stem)
             continue
         except (SyntaxError, ValueError) as err:
             problems.add(path, "INPUTS", f"not a valid Python projection: {err}")
+            zone.unreadable.add(path.stem)
             continue
         if path.stem in zone.projections:
             problems.add(path, "-", f"projection '{path.stem}' is defined twice (.sql and .py)")
@@ -152,8 +162,10 @@ def _check_grants(cfg: LakeConfig, problems: Problems) -> None:
                 problems.add(zfile, f"subscribe[{i}]", f"'{sub}' is not a table zone '{z.name}' may read")
 
 
-def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
-    tables = cfg.all_tables()
+def _check_projections(cfg: LakeConfig, problems: Problems) -> set[str]:
+    """Access and, for Python projections, their INPUTS (SQL is compiled later, lake.config.compile);
+    returns the projections refused here."""
+    tables, refused = cfg.all_tables(), set()
     for z in cfg.zones.values():
         readable = cfg.readable_by(z.name)
         for p in z.projections.values():
@@ -161,15 +173,23 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
             messages = [str(e) for e in escapes] or ([f"access denied: {p.refused}"] if p.refused else [])
             for message in messages:
                 problems.add(p.path, "sql", message)
+                refused.add(p.table)
+            if not p.is_python:
+                continue
             for ref in sorted(p.reads - {e.ref for e in escapes if e.ref}):
                 if ref not in tables:
-                    problems.add(p.path, "sql", f"reads '{ref}', which does not exist")
+                    problems.add(p.path, "INPUTS", f"reads '{ref}', which does not exist" + did_you_mean(ref, readable))
                 elif ref not in readable:
-                    problems.add(p.path, "sql",
+                    problems.add(p.path, "INPUTS",
                                  f"reads '{ref}', which zone '{tables[ref].name}' does not publish to '{z.name}'")
+                else:
+                    continue
+                refused.add(p.table)
     for cycle in find_cycles(cfg):
         first = cfg.zones[cycle[0].split("_analytics.")[0]].projections[cycle[0].split(".")[1]]
         problems.add(first.path, "sql", "projection cycle: " + " -> ".join(cycle + [cycle[0]]))
+        refused.update(cycle)
+    return refused
 
 
 def projection_graph(cfg: LakeConfig) -> dict[str, set[str]]:
@@ -196,7 +216,10 @@ def find_cycles(cfg: LakeConfig) -> list[list[str]]:
     return cycles
 
 
-def load_config(root: Path | str = "insight_zones") -> LakeConfig:
+def load_config(root: Path | str = "insight_zones", keep_sql_errors: bool = False) -> LakeConfig:
+    """The config, or ConfigError with every problem. ``keep_sql_errors``: SQL projections that do not
+    compile (an unknown column...) are kept in ``sql_problems`` instead (``lake plan`` reports what a
+    change breaks downstream)."""
     root = Path(root).resolve()
     problems = Problems(root)
     if not root.is_dir():
@@ -209,7 +232,13 @@ def load_config(root: Path | str = "insight_zones") -> LakeConfig:
             zones[zone.name] = zone
     cfg = LakeConfig(root, zones)
     _check_grants(cfg, problems)
-    _check_projections(cfg, problems)
+    refused = _check_projections(cfg, problems)
+    compiled = Problems(root)
+    cfg.schemas = compile_projections(cfg, compiled, refused)
+    if keep_sql_errors:
+        cfg.sql_problems = compiled.items
+    else:
+        problems.items += compiled.items
     if problems:
         raise ConfigError(problems.items)
     return cfg

@@ -62,7 +62,7 @@ def test_unknown_platform_option(zones_copy: Path) -> None:
 
 def test_unknown_logical_type(zones_copy: Path) -> None:
     edit_yaml(zones_copy / "finance/datasets/expenses.yaml", lambda d: props(d)[4].update(logicalType="money"))
-    assert any("expenses.yaml: schema.0.properties.4.logicalType: ODCS: 'money' is not one of" in p
+    assert any("expenses.yaml: schema.0.properties.4.logicalType: ODCS: unknown logicalType 'money' (one of" in p
                for p in problems(zones_copy))
 
 
@@ -103,14 +103,18 @@ def test_pii_treatment_on_missing_column(zones_copy: Path) -> None:
 def test_projection_reads_missing_table(zones_copy: Path) -> None:
     f = zones_copy / "finance/projections/expense_summary.sql"
     f.write_text(f.read_text().replace("finance_ods.cost_centers", "finance_ods.cost_centres"))
-    assert "insight_zones/finance/projections/expense_summary.sql: sql: " \
-           "reads 'finance_ods.cost_centres', which does not exist" in problems(zones_copy)
+    found = problems(zones_copy)
+    assert "insight_zones/finance/projections/expense_summary.sql:12:11: unknown table 'finance_ods.cost_centres'; " \
+           "did you mean 'finance_ods.cost_centers'?" in found
+    # what reads it is reported once, not once per column it uses
+    assert "insight_zones/executive/projections/spend_by_department.sql:7:6: depends on a projection with errors: " \
+           "finance_analytics.expense_summary" in found and len(found) == 2
 
 
 def test_projection_reads_unpublished_table(zones_copy: Path) -> None:
     f = zones_copy / "executive/projections/spend_by_department.sql"
     f.write_text("SELECT department FROM finance_ods.cost_centers c JOIN (SELECT 1 AS x) s ON true")
-    assert "insight_zones/executive/projections/spend_by_department.sql: sql: reads 'finance_ods.cost_centers', " \
+    assert "insight_zones/executive/projections/spend_by_department.sql:1:24: reads 'finance_ods.cost_centers', " \
            "which zone 'finance' does not publish to 'executive'" in problems(zones_copy)
 
 
@@ -141,9 +145,10 @@ def test_duplicate_dataset_name_in_zone(zones_copy: Path) -> None:
 
 
 def test_bad_sql_is_reported(zones_copy: Path) -> None:
-    (zones_copy / "finance/projections/broken.sql").write_text("SELEC amount FROM finance_ods.expenses")
-    assert any(p.startswith("insight_zones/finance/projections/broken.sql: sql: not valid Athena SQL")
-               for p in problems(zones_copy))
+    (zones_copy / "finance/projections/broken.sql").write_text("-- header\nSELECT amount,\n  (category FROM x")
+    found = problems(zones_copy)
+    assert found == ["insight_zones/finance/projections/broken.sql:3:13: not valid Athena SQL: Expecting ) near 'FROM'"]
+    assert "\x1b" not in found[0]  # sqlglot underlines with terminal codes: not in a message
 
 
 def test_every_problem_reported_at_once_with_exit_2(zones_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +159,7 @@ def test_every_problem_reported_at_once_with_exit_2(zones_copy: Path, capsys: py
     err = capsys.readouterr().err
     assert "finance/zone.yaml: readerz: unknown key" in err
     assert "customer_success/zone.yaml: publish[0].to: zone 'nobody' does not exist" in err
-    assert "finance/projections/a.sql: sql: reads 'finance_ods.nope', which does not exist" in err
+    assert "finance/projections/a.sql:1:15: unknown table 'finance_ods.nope'" in err
     assert "3 problem(s)" in err
 
 

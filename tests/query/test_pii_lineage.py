@@ -15,7 +15,7 @@ from tests.config.test_validate import edit_yaml, problems
 CONTACTS = "SELECT employee_email AS contact, amount, expense_id FROM finance_ods.expenses"
 
 
-def with_projections(root: Path, **files: str) -> LakeConfig:
+def with_projections(root: Path, keep_sql_errors: bool = False, **files: str) -> LakeConfig:
     """Projections named ``<zone>__<name>`` written into the config copy; finance publishes its
     new ones to executive."""
     for key, body in files.items():
@@ -24,7 +24,7 @@ def with_projections(root: Path, **files: str) -> LakeConfig:
     published = [f"finance_analytics.{k.split('__')[1].split('.')[0]}" for k in files if k.startswith("finance__")]
     edit_yaml(root / "finance/zone.yaml",
               lambda d: d["publish"].extend({"table": t, "to": ["executive"]} for t in published))
-    return load_config(root)
+    return load_config(root, keep_sql_errors=keep_sql_errors)
 
 
 def test_an_alias_keeps_the_classification(zones_copy: Path) -> None:
@@ -114,7 +114,7 @@ def test_a_malformed_declaration_fails_validation(zones_copy: Path) -> None:
 
 
 def test_sql_naming_a_missing_column_is_still_classified_and_unresolvable_columns_are_pii(zones_copy: Path) -> None:
-    cfg = with_projections(zones_copy, **{"finance__broken.sql": (
+    cfg = with_projections(zones_copy, keep_sql_errors=True, **{"finance__broken.sql": (
         "SELECT employee_email AS c, SUM(e.amountt) AS s, department AS d, e.category FROM finance_ods.expenses e "
         "JOIN finance_ods.cost_centers cc ON cc.cost_center_id = e.cost_center_id GROUP BY 1, 3, 4")})
     pii = pii_columns(cfg, "finance_analytics.broken")

@@ -20,6 +20,7 @@ from lake.config.pii_lineage import python_pii_declaration
 from lake.config.problems import ConfigError, Problems
 from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
 from lake.config.projection_guard import spark_escapes
+from lake.config.projection_tests import attach_tests, check_tests
 from lake.config.zone import ZoneSpec
 
 LAYERS = ("staging", "ods", "analytics")  # what zone readers may see; landing never
@@ -134,6 +135,7 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
         if problem := name_problem(path.stem, "projection"):
             problems.add(path, "-", problem)
         zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, reads)
+    attach_tests(zone, _read_yaml, problems)
     return zone
 
 
@@ -210,6 +212,7 @@ def load_config(root: Path | str = "insight_zones") -> LakeConfig:
     cfg = LakeConfig(root, zones)
     _check_grants(cfg, problems)
     _check_projections(cfg, problems)
+    check_tests(cfg, problems)
     if problems:
         raise ConfigError(problems.items)
     return cfg

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, m
 
 from lake.config.names import name_problem
 from lake.config.problems import Problems
-from lake.config.projection import Projection, parse_sql, table_refs
+from lake.config.projection import Projection, TableRefError, parse_sql, table_refs
 from lake.config.projection_guard import spark_escapes
 
 if TYPE_CHECKING:
@@ -197,6 +197,15 @@ def check_tests(cfg: LakeConfig, problems: Problems) -> None:
                     problems.add(where, t.field, message)
 
 
+def _plain(err: sqlglot.errors.SqlglotError) -> str:
+    """The parse error without sqlglot's terminal highlighting (the message goes to files and CI logs)."""
+    details = getattr(err, "errors", None) or []
+    if details:
+        d = details[0]
+        return f"{d.get('description')} (line {d.get('line')}, column {d.get('col')})"
+    return str(err).splitlines()[0]
+
+
 def _test_refs(cfg: LakeConfig, p: Projection, t: ProjectionTest, tables: dict[str, Any],
                readable: set[str]) -> list[str]:
     if t.kind == "relationships":
@@ -210,8 +219,10 @@ def _test_refs(cfg: LakeConfig, p: Projection, t: ProjectionTest, tables: dict[s
     try:
         tree = parse_sql(t.query)
         refs = table_refs(tree)
+    except TableRefError as err:  # a path, table function or catalog name
+        return [f"query: access denied: {err}"]
     except sqlglot.errors.SqlglotError as err:
-        return [f"query: not valid Athena SQL: {err}"]
+        return [f"query: not valid Athena SQL: {_plain(err)}"]
     allowed = readable | {p.table}
     out = [f"query: {e}" for e in spark_escapes(tree, allowed)]
     return out + [f"query: reads '{r}', which zone '{p.zone}' may not read" for r in sorted(refs - allowed)]

@@ -112,7 +112,9 @@ def _due(spark: SparkSession, p: Projection, changed: set[str], missing: set[str
         return f"input changed: {', '.join(sorted(p.reads & changed))}", record
     if last is None:
         return None, record
-    return build_state.why_due(p, last.get(p.table), record.fingerprint, inputs), record
+    return build_state.why_due(p, last.get(p.table), record.fingerprint, inputs,
+                               lambda table, since, now_id: build_state.only_compacted(spark, table, since, now_id)
+                               ), record
 
 
 def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str | None = None, *,

@@ -97,13 +97,18 @@ def test_query(t: ProjectionTest, p: Projection, candidate: str) -> str:
     return _custom(t, p, candidate)
 
 
+COUNTS = ("duplicates", "n", "row_count")  # what the generated queries count: never PII
+
+
 def _masker(cfg: LakeConfig, p: Projection, t: ProjectionTest) -> Any:
     info = table_info(cfg, p.table)
     own = set(info.columns or ())
 
     def masked(column: str) -> bool:
-        if t.kind in ("sql", "row_count") and column not in own:
-            return info.any_pii or info.columns is None  # a computed column: PII if anything here is
+        if t.kind != "sql":
+            return column not in COUNTS and info.carries(t.columns[0] if column == "value" else column)
+        if column not in own:  # computed by the user's query: PII if anything here is
+            return info.any_pii or info.columns is None
         return info.carries(column)
     return masked
 

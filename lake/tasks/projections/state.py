@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -43,9 +44,8 @@ def fingerprint(p: Projection) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def current_snapshot(spark: SparkSession, table: str) -> int | None:
-    """The table's current Iceberg snapshot id (metadata only, no Spark job); None when the table
-    does not exist, has no snapshot or is not an Iceberg table."""
+def _iceberg(spark: SparkSession, table: str) -> Any | None:
+    """The Iceberg table (Java), fresh; None when it does not exist or is not an Iceberg table."""
     if not spark.catalog.tableExists(table):
         return None
     jvm: Any = spark._jvm  # type: ignore[attr-defined]
@@ -54,8 +54,31 @@ def current_snapshot(spark: SparkSession, table: str) -> int | None:
         t.refresh()  # the session's catalog caches tables; another process may have committed since
     except Exception:  # noqa: BLE001 - Py4J: not an Iceberg table (a Glue Parquet table)
         return None
-    snap = t.currentSnapshot()
+    return t
+
+
+def current_snapshot(spark: SparkSession, table: str) -> int | None:
+    """The table's current Iceberg snapshot id (metadata only, no Spark job); None when the table
+    does not exist, has no snapshot or is not an Iceberg table."""
+    t = _iceberg(spark, table)
+    snap = t.currentSnapshot() if t is not None else None
     return int(snap.snapshotId()) if snap is not None else None
+
+
+def only_compacted(spark: SparkSession, table: str, since: int, now_id: int) -> bool:
+    """Whether every snapshot after ``since`` up to ``now_id`` only rewrote files ('replace': compaction,
+    same rows), so a projection built from ``since`` is still up to date. False when ``since`` is no
+    longer an ancestor (expired, or the table was replaced)."""
+    t = _iceberg(spark, table)
+    if t is None:
+        return False
+    snap = t.snapshot(now_id)
+    while snap is not None and int(snap.snapshotId()) != since:
+        if str(snap.operation()) != "replace":
+            return False
+        parent = snap.parentId()
+        snap = t.snapshot(parent) if parent is not None else None
+    return snap is not None
 
 
 @dataclass
@@ -93,8 +116,10 @@ def _same(old: Any, new: int | None) -> bool:
     return old is not None and new is not None and str(old) == str(new)
 
 
-def why_due(p: Projection, last: BuildRecord | None, fp: str, inputs: dict[str, int | None]) -> str | None:
-    """Why ``p`` must be built again, or None when its definition and inputs are as at its last build."""
+def why_due(p: Projection, last: BuildRecord | None, fp: str, inputs: dict[str, int | None],
+            compacted: Callable[[str, int, int], bool] = lambda table, since, now_id: False) -> str | None:
+    """Why ``p`` must be built again, or None when its definition and inputs are as at its last build
+    (an input only compacted since, as ``compacted`` tells, counts as unchanged)."""
     if last is None:
         return "no successful build recorded"
     if last.fingerprint != fp:
@@ -103,6 +128,8 @@ def why_due(p: Projection, last: BuildRecord | None, fp: str, inputs: dict[str, 
     if untracked:
         return f"input without a snapshot id: {', '.join(untracked)}"
     moved = sorted(t for t, s in inputs.items() if not _same(last.inputs.get(t), s))
+    moved = [t for t in moved if last.inputs.get(t) is None
+             or not compacted(t, int(str(last.inputs[t])), int(inputs[t] or 0))]
     if moved:
         return f"input changed: {', '.join(moved)}"
     return None

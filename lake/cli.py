@@ -129,7 +129,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for b in report.builds:
         detail = f"{b.rows} rows ({b.reason})" if b.status == "built" else b.error
         print(f"{b.status:<9} {b.table}: {detail}")
-    if not any(p.ingests for p in report.promotions) and not report.builds:
+    if not any(p.ingests for p in report.promotions) and all(b.status == "unchanged" for b in report.builds):
         print("nothing to promote: every staged ingest is already in ODS")
     print(f"run {report.run_id}: {'ok' if report.ok else 'failed'}")
     return OK if report.ok else REJECTED

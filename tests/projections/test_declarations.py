@@ -70,3 +70,15 @@ def test_metadata_without_a_projection_and_unknown_keys(tmp_path: Path) -> None:
     assert problems(tmp_path, "item_totals.yaml", "test:\n  - not_null: item\n") == [
         "insight_zones/shop/projections/item_totals.yaml: test: unknown key (a projection's metadata file "
         "holds 'tests:' only)"]
+
+
+def test_lake_run_rebuild_of_an_unknown_table_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from lake.cli import main
+
+    root = tmp_path / "insight_zones"
+    make_config(root)
+    code = main(["run", "--home", str(tmp_path / "home"), "--config", str(root), "--rebuild", "nope"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "lake run: --rebuild nope is not a projection; projections: shop_analytics.item_totals, "
+        "shop_analytics.top_items")

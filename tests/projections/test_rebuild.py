@@ -66,6 +66,12 @@ def test_a_changed_python_projection_is_rebuilt(shop: Shop) -> None:
     built = shop.project()["item_kinds"]
     assert built.status == "built" and built.reason == "definition changed"
     assert shop.spark.table("shop_analytics.item_kinds").columns == ["item", "_promoted_at"]  # type: ignore[attr-defined]
+    # A Python projection's columns are known only once it runs: a test naming a missing one fails the build.
+    shop.write("item_kinds.yaml", "tests:\n  - not_null: kind\n")
+    failed = shop.project()["item_kinds"]
+    assert failed.status == "failed" and failed.reason == "definition changed"
+    assert "not_null(kind): could not run:" in (failed.error or "") and "`kind`" in (failed.error or "")
+    assert shop.spark.table("shop_analytics.item_kinds").columns == ["item", "_promoted_at"]  # type: ignore[attr-defined]
 
 
 def test_rebuild_forces_one_projection_and_what_depends_on_it(shop: Shop) -> None:

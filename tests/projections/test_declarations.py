@@ -82,3 +82,19 @@ def test_lake_run_rebuild_of_an_unknown_table_is_a_usage_error(tmp_path: Path, c
     assert capsys.readouterr().err.strip() == (
         "lake run: --rebuild nope is not a projection; projections: shop_analytics.item_totals, "
         "shop_analytics.top_items")
+
+
+def test_example_values_of_pii_columns_are_masked(zones_copy: Path) -> None:
+    from lake.tasks.projections.checks import _masker
+
+    (zones_copy / "finance" / "projections" / "contacts.sql").write_text(
+        "SELECT cost_center_id, owner_email AS contact FROM finance_ods.cost_centers")
+    (zones_copy / "finance" / "projections" / "contacts.yaml").write_text(
+        "tests:\n  - unique: contact\n  - not_null: cost_center_id\n"
+        "  - sql: {name: odd, query: \"SELECT upper(contact) AS shout FROM finance_analytics.contacts\"}\n")
+    cfg = load_config(zones_copy)
+    p = cfg.zones["finance"].projections["contacts"]
+    unique, not_null, custom = (_masker(cfg, p, t) for t in p.tests)
+    assert unique("contact") and not unique("duplicates")
+    assert not_null("contact") and not not_null("cost_center_id")
+    assert custom("shout") and custom("contact") and not custom("cost_center_id")

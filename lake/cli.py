@@ -104,11 +104,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.zone and args.zone not in ctx.cfg.zones:
         print(f"lake run: unknown zone '{args.zone}'", file=sys.stderr)
         return USAGE
+    from lake.local.run import rebuild_targets
     from lake.runtime.guard import zone_locks
 
+    try:
+        force = rebuild_targets(ctx.cfg, None if args.rebuild == "*" else args.rebuild, args.zone) \
+            if args.rebuild else set()
+    except ValueError as err:
+        print(f"lake run: {err}", file=sys.stderr)
+        return USAGE
     command = "lake run" + (f" --zone {args.zone}" if args.zone else "")
     try:
-        report = _locked(ctx, "promotion", command, args, lambda: run(ctx, args.zone),
+        report = _locked(ctx, "promotion", command, args, lambda: run(ctx, args.zone, rebuild=force),
                          exclusive=zone_locks(ctx, args.zone), zone=args.zone)
     except Exception as err:  # noqa: BLE001 - recorded and alerted by the guard; no Py4J traceback for users
         print(f"lake run: failed: {(str(err).strip().splitlines() or [type(err).__name__])[0]}", file=sys.stderr)
@@ -120,9 +127,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"{p.status:<9} {p.table}: {len(p.ingests)} ingest(s), {p.rows_in} rows in, "
                   f"{p.rows_quarantined} held back, {p.rows_out} rows in table" + (f" — {p.error}" if p.error else ""))
     for b in report.builds:
-        detail = f"{b.rows} rows" if b.status == "built" else b.error
+        detail = f"{b.rows} rows ({b.reason})" if b.status == "built" else b.error
         print(f"{b.status:<9} {b.table}: {detail}")
-    if not any(p.ingests for p in report.promotions) and not report.builds:
+    if not any(p.ingests for p in report.promotions) and all(b.status == "unchanged" for b in report.builds):
         print("nothing to promote: every staged ingest is already in ODS")
     print(f"run {report.run_id}: {'ok' if report.ok else 'failed'}")
     return OK if report.ok else REJECTED
@@ -480,6 +487,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_ingest)
     s = sub.add_parser("run", parents=[common], help="promote staged data to ODS, rebuild projections")
     s.add_argument("--zone", help="promote this zone's datasets and rebuild only its own projections")
+    s.add_argument("--rebuild", nargs="?", const="*", metavar="TABLE",
+                   help="rebuild TABLE (and what depends on it), or every projection, even if unchanged")
     s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
     s.set_defaults(fn=cmd_run)
     s = sub.add_parser("query", parents=[common], help="Athena-dialect SQL as zone Z (or as a principal)")

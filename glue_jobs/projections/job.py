@@ -12,6 +12,7 @@ import json
 from glue_jobs.args import job_context, resolve
 from glue_jobs.session import glue_session
 from lake.runtime.lock import LOCK_WAIT, for_home, hold, zone_lock
+from lake.tasks.projections.build import OK_STATUSES
 from lake.tasks.projections.task import project
 
 
@@ -24,7 +25,7 @@ def main() -> None:
     zone = str(args["zone"])
     with hold(for_home(ctx.home.platform), [zone_lock(zone)], f"projections {zone}", LOCK_WAIT):
         builds = project(glue_session(), ctx, changed, str(args["run_id"]), zone=zone)
-    failed = [b for b in builds if b.status not in ("built", "waiting")]
+    failed = [b for b in builds if b.status not in OK_STATUSES]
     if failed:
         raise SystemExit("; ".join(f"{b.table} {b.status}: {b.error} ({b.sql_file})" for b in failed))
 

@@ -24,6 +24,9 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     # alerts sent and not yet recovered: one per table and cause, so a repeated failure does not flood
     "open_alerts": ("table_name", "cause", "zone", "opened_at", "run_id", "subject", "zones"),
     # one row per erasure request and zone (``lake forget``): the subject only as a keyed hash, never the value
+    # the last successful build of each projection: what it was built from (lake/tasks/projections/state.py)
+    "projection_builds": ("zone", "table_name", "run_id", "fingerprint", "input_snapshots", "snapshot_id",
+                          "built_at"),
     "erasures": ("request_id", "run_id", "zone", "subject_kind", "subject_hash", "requested_at", "erased_at",
                  "tables", "files", "rows_removed", "details"),
 }

@@ -21,6 +21,7 @@ from lake.config.pii_lineage import python_pii_declaration
 from lake.config.problems import ConfigError, Problem, Problems
 from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
 from lake.config.projection_guard import spark_escapes
+from lake.config.projection_tests import attach_tests, check_tests
 from lake.config.table_schemas import Columns
 from lake.config.zone import ZoneSpec
 
@@ -144,6 +145,7 @@ def _load_zone(folder: Path, problems: Problems) -> Zone | None:
         if problem := name_problem(path.stem, "projection"):
             problems.add(path, "-", problem)
         zone.projections[path.stem] = Projection(zone.name, path.stem, path, source, reads)
+    attach_tests(zone, _read_yaml, problems)
     return zone
 
 
@@ -239,6 +241,7 @@ def load_config(root: Path | str = "insight_zones", keep_sql_errors: bool = Fals
         cfg.sql_problems = compiled.items
     else:
         problems.items += compiled.items
+    check_tests(cfg, problems)
     if problems:
         raise ConfigError(problems.items)
     return cfg

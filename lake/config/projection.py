@@ -9,11 +9,14 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.optimizer.scope import traverse_scope
+
+if TYPE_CHECKING:
+    from lake.config.projection_tests import ProjectionTest
 
 DIALECT = "trino"  # what users write, everywhere (Athena engine v3 is Trino)
 
@@ -26,6 +29,8 @@ class Projection:
     sql: str  # the Athena SQL, or the Python source of a Python projection
     reads: frozenset[str]  # fully qualified "<zone>_<layer>.<table>" names
     refused: str = ""  # why its relations cannot be resolved (a path, table function ...): never loads
+    tests: tuple[ProjectionTest, ...] = ()  # from projections/<name>.yaml (lake/config/projection_tests.py)
+    meta_path: Path | None = None  # that file, when there is one
 
     @property
     def is_python(self) -> bool:

@@ -9,11 +9,12 @@ run that groups them (on AWS: the state machine's execution).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from lake.runtime import runlog
 from lake.runtime.context import Context
-from lake.tasks.projections.build import Build
+from lake.tasks.projections.build import OK_STATUSES, Build
 from lake.tasks.projections.task import project
 from lake.tasks.to_ods.promote import Promotion, promote_task
 
@@ -26,38 +27,31 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return all(b.status in ("built", "waiting") for b in self.builds) and all(
+        return all(b.status in OK_STATUSES for b in self.builds) and all(
             p.status not in ("halted", "refused") for p in self.promotions)
 
 
 new_run_id = runlog.new_run_id
 
 
-def _last_commit(spark, table: str, data_only: bool = False):  # noqa: ANN001, ANN202 - a datetime, or None
-    """The table's newest snapshot; ``data_only``: not counting compactions ('replace', same rows)."""
-    if not spark.catalog.tableExists(table):
-        return None
-    where = " WHERE operation != 'replace'" if data_only else ""
-    row = spark.sql(f"SELECT max(committed_at) AS at FROM {table}.snapshots{where}").first()
-    return row["at"] if row else None
+def rebuild_targets(cfg, table: str | None, zone: str | None) -> set[str]:  # noqa: ANN001 - a LakeConfig
+    """What ``lake run --rebuild [TABLE]`` forces: TABLE (``<zone>_analytics.<name>``, or a projection
+    name used by one zone only), or every projection of the run; raises ValueError naming the choices."""
+    mine = [p for z in cfg.zones.values() if zone is None or z.name == zone for p in z.projections.values()]
+    if table is None:
+        return {p.table for p in mine}
+    hits = [p.table for p in mine if table.lower() in (p.table, p.name)]
+    if len(hits) != 1:
+        why = "is ambiguous" if hits else "is not a projection" + (f" of zone '{zone}'" if zone else "")
+        raise ValueError(f"--rebuild {table} {why}; projections: {', '.join(sorted(p.table for p in mine))}")
+    return set(hits)
 
 
-def stale_inputs(spark, cfg, zone: str | None) -> set[str]:  # noqa: ANN001
-    """Inputs changed after the projection reading them was built (by a run of another zone, which
-    writes only its own tables): the zone's projections catch up on its next run."""
-    out: set[str] = set()
-    for z in [cfg.zones[zone]] if zone else cfg.zones.values():
-        for p in z.projections.values():
-            built = _last_commit(spark, p.table)
-            for table in p.reads:
-                changed = _last_commit(spark, table, data_only=True)
-                if changed is not None and (built is None or changed > built):
-                    out.add(table)
-    return out
-
-
-def run(ctx: Context, zone: str | None = None, spark=None) -> RunReport:  # noqa: ANN001 - a SparkSession
-    """Promote (``zone`` only, if given) and rebuild what changed, on ``spark`` or a local session."""
+def run(ctx: Context, zone: str | None = None, spark=None,  # noqa: ANN001 - a SparkSession
+        rebuild: Collection[str] = ()) -> RunReport:
+    """Promote (``zone`` only, if given) and rebuild what changed, on ``spark`` or a local session:
+    projections whose definition or input snapshots changed since their last build, and the
+    ``rebuild`` ones (lake/tasks/projections/state.py); the others are reported "unchanged"."""
     if spark is None:
         from lake.spark import local_session  # the local runtime builds its session; Glue builds its own
 
@@ -70,7 +64,7 @@ def run(ctx: Context, zone: str | None = None, spark=None) -> RunReport:  # noqa
         for name in z.datasets:
             report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))
     changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
-    report.builds = project(spark, ctx, changed | stale_inputs(spark, ctx.cfg, zone), report.run_id, zone=zone)
+    report.builds = project(spark, ctx, changed, report.run_id, zone=zone, force=rebuild)
     whole.inputs = sorted(i for p in report.promotions for i in p.ingests)
     whole.outputs = sorted(changed | {b.table for b in report.builds if b.status == "built"})
     whole.rows_in = sum(p.rows_in for p in report.promotions)

@@ -1,15 +1,21 @@
 """The ``projections`` task: rebuild analytics tables from their Athena SQL, in DAG order.
 
 Each projection replaces its table atomically (Iceberg createOrReplace of the checked DataFrame),
-so a failing projection leaves the previous version in place; its dependants are skipped.
+so a failing projection leaves the previous version in place; its dependants are skipped. A
+projection with declared tests is written to a candidate table first (``<zone>_analytics._audit_<name>``,
+a name no projection can have), tested there, and copied to its table only when every test passed
+(write, audit, publish): readers never see a result that failed its tests, whatever the engine,
+and the previous snapshot simply stays current. Given the last builds (``state``), a projection
+whose definition and input snapshots did not change is not built ("unchanged").
 """
 
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
@@ -17,18 +23,26 @@ from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
 from lake.config.projection import to_spark
 from lake.tasks.projections import guard, pii_check
-from lake.tasks.projections.plan import affected
+from lake.tasks.projections import state as build_state
+from lake.tasks.projections.checks import TestResult, TestsFailed, run_tests
+from lake.tasks.projections.plan import affected, build_order
+
+OK_STATUSES = ("built", "waiting", "unchanged")  # a run with only these succeeded
+AUDIT_PREFIX = "_audit_"
 
 
 @dataclass
 class Build:
     table: str
-    status: str  # "built" | "failed" | "skipped" | "waiting"
+    status: str  # "built" | "failed" | "skipped" | "waiting" | "unchanged"
     rows: int = 0
-    error: str | None = None
+    error: str | None = None  # why it failed, was skipped, waits, or is unchanged
     sql_file: str = ""
     started_at: str | None = None
     ended_at: str | None = None
+    reason: str = ""  # why it was built (definition changed, input changed ...)
+    tests: list[TestResult] = field(default_factory=list)
+    record: build_state.BuildRecord | None = None  # what a successful build read, to be saved
 
 
 def _python_transform(projection: Projection):  # noqa: ANN202
@@ -39,8 +53,8 @@ def _python_transform(projection: Projection):  # noqa: ANN202
     return module.transform
 
 
-def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
-    """Check what the projection reads (guard.py), then replace its table; a denial writes nothing."""
+def _frame(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> DataFrame:
+    """Check what the projection reads (guard.py): its result as a plan, nothing read or written yet."""
     if projection.is_python:
         # Only the declared inputs are handed over, and the returned plan may read nothing else.
         df = guard.checked_python(spark, cfg, projection, _python_transform(projection))
@@ -48,20 +62,77 @@ def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
     else:
         df = guard.checked_sql(spark, cfg, projection, to_spark(projection.sql))
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
-    (df.withColumn("_promoted_at", F.current_timestamp())
-     .writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace())
+    return df.withColumn("_promoted_at", F.current_timestamp())
+
+
+def _replace(df: DataFrame, table: str) -> None:
+    df.writeTo(table).using("iceberg").tableProperty("format-version", "2").createOrReplace()
+
+
+def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
+    """Replace the projection's table, tests not run (the erasure: its rebuild must never be held
+    back); a denial writes nothing."""
+    _replace(_frame(spark, projection, cfg), projection.table)
     return spark.table(projection.table).count()
 
 
-def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str | None = None) -> list[Build]:
+def audit_table(projection: Projection) -> str:
+    return f"{projection.zone}_analytics.{AUDIT_PREFIX}{projection.name}"
+
+
+def build_tested(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> tuple[int, list[TestResult]]:
+    """Build, test the result in its candidate table, publish it only if every test passed;
+    raises TestsFailed (the table untouched) otherwise."""
+    df = _frame(spark, projection, cfg)
+    if not projection.tests:
+        _replace(df, projection.table)
+        return spark.table(projection.table).count(), []
+    candidate = audit_table(projection)
+    try:
+        _replace(df, candidate)
+        results = run_tests(spark, cfg, projection, candidate)
+        if not all(r.passed for r in results):
+            raise TestsFailed(projection.table, results)
+        _replace(spark.table(candidate), projection.table)
+    finally:
+        spark.sql(f"DROP TABLE IF EXISTS {candidate} PURGE")
+    return spark.table(projection.table).count(), results
+
+
+def _due(spark: SparkSession, p: Projection, changed: set[str], missing: set[str], force: Collection[str],
+         last: dict[str, build_state.BuildRecord] | None) -> tuple[str | None, build_state.BuildRecord]:
+    """Why ``p`` is built in this run (None: it is not), and what it reads now."""
+    inputs = {t: build_state.current_snapshot(spark, t) for t in sorted(p.reads)} if last is not None else {}
+    record = build_state.BuildRecord(p.table, build_state.fingerprint(p) if last is not None else "", inputs)
+    if p.table in force:
+        return "rebuild forced", record
+    if p.table in missing:
+        return "table not built yet", record
+    if p.reads & changed:
+        return f"input changed: {', '.join(sorted(p.reads & changed))}", record
+    if last is None:
+        return None, record
+    return build_state.why_due(p, last.get(p.table), record.fingerprint, inputs,
+                               lambda table, since, now_id: build_state.only_compacted(spark, table, since, now_id)
+                               ), record
+
+
+def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str | None = None, *,
+            last: dict[str, build_state.BuildRecord] | None = None, force: Collection[str] = ()) -> list[Build]:
     """Rebuild what ``changed`` tables affect (only ``zone``'s projections, if given: on AWS each zone's
     job may read its own inputs only, and other zones rebuild on their own "Tables Updated" event);
-    a failure skips everything downstream of it."""
+    a failure skips everything downstream of it.
+
+    With ``last`` (the last successful builds, lake/tasks/projections/state.py) every projection is
+    considered, in dependency order: built when forced, missing, its definition or an input's snapshot
+    changed (so also after an upstream projection was rebuilt here), with its tests; otherwise
+    "unchanged". Without it (the erasure) only what ``changed`` affects, tests not run."""
     mine = [p for z in cfg.zones.values() if zone is None or z.name == zone for p in z.projections.values()]
     missing = {p.table for p in mine if not spark.catalog.tableExists(p.table)}
+    candidates = build_order(cfg) if last is not None else affected(cfg, changed, missing)
     failed: set[str] = set()
     results = []
-    for p in affected(cfg, changed, missing):
+    for p in candidates:
         if zone is not None and p.zone != zone:
             continue
         upstream_failed = sorted(p.reads & failed)
@@ -69,6 +140,12 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
             failed.add(p.table)
             results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
                                  sql_file=str(p.path)))
+            continue
+        reason, record = _due(spark, p, changed, missing, force, last)
+        if reason is None:
+            built = last.get(p.table) if last else None
+            results.append(Build(p.table, "unchanged", sql_file=str(p.path), error="definition and input snapshots "
+                                 f"as at its last build (run {built.run_id if built else '?'})"))
             continue
         absent = sorted(t for t in p.reads if not spark.catalog.tableExists(t))
         if absent and not p.reads & changed:
@@ -78,10 +155,20 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
             continue
         started = now()
         try:
-            results.append(Build(p.table, "built", build(spark, p, cfg), sql_file=str(p.path)))
+            if last is None:
+                results.append(Build(p.table, "built", build(spark, p, cfg), sql_file=str(p.path), reason=reason))
+            else:
+                rows, tests = build_tested(spark, p, cfg)
+                record.snapshot_id = build_state.current_snapshot(spark, p.table)
+                results.append(Build(p.table, "built", rows, sql_file=str(p.path), reason=reason, tests=tests,
+                                     record=record))
+        except TestsFailed as err:
+            failed.add(p.table)
+            results.append(Build(p.table, "failed", error=str(err), sql_file=str(p.path), reason=reason,
+                                 tests=err.results))
         except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
             failed.add(p.table)
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path)))
+            results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path), reason=reason))
         results[-1].started_at, results[-1].ended_at = started, now()  # for the run log
     return results

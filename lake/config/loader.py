@@ -20,6 +20,7 @@ from lake.config.pii_lineage import python_pii_declaration
 from lake.config.problems import ConfigError, Problems
 from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
 from lake.config.projection_guard import spark_escapes
+from lake.config.sql_support import unsupported
 from lake.config.zone import ZoneSpec
 
 LAYERS = ("staging", "ods", "analytics")  # what zone readers may see; landing never
@@ -170,6 +171,9 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> None:
     for cycle in find_cycles(cfg):
         first = cfg.zones[cycle[0].split("_analytics.")[0]].projections[cycle[0].split(".")[1]]
         problems.add(first.path, "sql", "projection cycle: " + " -> ".join(cycle + [cycle[0]]))
+    for p, messages in unsupported(cfg).items():  # Athena semantics the engines cannot give (lake.sql)
+        for message in messages:
+            problems.add(p.path, "sql", message)
 
 
 def projection_graph(cfg: LakeConfig) -> dict[str, set[str]]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
 from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
-from lake.config.projection import to_spark
+from lake.sql import to_spark
+from lake.sql.spark import athena_session, spark_schema
 from lake.tasks.projections import guard, pii_check
 from lake.tasks.projections.plan import affected
 
@@ -45,8 +46,14 @@ def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
         # Only the declared inputs are handed over, and the returned plan may read nothing else.
         df = guard.checked_python(spark, cfg, projection, _python_transform(projection))
         pii_check.check_declaration(cfg, projection, df)  # PII_COLUMNS must list what derives from PII
-    else:
-        df = guard.checked_sql(spark, cfg, projection, to_spark(projection.sql))
+    else:  # Athena semantics (lake.sql): ANSI Spark for this build, the SQL rewritten with the inputs' types
+        with athena_session(spark):
+            sql = to_spark(projection.sql, spark_schema(spark, projection.reads))
+            return _replace(spark, projection, guard.checked_sql(spark, cfg, projection, sql))
+    return _replace(spark, projection, df)
+
+
+def _replace(spark: SparkSession, projection: Projection, df: DataFrame) -> int:
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
     (df.withColumn("_promoted_at", F.current_timestamp())
      .writeTo(projection.table).using("iceberg").tableProperty("format-version", "2").createOrReplace())

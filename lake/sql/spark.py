@@ -1,0 +1,111 @@
+"""Athena semantics on Spark SQL (projection builds, the Glue job and local runs alike).
+
+Session settings (``athena_session``), for the duration of a build:
+- ``spark.sql.ansi.enabled``: Trino fails where ANSI Spark fails and legacy Spark returns NULL or wraps
+  around: a cast of a malformed string, integer overflow, division by zero, an array subscript out of
+  bounds; ``cardinality(NULL)`` is NULL. The build's own Spark settings come back afterwards, so other
+  tasks sharing the session (promotion) keep theirs.
+Rewrites: integer division, decimal result types, NULL-keeping ``array_agg``, ``grouping(a, b)``,
+LIKE without Spark's implicit backslash escape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from lake.sql.athena import array_subscript, cast, division_kind, done, is_done, one_based, shared
+from lake.sql.types import Schema, T, decimal_ps, type_of
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+SETTINGS = {"spark.sql.ansi.enabled": "true"}
+_ESCAPES = "#!~^|@"
+
+
+@contextmanager
+def athena_session(spark: SparkSession) -> Iterator[None]:
+    before = {k: spark.conf.get(k, None) for k in SETTINGS}
+    for k, v in SETTINGS.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, old in before.items():
+            spark.conf.unset(k) if old is None else spark.conf.set(k, old)
+
+
+def _division(node: exp.Div) -> exp.Expression:
+    kind, result = division_kind(node), type_of(node)
+    if kind == "integer" and result is not None:
+        return cast(exp.IntDiv(this=node.this, expression=node.expression), result)  # truncates, as Trino
+    if kind == "decimal" and result is not None:
+        return cast(done(node), result)  # Spark's wider scale, rounded half up to Trino's
+    return node
+
+
+def _aggregate(node: exp.Expression) -> exp.Expression:
+    arg = type_of(node.this)
+    if isinstance(node, (exp.Sum, exp.Avg)) and arg is not None and decimal_ps(arg) and arg.this == T.DECIMAL:
+        result = type_of(node)
+        return cast(done(node), result) if result is not None else node
+    return node
+
+
+def _array_agg(node: exp.ArrayAgg) -> exp.Expression:
+    """Trino's array_agg keeps NULL elements and is NULL over no rows; Spark's collect_list drops NULLs."""
+    value = node.this
+    boxed = exp.Anonymous(this="COLLECT_LIST", expressions=[
+        exp.Anonymous(this="NAMED_STRUCT", expressions=[exp.Literal.string("v"), value])])
+    unbox = exp.Lambda(this=exp.Dot(this=exp.column("s"), expression=exp.to_identifier("v")),
+                       expressions=[exp.to_identifier("s")])
+    values = exp.Anonymous(this="TRANSFORM", expressions=[boxed, unbox])
+    empty = exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
+    return done(exp.If(this=empty, true=exp.Null(), false=values))
+
+
+def _like(node: exp.Like) -> exp.Expression:
+    """Spark treats backslash as LIKE's escape by default; Trino has no escape unless ESCAPE is given."""
+    pattern = node.expression
+    text = pattern.this if isinstance(pattern, exp.Literal) and pattern.is_string else ""
+    char = next((c for c in _ESCAPES if c not in text), "\x1f") if text else "\x1f"
+    return done(exp.Escape(this=done(node), expression=exp.Literal.string(char)))
+
+
+def fix(node: exp.Expression) -> exp.Expression:
+    if is_done(node):
+        return node
+    node = shared(node)
+    if isinstance(node, exp.Div):
+        return _division(node)
+    if isinstance(node, (exp.Sum, exp.Avg)) and not isinstance(node.parent, exp.Window):
+        return _aggregate(node)
+    if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
+        inner = _aggregate(node.this)  # the cast goes around the window
+        return cast(done(node), inner.to) if isinstance(inner, exp.Cast) else node
+    if isinstance(node, exp.ArrayAgg) and not isinstance(node.this, exp.Order):
+        return _array_agg(node)
+    if array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino
+        return done(exp.Anonymous(this="ELEMENT_AT", expressions=[node.this, one_based(node.expressions[0])]))
+    if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
+        return exp.Anonymous(this="GROUPING_ID", expressions=node.expressions)
+    if isinstance(node, exp.Like) and not isinstance(node.parent, exp.Escape):
+        return _like(node)
+    return node
+
+
+def spark_schema(spark: SparkSession, tables: Iterable[str]) -> Schema:
+    """The column types of ``tables`` as the session's catalog has them (Trino spelling), for the rewrites."""
+    schema: Schema = {}
+    for table in tables:
+        if not spark.catalog.tableExists(table):
+            continue  # the build fails on it with Spark's own message
+        db, name = table.split(".")
+        schema.setdefault(db, {})[name] = {
+            f.name.lower(): exp.DataType.build(f.dataType.simpleString(), dialect="spark").sql(dialect="trino")
+            for f in spark.table(table).schema.fields}
+    return schema

@@ -100,6 +100,14 @@ def regexp_extract_no_match(node: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=test, true=done(node))])
 
 
+def decimal_arithmetic(node: exp.Expression) -> exp.Expression:
+    """Trino's decimal type of + - * (Spark and DuckDB widen differently; the value is the same)."""
+    result = type_of(node)
+    if result is not None and result.this == T.DECIMAL and decimal_ps(result):
+        return cast(done(node), result)
+    return node
+
+
 def shared(node: exp.Expression) -> exp.Expression:
     for rewrite in (round_before_integer_cast, exact_distinct, substr_from_zero, regexp_extract_no_match):
         node = rewrite(node)

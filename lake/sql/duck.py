@@ -14,7 +14,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from lake.sql.athena import array_subscript, cast, division_kind, done, is_done, one_based, shared
+from lake.sql.athena import array_subscript, cast, decimal_arithmetic, division_kind, done, is_done, one_based, shared
 from lake.sql.types import INTEGERS, T, decimal_ps, is_kind, type_of
 
 SETTINGS = {"integer_division": "true", "default_null_order": "'nulls_last'", "TimeZone": "'UTC'"}
@@ -142,6 +142,8 @@ def fix(node: exp.Expression) -> exp.Expression:
         return node
     if isinstance(node, exp.Window):
         return _window(node)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
+        return decimal_arithmetic(node)
     if isinstance(node, (exp.ArraySize, exp.ArrayDistinct)):
         return _arrays(node)
     if isinstance(node, exp.Div):

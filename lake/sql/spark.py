@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from lake.sql.athena import array_subscript, cast, division_kind, done, is_done, one_based, shared
+from lake.sql.athena import array_subscript, cast, decimal_arithmetic, division_kind, done, is_done, one_based, shared
 from lake.sql.types import Schema, T, decimal_ps, type_of
 
 if TYPE_CHECKING:
@@ -76,10 +76,27 @@ def _like(node: exp.Like) -> exp.Expression:
     return done(exp.Escape(this=done(node), expression=exp.Literal.string(char)))
 
 
+def _times(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DayOfWeekIso):  # ISO: Monday 1 ... Sunday 7 (weekday(): Monday 0)
+        weekday = exp.Anonymous(this="WEEKDAY", expressions=[node.this])
+        return done(exp.Add(this=weekday, expression=exp.Literal.number(1)))
+    if isinstance(node, exp.TimeToUnix):  # Trino: a DOUBLE with the fraction of a second
+        micros = exp.Anonymous(this="UNIX_MICROS", expressions=[exp.cast(node.this, "TIMESTAMP")])
+        return done(exp.Div(this=micros, expression=exp.Literal.number("1e6")))
+    unit = node.args.get("unit")
+    if isinstance(node, exp.DateAdd) and unit is not None and unit.name.upper() in {"HOUR", "MINUTE", "SECOND"}:
+        return done(exp.Add(this=node.this, expression=exp.Interval(this=node.expression, unit=exp.var(unit.name))))
+    return node
+
+
 def fix(node: exp.Expression) -> exp.Expression:
     if is_done(node):
         return node
     node = shared(node)
+    if isinstance(node, (exp.DayOfWeekIso, exp.TimeToUnix, exp.DateAdd)):
+        return _times(node)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
+        return decimal_arithmetic(node)
     if isinstance(node, exp.Div):
         return _division(node)
     if isinstance(node, (exp.Sum, exp.Avg)) and not isinstance(node.parent, exp.Window):

@@ -59,6 +59,9 @@ def _function(node: exp.Expression) -> str | None:
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
         return (f"not supported: {_sql(node)}: array_agg(... ORDER BY ...) has no exact Spark form; "
                 "hint: array_sort(array_agg(x)) when the array is ordered by its own values")
+    if isinstance(node, exp.Unnest) and node.args.get("offset"):
+        return ("not supported: UNNEST ... WITH ORDINALITY: Spark numbers the elements from 0, with no exact "
+                "rewrite here; hint: transform(arr, (x, i) -> ...) or row_number() over the unnested rows")
     if isinstance(node, exp.RegexpReplace):
         repl = node.args.get("replacement")
         if repl is not None and not (isinstance(repl, exp.Literal) and repl.is_string):

@@ -9,6 +9,7 @@ not DOUBLE; integer and decimal arithmetic, ``sum`` and ``avg`` follow Trino's r
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import sqlglot
@@ -33,11 +34,10 @@ def annotate(tree: exp.Expression, schema: Schema | None) -> None:
         dec = literal_type(lit)
         if dec is not None and dec.this == T.DECIMAL and not isinstance(lit.parent, exp.Cast):
             lit.replace(exp.Cast(this=lit.copy(), to=dec))
-    try:
+    # Where qualification fails, columns stay UNKNOWN: what needs their type is then refused, never guessed.
+    with contextlib.suppress(sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
         copy = qualify(copy, schema=schema or {}, dialect="trino", validate_qualify_columns=False,
                        quote_identifiers=False, identify=False)
-    except (sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
-        pass  # unqualified columns stay UNKNOWN: what needs their type is then refused, never guessed
     try:
         annotate_types(copy, schema=schema or {}, dialect="trino")
     except (sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):

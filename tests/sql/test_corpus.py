@@ -51,6 +51,7 @@ def test_duckdb_answers_as_trino(engine: QueryEngine, case: dict[str, Any]) -> N
         assert types == want_types(case)
 
 
+@pytest.mark.slow  # ~80 small Spark queries: about a minute on a busy machine
 @pytest.mark.parametrize("case", ANSWERED, ids=ids(ANSWERED))
 def test_spark_answers_as_trino(spark: Any, case: dict[str, Any]) -> None:
     rows, types = on_spark(spark, case["sql"])

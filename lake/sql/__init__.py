@@ -25,21 +25,21 @@ class NotSupported(ValueError):
     """The statement uses a construct whose Athena answer no engine here gives exactly."""
 
 
-def parse(sql: str) -> exp.Expression:
+def parse(sql: str) -> exp.Expr:
     statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     if len(statements) != 1:
         raise sqlglot.errors.ParseError(f"expected exactly one statement, found {len(statements)}")
     return statements[0]
 
 
-def check(tree: exp.Expression, schema: Schema | None) -> list[str]:
+def check(tree: exp.Expr, schema: Schema | None) -> list[str]:
     """Annotate ``tree`` with Athena types (from ``schema``: db -> table -> column -> type) and list what is
     not supported."""
     annotate(tree, schema)
     return not_supported(tree)
 
 
-def _postorder(tree: exp.Expression, fix: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+def _postorder(tree: exp.Expr, fix: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
     """Children first, so a rewrite sees its operands already rewritten (and typed before any rewrite)."""
     root = tree
     for node in reversed(list(tree.walk())):
@@ -50,11 +50,11 @@ def _postorder(tree: exp.Expression, fix: Callable[[exp.Expression], exp.Express
         if parent is None:
             root = new
         else:
-            parent.set(key, new, index)
+            parent.set(key or "this", new, index)
     return root
 
 
-def _transpile(tree: exp.Expression, schema: Schema | None, fix: Callable[[exp.Expression], exp.Expression],
+def _transpile(tree: exp.Expr, schema: Schema | None, fix: Callable[[exp.Expr], exp.Expr],
                dialect: str) -> str:
     tree = tree.copy()
     problems = check(tree, schema)
@@ -63,15 +63,15 @@ def _transpile(tree: exp.Expression, schema: Schema | None, fix: Callable[[exp.E
     return _postorder(tree, fix).sql(dialect=dialect, comments=False)
 
 
-def to_spark(sql: str | exp.Expression, schema: Schema | None = None) -> str:
+def to_spark(sql: str | exp.Expr, schema: Schema | None = None) -> str:
     return _transpile(parse(sql) if isinstance(sql, str) else sql, schema, spark.fix, "spark")
 
 
-def to_duckdb(sql: str | exp.Expression, schema: Schema | None = None) -> str:
+def to_duckdb(sql: str | exp.Expr, schema: Schema | None = None) -> str:
     return _transpile(parse(sql) if isinstance(sql, str) else sql, schema, duck.fix, "duckdb")
 
 
-def output_types(tree: exp.Expression) -> dict[str, str]:
+def output_types(tree: exp.Expr) -> dict[str, str]:
     """The column types (Trino spelling) of an annotated query's result, where they can be told."""
     from lake.sql.types import type_of
 

@@ -13,20 +13,20 @@ from sqlglot import exp
 
 from lake.sql.types import FLOATS, INTEGERS, T, decimal_ps, is_kind, type_of
 
-Rewrite = Callable[[exp.Expression], exp.Expression]
+Rewrite = Callable[[exp.Expr], exp.Expr]
 _DONE = "lake_done"
 
 
-def done(node: exp.Expression) -> exp.Expression:
+def done(node: exp.Expr) -> exp.Expr:
     node.meta[_DONE] = True
     return node
 
 
-def is_done(node: exp.Expression) -> bool:
+def is_done(node: exp.Expr) -> bool:
     return bool(node.meta.get(_DONE))
 
 
-def cast(node: exp.Expression, to: exp.DataType | str) -> exp.Expression:
+def cast(node: exp.Expr, to: exp.DataType | str) -> exp.Expr:
     target = to if isinstance(to, exp.DataType) else exp.DataType.build(to)
     return done(exp.Cast(this=node, to=target.copy()))
 
@@ -43,14 +43,14 @@ def division_kind(node: exp.Div) -> str:
     return "unknown"
 
 
-def one_based(index: exp.Expression) -> exp.Expression:
+def one_based(index: exp.Expr) -> exp.Expr:
     """sqlglot stores a literal array subscript 0-based (and leaves any other index as written)."""
     if isinstance(index, exp.Literal) and not index.is_string:
         return exp.Literal.number(int(index.this) + 1)
     return index
 
 
-def array_subscript(node: exp.Expression) -> bool:
+def array_subscript(node: exp.Expr) -> bool:
     """``a[i]`` on an array (not element_at, not a map's ``m[k]``)."""
     if not isinstance(node, exp.Bracket) or node.args.get("safe") or len(node.expressions) != 1:
         return False
@@ -61,7 +61,7 @@ def array_subscript(node: exp.Expression) -> bool:
     return base.this == T.ARRAY
 
 
-def round_before_integer_cast(node: exp.Expression) -> exp.Expression:
+def round_before_integer_cast(node: exp.Expr) -> exp.Expr:
     """Trino rounds (half up) when it casts a decimal or double to an integer type; Spark truncates and
     DuckDB rounds doubles half to even."""
     if isinstance(node, (exp.Cast, exp.TryCast)) and not is_done(node) and node.to.this in INTEGERS:
@@ -72,7 +72,7 @@ def round_before_integer_cast(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def exact_distinct(node: exp.Expression) -> exp.Expression:
+def exact_distinct(node: exp.Expr) -> exp.Expr:
     """approx_distinct: the exact count, which is within any error bound Athena's estimate has, and the
     same on both engines (their HyperLogLog sketches differ from each other and from Trino's)."""
     if isinstance(node, exp.ApproxDistinct):
@@ -80,7 +80,7 @@ def exact_distinct(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def substr_from_zero(node: exp.Expression) -> exp.Expression:
+def substr_from_zero(node: exp.Expr) -> exp.Expr:
     """Trino: substr(s, 0, ...) is ''. Spark reads start 0 as 1, DuckDB as 'one before the first'."""
     if not isinstance(node, exp.Substring) or is_done(node):
         return node
@@ -92,7 +92,7 @@ def substr_from_zero(node: exp.Expression) -> exp.Expression:
                                 true=done(empty))], default=done(node))
 
 
-def regexp_extract_no_match(node: exp.Expression) -> exp.Expression:
+def regexp_extract_no_match(node: exp.Expr) -> exp.Expr:
     """Trino: regexp_extract is NULL when the pattern does not match; Spark and DuckDB return ''."""
     if not isinstance(node, exp.RegexpExtract) or is_done(node):
         return node
@@ -100,7 +100,7 @@ def regexp_extract_no_match(node: exp.Expression) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=test, true=done(node))])
 
 
-def decimal_arithmetic(node: exp.Expression) -> exp.Expression:
+def decimal_arithmetic(node: exp.Expr) -> exp.Expr:
     """Trino's decimal type of + - * (Spark and DuckDB widen differently; the value is the same)."""
     result = type_of(node)
     if result is not None and result.this == T.DECIMAL and decimal_ps(result):
@@ -108,7 +108,35 @@ def decimal_arithmetic(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def shared(node: exp.Expression) -> exp.Expression:
+def shared(node: exp.Expr) -> exp.Expr:
     for rewrite in (round_before_integer_cast, exact_distinct, substr_from_zero, regexp_extract_no_match):
         node = rewrite(node)
     return node
+
+
+def ieee_division(node: exp.Div) -> exp.Expr:
+    """Trino divides doubles as IEEE 754 does: x / 0e0 is Infinity, -Infinity or NaN (ANSI Spark fails,
+    DuckDB returns NULL)."""
+    a, b = node.this, node.expression
+    inf = exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
+    by_zero = exp.Case(ifs=[
+        exp.If(this=exp.GT(this=a.copy(), expression=exp.Literal.number(0)), true=inf),
+        exp.If(this=exp.LT(this=a.copy(), expression=exp.Literal.number(0)), true=exp.Neg(this=inf.copy())),
+        exp.If(this=exp.Is(this=a.copy(), expression=exp.Null()), true=exp.Null())],
+        default=exp.cast(exp.Literal.string("NaN"), "DOUBLE"))
+    test = exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=test, true=by_zero)], default=done(node))
+
+
+def map_subscript(node: exp.Expr, fail: str) -> exp.Expr:
+    """Trino: ``m[k]`` fails for a key the map does not hold (element_at is the NULL-returning form).
+    ``fail``: the engine's function that raises (Spark raise_error, DuckDB error)."""
+    if not isinstance(node, exp.Bracket) or node.args.get("safe") or len(node.expressions) != 1:
+        return node
+    base = type_of(node.this)
+    if base is None or base.this != T.MAP:
+        return node
+    keys = exp.Anonymous(this="MAP_KEYS", expressions=[node.this.copy()])
+    present = exp.ArrayContains(this=keys, expression=node.expressions[0].copy())
+    error = exp.Anonymous(this=fail, expressions=[exp.Literal.string("Key not present in map")])
+    return exp.Case(ifs=[exp.If(this=exp.Not(this=present), true=error)], default=done(node))

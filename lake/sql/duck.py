@@ -14,7 +14,18 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from lake.sql.athena import array_subscript, cast, decimal_arithmetic, division_kind, done, is_done, one_based, shared
+from lake.sql.athena import (
+    array_subscript,
+    cast,
+    decimal_arithmetic,
+    division_kind,
+    done,
+    ieee_division,
+    is_done,
+    map_subscript,
+    one_based,
+    shared,
+)
 from lake.sql.types import INTEGERS, T, decimal_ps, is_kind, type_of
 
 SETTINGS = {"integer_division": "true", "default_null_order": "'nulls_last'", "TimeZone": "'UTC'"}
@@ -24,7 +35,7 @@ _JODA = [("yyyy", "%Y"), ("yy", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m
          ("EEE", "%a"), ("a", "%p"), ("ZZ", "%z"), ("D", "%j")]
 
 
-def _template(sql: str, **parts: exp.Expression) -> exp.Expression:
+def _template(sql: str, **parts: exp.Expr) -> exp.Expr:
     """Parse DuckDB SQL whose columns ``_a``, ``_b`` ... stand for the given subtrees."""
     tree = sqlglot.parse_one(sql, read="duckdb")
     for col in list(tree.find_all(exp.Column)):
@@ -33,11 +44,11 @@ def _template(sql: str, **parts: exp.Expression) -> exp.Expression:
     return done(tree)
 
 
-def _nonzero(divisor: exp.Expression) -> exp.Expression:
+def _nonzero(divisor: exp.Expr) -> exp.Expr:
     return _template("CASE WHEN _b = 0 THEN error('Division by zero') ELSE _b END", _b=divisor)
 
 
-def exact_division(a: exp.Expression, b: exp.Expression, s1: int, s2: int, result: exp.DataType) -> exp.Expression:
+def exact_division(a: exp.Expr, b: exp.Expr, s1: int, s2: int, result: exp.DataType) -> exp.Expr:
     """a / b rounded half up to the result's scale, in HUGEINT arithmetic (never through DOUBLE)."""
     p, s = decimal_ps(result) or (38, 0)
     n = f"CAST(CAST(_a AS DECIMAL(38, {s1})) * {10 ** (s + s2)} AS HUGEINT)"
@@ -48,8 +59,10 @@ def exact_division(a: exp.Expression, b: exp.Expression, s1: int, s2: int, resul
     return _template(f"CAST({scaled} AS DECIMAL({p}, {s}))", _a=a, _b=b)
 
 
-def _division(node: exp.Div) -> exp.Expression:
+def _division(node: exp.Div) -> exp.Expr:
     kind, result = division_kind(node), type_of(node)
+    if kind == "double":
+        return ieee_division(node)
     if kind == "integer":
         node.set("expression", _nonzero(node.expression))
         return done(node)
@@ -59,7 +72,7 @@ def _division(node: exp.Div) -> exp.Expression:
     return node
 
 
-def _aggregate(node: exp.Expression) -> exp.Expression:
+def _aggregate(node: exp.Expr) -> exp.Expr:
     arg, result = type_of(node.this), type_of(node)
     if result is None:
         return node
@@ -72,7 +85,7 @@ def _aggregate(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _subscript(node: exp.Bracket) -> exp.Expression:
+def _subscript(node: exp.Bracket) -> exp.Expr:
     """Trino: an array subscript out of bounds is an error (element_at is the NULL-returning form)."""
     if not array_subscript(node):
         return node
@@ -86,7 +99,7 @@ def joda_to_strftime(pattern: str) -> str:
     return re.sub(tokens, lambda m: mapping[m.group(0)], pattern)
 
 
-def _dates(node: exp.Expression) -> exp.Expression:
+def _dates(node: exp.Expr) -> exp.Expr:
     """Trino keeps a DATE a DATE (DuckDB returns a TIMESTAMP) and counts whole units in date_diff."""
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd)):
         unit = node.args.get("unit")
@@ -108,7 +121,7 @@ def _dates(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _regexp_replace(node: exp.RegexpReplace) -> exp.Expression:
+def _regexp_replace(node: exp.RegexpReplace) -> exp.Expr:
     """Trino (Java) writes group references as $1; DuckDB (RE2) as \\1."""
     repl = node.args.get("replacement")
     if isinstance(repl, exp.Literal) and repl.is_string and "$" in repl.this:
@@ -117,7 +130,7 @@ def _regexp_replace(node: exp.RegexpReplace) -> exp.Expression:
     return done(node)
 
 
-def _window(node: exp.Window) -> exp.Expression:
+def _window(node: exp.Window) -> exp.Expr:
     """A cast for an aggregate's type goes around the window, not inside it."""
     if isinstance(node.this, (exp.Sum, exp.CountIf, exp.Avg)):
         arg, result = type_of(node.this.this), type_of(node.this)
@@ -126,7 +139,7 @@ def _window(node: exp.Window) -> exp.Expression:
     return node
 
 
-def _arrays(node: exp.Expression) -> exp.Expression:
+def _arrays(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.ArraySize) and is_kind(type_of(node.this), {T.MAP}):
         return done(exp.Anonymous(this="CARDINALITY", expressions=[node.this]))
     if isinstance(node, exp.ArrayDistinct):  # Trino keeps first occurrences in order; list_distinct does not
@@ -134,7 +147,7 @@ def _arrays(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def fix(node: exp.Expression) -> exp.Expression:
+def fix(node: exp.Expr) -> exp.Expr:
     if is_done(node):
         return node
     node = shared(node)
@@ -151,7 +164,7 @@ def fix(node: exp.Expression) -> exp.Expression:
     if isinstance(node, (exp.Avg, exp.Sum, exp.CountIf)):
         return _aggregate(node)
     if isinstance(node, exp.Bracket):
-        return _subscript(node)
+        return _subscript(node) if array_subscript(node) else map_subscript(node, "ERROR")
     if isinstance(node, exp.RegexpReplace):
         return _regexp_replace(node)
     return _dates(node)

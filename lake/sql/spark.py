@@ -17,7 +17,18 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from lake.sql.athena import array_subscript, cast, decimal_arithmetic, division_kind, done, is_done, one_based, shared
+from lake.sql.athena import (
+    array_subscript,
+    cast,
+    decimal_arithmetic,
+    division_kind,
+    done,
+    ieee_division,
+    is_done,
+    map_subscript,
+    one_based,
+    shared,
+)
 from lake.sql.types import Schema, T, decimal_ps, type_of
 
 if TYPE_CHECKING:
@@ -39,8 +50,10 @@ def athena_session(spark: SparkSession) -> Iterator[None]:
             spark.conf.unset(k) if old is None else spark.conf.set(k, old)
 
 
-def _division(node: exp.Div) -> exp.Expression:
+def _division(node: exp.Div) -> exp.Expr:
     kind, result = division_kind(node), type_of(node)
+    if kind == "double":
+        return ieee_division(node)
     if kind == "integer" and result is not None:
         return cast(exp.IntDiv(this=node.this, expression=node.expression), result)  # truncates, as Trino
     if kind == "decimal" and result is not None:
@@ -48,7 +61,7 @@ def _division(node: exp.Div) -> exp.Expression:
     return node
 
 
-def _aggregate(node: exp.Expression) -> exp.Expression:
+def _aggregate(node: exp.Expr) -> exp.Expr:
     arg = type_of(node.this)
     if isinstance(node, (exp.Sum, exp.Avg)) and arg is not None and decimal_ps(arg) and arg.this == T.DECIMAL:
         result = type_of(node)
@@ -56,19 +69,47 @@ def _aggregate(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _array_agg(node: exp.ArrayAgg) -> exp.Expression:
-    """Trino's array_agg keeps NULL elements and is NULL over no rows; Spark's collect_list drops NULLs."""
-    value = node.this
-    boxed = exp.Anonymous(this="COLLECT_LIST", expressions=[
-        exp.Anonymous(this="NAMED_STRUCT", expressions=[exp.Literal.string("v"), value])])
+def _compare(keys: list[exp.Ordered]) -> exp.Expr:
+    """A comparator over the boxed structs (fields k0, k1, ...) in Trino's ORDER BY order (NULLS LAST
+    unless written otherwise)."""
+    result: exp.Expr = exp.Literal.number(0)
+    for i, key in reversed(list(enumerate(keys))):
+        left, right = (exp.Dot(this=exp.column(side), expression=exp.to_identifier(f"k{i}")) for side in "lr")
+        before, after = (exp.Literal.number(-1), exp.Literal.number(1))
+        if key.args.get("desc"):
+            before, after = after, before
+        nulls = exp.Literal.number(-1 if key.args.get("nulls_first") else 1)
+        result = exp.Case(ifs=[
+            exp.If(this=exp.and_(exp.Is(this=left.copy(), expression=exp.Null()),
+                                 exp.Is(this=right.copy(), expression=exp.Null())), true=result),
+            exp.If(this=exp.Is(this=left.copy(), expression=exp.Null()), true=nulls),
+            exp.If(this=exp.Is(this=right.copy(), expression=exp.Null()), true=exp.Neg(this=nulls.copy())),
+            exp.If(this=exp.LT(this=left.copy(), expression=right.copy()), true=before),
+            exp.If(this=exp.GT(this=left, expression=right), true=after)], default=result.copy())
+    return exp.Lambda(this=result, expressions=[exp.to_identifier("l"), exp.to_identifier("r")])
+
+
+def _array_agg(node: exp.ArrayAgg) -> exp.Expr:
+    """Trino's array_agg keeps NULL elements, is NULL over no rows and honours ORDER BY; Spark's
+    collect_list drops NULLs and has no order: each value is boxed in a struct with its sort keys."""
+    order = node.this if isinstance(node.this, exp.Order) else None
+    value = order.this if order else node.this
+    keys: list[exp.Ordered] = list(order.expressions) if order else []
+    fields: list[exp.Expr] = [exp.Literal.string("v"), value]
+    for i, key in enumerate(keys):
+        fields += [exp.Literal.string(f"k{i}"), key.this]
+    boxes: exp.Expr = exp.Anonymous(this="COLLECT_LIST", expressions=[
+        exp.Anonymous(this="NAMED_STRUCT", expressions=fields)])
+    if keys:
+        boxes = exp.Anonymous(this="ARRAY_SORT", expressions=[boxes, _compare(keys)])
     unbox = exp.Lambda(this=exp.Dot(this=exp.column("s"), expression=exp.to_identifier("v")),
                        expressions=[exp.to_identifier("s")])
-    values = exp.Anonymous(this="TRANSFORM", expressions=[boxed, unbox])
+    values = exp.Anonymous(this="TRANSFORM", expressions=[boxes, unbox])
     empty = exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
     return done(exp.If(this=empty, true=exp.Null(), false=values))
 
 
-def _like(node: exp.Like) -> exp.Expression:
+def _like(node: exp.Like) -> exp.Expr:
     """Spark treats backslash as LIKE's escape by default; Trino has no escape unless ESCAPE is given."""
     pattern = node.expression
     text = pattern.this if isinstance(pattern, exp.Literal) and pattern.is_string else ""
@@ -76,7 +117,7 @@ def _like(node: exp.Like) -> exp.Expression:
     return done(exp.Escape(this=done(node), expression=exp.Literal.string(char)))
 
 
-def _times(node: exp.Expression) -> exp.Expression:
+def _times(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.DayOfWeekIso):  # ISO: Monday 1 ... Sunday 7 (weekday(): Monday 0)
         weekday = exp.Anonymous(this="WEEKDAY", expressions=[node.this])
         return done(exp.Add(this=weekday, expression=exp.Literal.number(1)))
@@ -89,7 +130,7 @@ def _times(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def fix(node: exp.Expression) -> exp.Expression:
+def fix(node: exp.Expr) -> exp.Expr:
     if is_done(node):
         return node
     node = shared(node)
@@ -104,8 +145,10 @@ def fix(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
         inner = _aggregate(node.this)  # the cast goes around the window
         return cast(done(node), inner.to) if isinstance(inner, exp.Cast) else node
-    if isinstance(node, exp.ArrayAgg) and not isinstance(node.this, exp.Order):
+    if isinstance(node, exp.ArrayAgg):
         return _array_agg(node)
+    if isinstance(node, exp.Bracket) and not array_subscript(node):
+        return map_subscript(node, "RAISE_ERROR")
     if array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino
         return done(exp.Anonymous(this="ELEMENT_AT", expressions=[node.this, one_based(node.expressions[0])]))
     if isinstance(node, exp.Grouping) and len(node.expressions) > 1:

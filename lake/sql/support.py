@@ -12,7 +12,7 @@ from lake.sql.types import FLOATS, T, is_kind, type_of
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In, exp.Ordered)
 
 
-def _sql(node: exp.Expression) -> str:
+def _sql(node: exp.Expr) -> str:
     text = node.sql(dialect="trino", comments=False)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -52,13 +52,10 @@ def _cast(node: exp.Cast) -> str | None:
     return None
 
 
-def _function(node: exp.Expression) -> str | None:
+def _function(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Typeof) or (isinstance(node, exp.Anonymous) and node.name.lower() == "typeof"):
         return ("not supported: typeof(): each engine names its types differently; hint: the column types of "
                 "a projection are shown by lake describe")
-    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
-        return (f"not supported: {_sql(node)}: array_agg(... ORDER BY ...) has no exact Spark form; "
-                "hint: array_sort(array_agg(x)) when the array is ordered by its own values")
     if isinstance(node, exp.Unnest) and node.args.get("offset"):
         return ("not supported: UNNEST ... WITH ORDINALITY: Spark numbers the elements from 0, with no exact "
                 "rewrite here; hint: transform(arr, (x, i) -> ...) or row_number() over the unnested rows")
@@ -74,7 +71,7 @@ def _function(node: exp.Expression) -> str | None:
     return None
 
 
-def not_supported(tree: exp.Expression) -> list[str]:
+def not_supported(tree: exp.Expr) -> list[str]:
     """Every construct of the (type-annotated) statement that has no exact Athena answer here."""
     problems: list[str] = []
     for node in tree.walk():

@@ -25,7 +25,7 @@ _DIGITS = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19}  # as decimal(p
 _KEY = "lake_tid"
 
 
-def annotate(tree: exp.Expression, schema: Schema | None) -> None:
+def annotate(tree: exp.Expr, schema: Schema | None) -> None:
     """Record sqlglot's type of every node of ``tree`` (in ``node.meta``), from a qualified copy."""
     for i, node in enumerate(tree.walk()):
         node.meta[_KEY] = i
@@ -36,10 +36,10 @@ def annotate(tree: exp.Expression, schema: Schema | None) -> None:
             lit.replace(exp.Cast(this=lit.copy(), to=dec))
     # Where qualification fails, columns stay UNKNOWN: what needs their type is then refused, never guessed.
     with contextlib.suppress(sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
-        copy = qualify(copy, schema=schema or {}, dialect="trino", validate_qualify_columns=False,
+        copy = qualify(copy, schema=dict(schema or {}), dialect="trino", validate_qualify_columns=False,
                        quote_identifiers=False, identify=False)
     try:
-        annotate_types(copy, schema=schema or {}, dialect="trino")
+        annotate_types(copy, schema=dict(schema or {}), dialect="trino")
     except (sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
         return
     found = {n.meta[_KEY]: n.type for n in copy.walk() if _KEY in n.meta and n.type is not None}
@@ -104,7 +104,7 @@ def _arith(node: exp.Binary) -> exp.DataType | None:
     return decimal(min(p2 - s2, p1 - s1) + max(s1, s2), max(s1, s2))  # mod
 
 
-def _aggregate(node: exp.Expression) -> exp.DataType | None:
+def _aggregate(node: exp.Expr) -> exp.DataType | None:
     arg = type_of(node.this)
     if isinstance(node, (exp.Count, exp.CountIf, exp.ApproxDistinct)):
         return exp.DataType.build("BIGINT")
@@ -122,7 +122,7 @@ def _aggregate(node: exp.Expression) -> exp.DataType | None:
     return arg  # min, max
 
 
-def type_of(node: exp.Expression | None) -> exp.DataType | None:
+def type_of(node: exp.Expr | None) -> exp.DataType | None:
     """The Athena type of ``node``; None when it cannot be told."""
     if node is None:
         return None

@@ -14,18 +14,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from lake.sql.athena import (
-    array_subscript,
-    cast,
-    decimal_arithmetic,
-    division_kind,
-    done,
-    ieee_division,
-    is_done,
-    map_subscript,
-    one_based,
-    shared,
-)
+from lake.sql import athena
 from lake.sql.types import INTEGERS, T, decimal_ps, is_kind, type_of
 
 SETTINGS = {"integer_division": "true", "default_null_order": "'nulls_last'", "TimeZone": "'UTC'"}
@@ -41,7 +30,7 @@ def _template(sql: str, **parts: exp.Expr) -> exp.Expr:
     for col in list(tree.find_all(exp.Column)):
         if col.name in parts:
             col.replace(parts[col.name].copy())
-    return done(tree)
+    return athena.done(tree)
 
 
 def _nonzero(divisor: exp.Expr) -> exp.Expr:
@@ -60,12 +49,12 @@ def exact_division(a: exp.Expr, b: exp.Expr, s1: int, s2: int, result: exp.DataT
 
 
 def _division(node: exp.Div) -> exp.Expr:
-    kind, result = division_kind(node), type_of(node)
+    kind, result = athena.division_kind(node), type_of(node)
     if kind == "double":
-        return ieee_division(node)
+        return athena.ieee_division(node)
     if kind == "integer":
         node.set("expression", _nonzero(node.expression))
-        return done(node)
+        return athena.done(node)
     if kind == "decimal" and result is not None:
         (_, s1), (_, s2) = decimal_ps(type_of(node.this)), decimal_ps(type_of(node.expression))  # type: ignore[misc]
         return exact_division(node.this, _nonzero(node.expression), s1, s2, result)
@@ -79,18 +68,18 @@ def _aggregate(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Avg) and arg is not None and arg.this == T.DECIMAL:
         s = decimal_ps(arg)[1]  # type: ignore[index]
         total = exp.Sum(this=node.this.copy())
-        return exact_division(done(total), exp.Count(this=node.this.copy()), s, 0, result)
+        return exact_division(athena.done(total), exp.Count(this=node.this.copy()), s, 0, result)
     if isinstance(node, (exp.Sum, exp.CountIf)) and (is_kind(arg, INTEGERS) or isinstance(node, exp.CountIf)):
-        return cast(done(node), result)  # DuckDB: HUGEINT; Trino: BIGINT
+        return athena.cast(athena.done(node), result)  # DuckDB: HUGEINT; Trino: BIGINT
     return node
 
 
 def _subscript(node: exp.Bracket) -> exp.Expr:
     """Trino: an array subscript out of bounds is an error (element_at is the NULL-returning form)."""
-    if not array_subscript(node):
+    if not athena.array_subscript(node):
         return node
     return _template("CASE WHEN _i < 1 OR _i > len(_a) THEN error('Array subscript out of bounds') ELSE _v END",
-                     _i=one_based(node.expressions[0]), _a=node.this, _v=done(node))
+                     _i=athena.one_based(node.expressions[0]), _a=node.this, _v=athena.done(node))
 
 
 def joda_to_strftime(pattern: str) -> str:
@@ -104,14 +93,14 @@ def _dates(node: exp.Expr) -> exp.Expr:
     if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd)):
         unit = node.args.get("unit")
         if unit is not None and unit.name.upper() in _DATE_UNITS and is_kind(type_of(node.this), {T.DATE}):
-            return cast(done(node), "DATE")
+            return athena.cast(athena.done(node), "DATE")
     if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval) \
             and is_kind(type_of(node.this), {T.DATE}) and node.expression.unit \
             and node.expression.unit.name.upper() in _DATE_UNITS:
-        return cast(done(node), "DATE")
+        return athena.cast(athena.done(node), "DATE")
     if isinstance(node, exp.DateDiff):
         unit = exp.Literal.string((node.args.get("unit") or exp.var("DAY")).name.lower())
-        return done(exp.Anonymous(this="DATE_SUB", expressions=[unit, node.expression, node.this]))
+        return athena.done(exp.Anonymous(this="DATE_SUB", expressions=[unit, node.expression, node.this]))
     if isinstance(node, exp.AtTimeZone):  # Trino: the same instant, seen in that zone
         return _template("timezone(_z, CAST(_x AS TIMESTAMPTZ))", _z=node.args["zone"], _x=node.this)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "format_datetime":
@@ -127,7 +116,7 @@ def _regexp_replace(node: exp.RegexpReplace) -> exp.Expr:
     if isinstance(repl, exp.Literal) and repl.is_string and "$" in repl.this:
         text = re.sub(r"(?<!\\)\$(\d)", r"\\\1", repl.this).replace("\\$", "$")
         node.set("replacement", exp.Literal.string(text))
-    return done(node)
+    return athena.done(node)
 
 
 def _window(node: exp.Window) -> exp.Expr:
@@ -135,28 +124,28 @@ def _window(node: exp.Window) -> exp.Expr:
     if isinstance(node.this, (exp.Sum, exp.CountIf, exp.Avg)):
         arg, result = type_of(node.this.this), type_of(node.this)
         if result is not None and (isinstance(node.this, exp.CountIf) or is_kind(arg, set(INTEGERS) | {T.DECIMAL})):
-            return cast(done(node), result)
+            return athena.cast(athena.done(node), result)
     return node
 
 
 def _arrays(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.ArraySize) and is_kind(type_of(node.this), {T.MAP}):
-        return done(exp.Anonymous(this="CARDINALITY", expressions=[node.this]))
+        return athena.done(exp.Anonymous(this="CARDINALITY", expressions=[node.this]))
     if isinstance(node, exp.ArrayDistinct):  # Trino keeps first occurrences in order; list_distinct does not
         return _template("list_filter(_l, (x, i) -> list_position(_l, x) = i)", _l=node.this)
     return node
 
 
 def fix(node: exp.Expr) -> exp.Expr:
-    if is_done(node):
+    if athena.is_done(node):
         return node
-    node = shared(node)
+    node = athena.shared(node)
     if isinstance(node, (exp.Avg, exp.Sum, exp.CountIf)) and isinstance(node.parent, exp.Window):
         return node
     if isinstance(node, exp.Window):
         return _window(node)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
-        return decimal_arithmetic(node)
+        return athena.decimal_arithmetic(node)
     if isinstance(node, (exp.ArraySize, exp.ArrayDistinct)):
         return _arrays(node)
     if isinstance(node, exp.Div):
@@ -164,7 +153,7 @@ def fix(node: exp.Expr) -> exp.Expr:
     if isinstance(node, (exp.Avg, exp.Sum, exp.CountIf)):
         return _aggregate(node)
     if isinstance(node, exp.Bracket):
-        return _subscript(node) if array_subscript(node) else map_subscript(node, "ERROR")
+        return _subscript(node) if athena.array_subscript(node) else athena.map_subscript(node, "ERROR")
     if isinstance(node, exp.RegexpReplace):
         return _regexp_replace(node)
     return _dates(node)

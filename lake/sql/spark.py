@@ -17,18 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from lake.sql.athena import (
-    array_subscript,
-    cast,
-    decimal_arithmetic,
-    division_kind,
-    done,
-    ieee_division,
-    is_done,
-    map_subscript,
-    one_based,
-    shared,
-)
+from lake.sql import athena
 from lake.sql.types import Schema, T, decimal_ps, type_of
 
 if TYPE_CHECKING:
@@ -51,13 +40,13 @@ def athena_session(spark: SparkSession) -> Iterator[None]:
 
 
 def _division(node: exp.Div) -> exp.Expr:
-    kind, result = division_kind(node), type_of(node)
+    kind, result = athena.division_kind(node), type_of(node)
     if kind == "double":
-        return ieee_division(node)
+        return athena.ieee_division(node)
     if kind == "integer" and result is not None:
-        return cast(exp.IntDiv(this=node.this, expression=node.expression), result)  # truncates, as Trino
+        return athena.cast(exp.IntDiv(this=node.this, expression=node.expression), result)  # truncates, as Trino
     if kind == "decimal" and result is not None:
-        return cast(done(node), result)  # Spark's wider scale, rounded half up to Trino's
+        return athena.cast(athena.done(node), result)  # Spark's wider scale, rounded half up to Trino's
     return node
 
 
@@ -65,7 +54,7 @@ def _aggregate(node: exp.Expr) -> exp.Expr:
     arg = type_of(node.this)
     if isinstance(node, (exp.Sum, exp.Avg)) and arg is not None and decimal_ps(arg) and arg.this == T.DECIMAL:
         result = type_of(node)
-        return cast(done(node), result) if result is not None else node
+        return athena.cast(athena.done(node), result) if result is not None else node
     return node
 
 
@@ -106,7 +95,7 @@ def _array_agg(node: exp.ArrayAgg) -> exp.Expr:
                        expressions=[exp.to_identifier("s")])
     values = exp.Anonymous(this="TRANSFORM", expressions=[boxes, unbox])
     empty = exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
-    return done(exp.If(this=empty, true=exp.Null(), false=values))
+    return athena.done(exp.If(this=empty, true=exp.Null(), false=values))
 
 
 def _like(node: exp.Like) -> exp.Expr:
@@ -114,43 +103,45 @@ def _like(node: exp.Like) -> exp.Expr:
     pattern = node.expression
     text = pattern.this if isinstance(pattern, exp.Literal) and pattern.is_string else ""
     char = next((c for c in _ESCAPES if c not in text), "\x1f") if text else "\x1f"
-    return done(exp.Escape(this=done(node), expression=exp.Literal.string(char)))
+    return athena.done(exp.Escape(this=athena.done(node), expression=exp.Literal.string(char)))
 
 
 def _times(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.DayOfWeekIso):  # ISO: Monday 1 ... Sunday 7 (weekday(): Monday 0)
         weekday = exp.Anonymous(this="WEEKDAY", expressions=[node.this])
-        return done(exp.Add(this=weekday, expression=exp.Literal.number(1)))
+        return athena.done(exp.Add(this=weekday, expression=exp.Literal.number(1)))
     if isinstance(node, exp.TimeToUnix):  # Trino: a DOUBLE with the fraction of a second
         micros = exp.Anonymous(this="UNIX_MICROS", expressions=[exp.cast(node.this, "TIMESTAMP")])
-        return done(exp.Div(this=micros, expression=exp.Literal.number("1e6")))
+        return athena.done(exp.Div(this=micros, expression=exp.Literal.number("1e6")))
     unit = node.args.get("unit")
     if isinstance(node, exp.DateAdd) and unit is not None and unit.name.upper() in {"HOUR", "MINUTE", "SECOND"}:
-        return done(exp.Add(this=node.this, expression=exp.Interval(this=node.expression, unit=exp.var(unit.name))))
+        interval = exp.Interval(this=node.expression, unit=exp.var(unit.name))
+        return athena.done(exp.Add(this=node.this, expression=interval))
     return node
 
 
 def fix(node: exp.Expr) -> exp.Expr:
-    if is_done(node):
+    if athena.is_done(node):
         return node
-    node = shared(node)
+    node = athena.shared(node)
     if isinstance(node, (exp.DayOfWeekIso, exp.TimeToUnix, exp.DateAdd)):
         return _times(node)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
-        return decimal_arithmetic(node)
+        return athena.decimal_arithmetic(node)
     if isinstance(node, exp.Div):
         return _division(node)
     if isinstance(node, (exp.Sum, exp.Avg)) and not isinstance(node.parent, exp.Window):
         return _aggregate(node)
     if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
         inner = _aggregate(node.this)  # the cast goes around the window
-        return cast(done(node), inner.to) if isinstance(inner, exp.Cast) else node
+        return athena.cast(athena.done(node), inner.to) if isinstance(inner, exp.Cast) else node
     if isinstance(node, exp.ArrayAgg):
         return _array_agg(node)
-    if isinstance(node, exp.Bracket) and not array_subscript(node):
-        return map_subscript(node, "RAISE_ERROR")
-    if array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino
-        return done(exp.Anonymous(this="ELEMENT_AT", expressions=[node.this, one_based(node.expressions[0])]))
+    if isinstance(node, exp.Bracket) and not athena.array_subscript(node):
+        return athena.map_subscript(node, "RAISE_ERROR")
+    if athena.array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino
+        index = athena.one_based(node.expressions[0])
+        return athena.done(exp.Anonymous(this="ELEMENT_AT", expressions=[node.this, index]))
     if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
         return exp.Anonymous(this="GROUPING_ID", expressions=node.expressions)
     if isinstance(node, exp.Like) and not isinstance(node.parent, exp.Escape):

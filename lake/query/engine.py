@@ -252,9 +252,12 @@ class QueryEngine:
             except duckdb.Error:
                 continue  # not built yet: running the query will say so
             db, name = ref.split(".")
-            schema.setdefault(db, {})[name] = {
-                c.lower(): exp.DataType.build(str(t), dialect="duckdb").sql(dialect="trino")
-                for c, t in zip(rel.columns, rel.types, strict=True)}
+            columns = schema.setdefault(db, {}).setdefault(name, {})
+            for c, t in zip(rel.columns, rel.types, strict=True):
+                try:
+                    columns[c.lower()] = exp.DataType.build(str(t), dialect="duckdb").sql(dialect="trino")
+                except sqlglot.errors.SqlglotError:
+                    continue  # left untyped: what needs its type is refused, never guessed
         return schema
 
     # -- running -------------------------------------------------------------------------

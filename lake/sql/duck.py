@@ -34,6 +34,8 @@ def _template(sql: str, **parts: exp.Expr) -> exp.Expr:
 
 
 def _nonzero(divisor: exp.Expr) -> exp.Expr:
+    if isinstance(divisor, exp.Literal) and not divisor.is_string and float(divisor.this) != 0:
+        return divisor
     return _template("CASE WHEN _b = 0 THEN error('Division by zero') ELSE _b END", _b=divisor)
 
 

@@ -98,6 +98,22 @@ def _array_agg(node: exp.ArrayAgg) -> exp.Expr:
     return athena.done(exp.If(this=empty, true=exp.Null(), false=values))
 
 
+def _ordinality(node: exp.Unnest) -> exp.Expr:
+    """UNNEST(a) WITH ORDINALITY numbers from 1; Spark's posexplode from 0. Zipped with the 1-based positions
+    instead (Trino's UNNEST of two arrays, which sqlglot writes as inline(arrays_zip(...)))."""
+    array = node.expressions[0]
+    x, i = exp.to_identifier("x"), exp.to_identifier("i")
+    one_based = exp.Lambda(this=exp.Add(this=exp.column("i"), expression=exp.Literal.number(1)), expressions=[x, i])
+    positions = exp.Anonymous(this="TRANSFORM", expressions=[array.copy(), one_based])
+    offset = node.args["offset"]
+    alias = node.args.get("alias")
+    if isinstance(offset, exp.Identifier) and alias is not None:  # the position column, named last in Trino
+        alias.set("columns", [*alias.columns, offset])
+    node.set("expressions", [array, positions])
+    node.set("offset", None)
+    return athena.done(node)
+
+
 def _like(node: exp.Like) -> exp.Expr:
     """Spark treats backslash as LIKE's escape by default; Trino has no escape unless ESCAPE is given."""
     pattern = node.expression
@@ -142,6 +158,8 @@ def fix(node: exp.Expr) -> exp.Expr:
     if athena.array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino
         index = athena.one_based(node.expressions[0])
         return athena.done(exp.Anonymous(this="ELEMENT_AT", expressions=[node.this, index]))
+    if isinstance(node, exp.Unnest) and node.args.get("offset") and len(node.expressions) == 1:
+        return _ordinality(node)
     if isinstance(node, exp.Grouping) and len(node.expressions) > 1:
         return exp.Anonymous(this="GROUPING_ID", expressions=node.expressions)
     if isinstance(node, exp.Like) and not isinstance(node.parent, exp.Escape):

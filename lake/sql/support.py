@@ -56,9 +56,6 @@ def _function(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Typeof) or (isinstance(node, exp.Anonymous) and node.name.lower() == "typeof"):
         return ("not supported: typeof(): each engine names its types differently; hint: the column types of "
                 "a projection are shown by lake describe")
-    if isinstance(node, exp.Unnest) and node.args.get("offset"):
-        return ("not supported: UNNEST ... WITH ORDINALITY: Spark numbers the elements from 0, with no exact "
-                "rewrite here; hint: transform(arr, (x, i) -> ...) or row_number() over the unnested rows")
     if isinstance(node, exp.RegexpReplace):
         repl = node.args.get("replacement")
         if repl is not None and not (isinstance(repl, exp.Literal) and repl.is_string):

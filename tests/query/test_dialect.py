@@ -53,6 +53,7 @@ CASES = [
      "AS t(k, v) ORDER BY k, r", [("a", 1), ("a", 2), ("b", 1)]),
     ("SELECT t.v FROM UNNEST(ARRAY[1, 2, 3]) AS t(v)", [(1,), (2,), (3,)]),
     ("SELECT k, v FROM (VALUES ('a', ARRAY[1, 2])) AS s(k, arr) CROSS JOIN UNNEST(arr) AS u(v)", [("a", 1), ("a", 2)]),
+    ("SELECT v, n FROM UNNEST(ARRAY['a', 'b']) WITH ORDINALITY AS t(v, n)", [("a", 1), ("b", 2)]),
     ("WITH a AS (SELECT 1 AS x), b AS (SELECT x + 1 AS y FROM a) SELECT y FROM b", [(2,)]),
     ("SELECT split('a,b,c', ',') AS v, cardinality(ARRAY[1, 2, 3]) AS c, element_at(ARRAY[10, 20], 2) AS e",
      [(["a", "b", "c"], 3, 20)]),

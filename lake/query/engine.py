@@ -249,8 +249,8 @@ class QueryEngine:
         for ref in refs:
             try:
                 rel = self._con.sql(f"SELECT * FROM {ref} LIMIT 0")
-            except duckdb.Error:
-                continue  # not built yet: running the query will say so
+            except duckdb.Error as err:  # e.g. a projection not built yet: said before any typing problem
+                raise QueryError(str(err).splitlines()[0]) from err
             db, name = ref.split(".")
             columns = schema.setdefault(db, {}).setdefault(name, {})
             for c, t in zip(rel.columns, rel.types, strict=True):

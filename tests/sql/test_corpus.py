@@ -84,3 +84,13 @@ def test_both_paths_refuse_what_is_not_supported(engine: QueryEngine, case: dict
     assert case["not_supported"] in str(err.value)
     with pytest.raises(NotSupported, match="not supported"):
         to_spark(case["sql"], {})
+
+
+def test_athena_session_is_scoped_to_the_build(spark: Any) -> None:
+    """ANSI mode holds for a projection build only: promotion and Python projections share the session."""
+    before = spark.conf.get("spark.sql.ansi.enabled", None)
+    with athena_session(spark):
+        assert spark.conf.get("spark.sql.ansi.enabled") == "true"
+        with pytest.raises(Exception, match="DIVIDE_BY_ZERO"):  # noqa: PT011 - Spark's own error class
+            spark.sql("SELECT 1 DIV 0").collect()
+    assert spark.conf.get("spark.sql.ansi.enabled", None) == before

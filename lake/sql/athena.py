@@ -15,6 +15,7 @@ from lake.sql.types import FLOATS, INTEGERS, T, decimal_ps, is_kind, type_of
 
 Rewrite = Callable[[exp.Expr], exp.Expr]
 _DONE = "lake_done"
+_DATE_UNITS = {"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}
 
 
 def done(node: exp.Expr) -> exp.Expr:
@@ -108,8 +109,19 @@ def decimal_arithmetic(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def date_stays_date(node: exp.Expr) -> exp.Expr:
+    """Trino: date_trunc and date_add by days or coarser units on a DATE return a DATE; Spark's DATE_TRUNC and
+    DuckDB's return a TIMESTAMP."""
+    if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd)) and not is_done(node):
+        unit = node.args.get("unit")
+        if unit is not None and unit.name.upper() in _DATE_UNITS and is_kind(type_of(node.this), {T.DATE}):
+            return cast(done(node), "DATE")
+    return node
+
+
 def shared(node: exp.Expr) -> exp.Expr:
-    for rewrite in (round_before_integer_cast, exact_distinct, substr_from_zero, regexp_extract_no_match):
+    for rewrite in (date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
+                    regexp_extract_no_match):
         node = rewrite(node)
     return node
 

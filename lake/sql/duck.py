@@ -92,10 +92,6 @@ def joda_to_strftime(pattern: str) -> str:
 
 def _dates(node: exp.Expr) -> exp.Expr:
     """Trino keeps a DATE a DATE (DuckDB returns a TIMESTAMP) and counts whole units in date_diff."""
-    if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd)):
-        unit = node.args.get("unit")
-        if unit is not None and unit.name.upper() in _DATE_UNITS and is_kind(type_of(node.this), {T.DATE}):
-            return athena.cast(athena.done(node), "DATE")
     if isinstance(node, (exp.Add, exp.Sub)) and isinstance(node.expression, exp.Interval) \
             and is_kind(type_of(node.this), {T.DATE}) and node.expression.unit \
             and node.expression.unit.name.upper() in _DATE_UNITS:

@@ -22,7 +22,6 @@ from lake.sql import NotSupported, to_spark
 from lake.sql.spark import athena_session
 from tests.conftest import ZONES
 from tests.sql.corpus import ANSWERED, FAILING, REFUSED, norm, same_rows, trino_type, want_types
-from tests.sql.spark_batch import Answer, run_cases
 
 ids = lambda cases: [c["id"] for c in cases]  # noqa: E731
 
@@ -52,17 +51,10 @@ def test_duckdb_answers_as_trino(engine: QueryEngine, case: dict[str, Any]) -> N
         assert types == want_types(case)
 
 
-@pytest.fixture(scope="module")
-def spark_answers(spark: Any) -> dict[str, Answer]:
-    return run_cases(spark, ANSWERED)
-
-
+@pytest.mark.slow  # ~85 small Spark queries: about half a minute on a quiet machine
 @pytest.mark.parametrize("case", ANSWERED, ids=ids(ANSWERED))
-def test_spark_answers_as_trino(spark_answers: dict[str, Answer], case: dict[str, Any]) -> None:
-    answer = spark_answers[case["id"]]
-    if isinstance(answer, BaseException):
-        raise answer
-    rows, types = answer
+def test_spark_answers_as_trino(spark: Any, case: dict[str, Any]) -> None:
+    rows, types = on_spark(spark, case["sql"])
     assert same_rows(case, rows), f"{case['id']}: {rows}"
     if want_types(case):
         assert types == want_types(case)

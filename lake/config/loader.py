@@ -22,6 +22,7 @@ from lake.config.problems import ConfigError, Problem, Problems
 from lake.config.projection import Projection, TableRefError, parse_sql, python_inputs, table_refs
 from lake.config.projection_guard import spark_escapes
 from lake.config.projection_tests import attach_tests, check_tests
+from lake.config.sql_support import unsupported
 from lake.config.table_schemas import Columns
 from lake.config.zone import ZoneSpec
 
@@ -191,6 +192,9 @@ def _check_projections(cfg: LakeConfig, problems: Problems) -> set[str]:
         first = cfg.zones[cycle[0].split("_analytics.")[0]].projections[cycle[0].split(".")[1]]
         problems.add(first.path, "sql", "projection cycle: " + " -> ".join(cycle + [cycle[0]]))
         refused.update(cycle)
+    for p, messages in unsupported(cfg).items():  # Athena semantics the engines cannot give (lake.sql)
+        for message in messages:
+            problems.add(p.path, "sql", message)
     return refused
 
 

@@ -29,10 +29,11 @@ from lake.config.loader import LAYERS
 from lake.config.projection import TableRefError, parse_sql, real_tables
 from lake.home import LakeHome
 from lake.query import guard
-from lake.query.dialect import rewrite
 from lake.query.duck import connect, lock
 from lake.query.grants import AccessDenied, Grants, owner, pii_columns
 from lake.query.platform import register_platform
+from lake.sql import NotSupported, Schema, to_duckdb
+from lake.sql import duck as athena_duck
 
 PLATFORM_TABLES = ("platform.ingest_ledger", "platform.runs", "platform.quality_results", "platform.erasures")
 __all__ = ["AccessDenied", "QueryEngine", "QueryError"]
@@ -73,7 +74,8 @@ class QueryEngine:
         self.hidden: dict[str, set[str]] = {}  # table -> PII columns left out of its view
         self._travels = 0
         self._con = connect()
-        self._con.execute("SET integer_division = true")  # Trino: 7 / 2 = 3
+        for name, value in athena_duck.SETTINGS.items():  # Athena semantics (lake.sql), before the lock
+            self._con.execute(f"SET {name} = {value}")
         self._register()
         if platform:
             self._register_platform()
@@ -194,8 +196,10 @@ class QueryEngine:
             t.set("this", exp.to_identifier(name))
         self._check_columns(tree, refs)
         self._time_travel([t for t, _ in tables])
-        dates, decimals = self._typed_columns(refs)
-        return rewrite(tree, dates, decimals).sql(dialect="duckdb", comments=False)
+        try:
+            return to_duckdb(tree, self._schema(refs))
+        except NotSupported as err:
+            raise QueryError(str(err)) from err
 
     def _time_travel(self, tables: list[exp.Table]) -> None:
         """``FOR VERSION AS OF <snapshot id>`` / ``FOR TIMESTAMP AS OF <ts>`` on an Iceberg table, as
@@ -239,21 +243,22 @@ class QueryEngine:
     def _iceberg(self, table: str) -> bool:
         return (self.home.table_location(table) / "metadata" / "version-hint.text").exists()
 
-    def _typed_columns(self, refs: set[str]) -> tuple[set[str], dict[str, int]]:
-        """DATE columns, and DECIMAL columns with their scale, of the tables the query reads."""
-        dates: set[str] = set()
-        decimals: dict[str, int] = {}
+    def _schema(self, refs: set[str]) -> Schema:
+        """The column types of the tables the query reads, as DuckDB has them (Trino spelling)."""
+        schema: Schema = {}
         for ref in refs:
             try:
                 rel = self._con.sql(f"SELECT * FROM {ref} LIMIT 0")
-            except duckdb.Error:
-                continue  # not built yet: running the query will say so
-            for c, t in zip(rel.columns, map(str, rel.types), strict=True):
-                if t == "DATE":
-                    dates.add(c.lower())
-                elif t.startswith("DECIMAL("):
-                    decimals[c.lower()] = int(t.rstrip(")").split(",")[1])
-        return dates, decimals
+            except duckdb.Error as err:  # e.g. a projection not built yet: said before any typing problem
+                raise QueryError(str(err).splitlines()[0]) from err
+            db, name = ref.split(".")
+            columns = schema.setdefault(db, {}).setdefault(name, {})
+            for c, t in zip(rel.columns, rel.types, strict=True):
+                try:
+                    columns[c.lower()] = exp.DataType.build(str(t), dialect="duckdb").sql(dialect="trino")
+                except sqlglot.errors.SqlglotError:
+                    continue  # left untyped: what needs its type is refused, never guessed
+        return schema
 
     # -- running -------------------------------------------------------------------------
     @contextmanager

@@ -59,7 +59,7 @@ CASES = [
      [(["a", "b", "c"], 3, 20)]),
     ("SELECT regexp_like('abc', '^a') AS v, regexp_extract('a12b', '[0-9]+') AS e", [(True, "12")]),
     ("SELECT count_if(x > 1) AS v, if(true, 'y', 'n') AS i FROM (VALUES 1, 2, 3) AS t(x)", [(2, "y")]),
-    ("SELECT array_agg(x ORDER BY x) AS v FROM (VALUES 3, 1, 2) AS t(x)", [([1, 2, 3],)]),
+    ("SELECT array_sort(array_agg(x)) AS v FROM (VALUES 3, 1, 2) AS t(x)", [([1, 2, 3],)]),
     ("SELECT max_by(k, v) AS v FROM (VALUES ('a', 1), ('b', 2)) AS t(k, v)", [("b",)]),
     ("SELECT json_extract_scalar('{\"a\": {\"b\": 1}}', '$.a.b') AS v", [("1",)]),
     ("SELECT to_unixtime(TIMESTAMP '2026-01-01 00:00:00 UTC') AS v", [(1767225600.0,)]),
@@ -78,7 +78,8 @@ def test_date_columns_keep_their_type_from_the_contract(engine: QueryEngine) -> 
     assert [str(t) for t in rel.types] == ["DATE", "DATE"]
     avg = engine.execute("SELECT sum(amount) / count(*) AS a, amount / 2 AS h "
                          "FROM finance_ods.expenses GROUP BY amount")
-    assert [str(t) for t in avg.types] == ["DECIMAL(38,2)", "DECIMAL(38,2)"]  # Trino keeps the scale
+    # Trino keeps the scale: decimal(38,2) / bigint is decimal(38,2), decimal(12,2) / integer decimal(12,2)
+    assert [str(t) for t in avg.types] == ["DECIMAL(38,2)", "DECIMAL(12,2)"]
 
 
 def test_large_results_stream_in_batches(engine: QueryEngine) -> None:

@@ -21,7 +21,8 @@ from pyspark.sql.utils import AnalysisException
 
 from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
-from lake.config.projection import to_spark
+from lake.sql import to_spark
+from lake.sql.spark import athena_session, spark_schema
 from lake.tasks.projections import guard, pii_check
 from lake.tasks.projections import state as build_state
 from lake.tasks.projections.checks import TestResult, TestsFailed, run_tests
@@ -59,8 +60,14 @@ def _frame(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> Data
         # Only the declared inputs are handed over, and the returned plan may read nothing else.
         df = guard.checked_python(spark, cfg, projection, _python_transform(projection))
         pii_check.check_declaration(cfg, projection, df)  # PII_COLUMNS must list what derives from PII
-    else:
-        df = guard.checked_sql(spark, cfg, projection, to_spark(projection.sql))
+    else:  # Athena semantics (lake.sql): ANSI Spark for this build, the SQL rewritten with the inputs' types
+        with athena_session(spark):
+            sql = to_spark(projection.sql, spark_schema(spark, projection.reads))
+            return _replace(spark, projection, guard.checked_sql(spark, cfg, projection, sql))
+    return _replace(spark, projection, df)
+
+
+def _replace(spark: SparkSession, projection: Projection, df: DataFrame) -> int:
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
     return df.withColumn("_promoted_at", F.current_timestamp())
 

@@ -1,0 +1,154 @@
+"""Rewrites that make Spark and DuckDB answer a statement as Athena (Trino) does.
+
+Each rewrite is about one documented Trino behaviour; the engine-specific forms live in
+``lake.sql.spark`` and ``lake.sql.duck``. Types come from ``lake.sql.types`` (computed before any
+rewrite, so a rewritten node is never re-typed from engine output).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from lake.sql.types import FLOATS, INTEGERS, T, decimal_ps, is_kind, type_of
+
+Rewrite = Callable[[exp.Expr], exp.Expr]
+_DONE = "lake_done"
+_DATE_UNITS = {"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"}
+
+
+def done(node: exp.Expr) -> exp.Expr:
+    node.meta[_DONE] = True
+    return node
+
+
+def is_done(node: exp.Expr) -> bool:
+    return bool(node.meta.get(_DONE))
+
+
+def cast(node: exp.Expr, to: exp.DataType | str) -> exp.Expr:
+    target = to if isinstance(to, exp.DataType) else exp.DataType.build(to)
+    return done(exp.Cast(this=node, to=target.copy()))
+
+
+def division_kind(node: exp.Div) -> str:
+    """'integer', 'decimal', 'double' or 'unknown': which of Trino's divisions ``node`` is."""
+    left, right = type_of(node.this), type_of(node.expression)
+    if is_kind(left, FLOATS) or is_kind(right, FLOATS):
+        return "double"
+    if is_kind(left, INTEGERS) and is_kind(right, INTEGERS):
+        return "integer"
+    if decimal_ps(left) and decimal_ps(right) and T.DECIMAL in (left.this, right.this):  # type: ignore[union-attr]
+        return "decimal"
+    return "unknown"
+
+
+def one_based(index: exp.Expr) -> exp.Expr:
+    """sqlglot stores a literal array subscript 0-based (and leaves any other index as written)."""
+    if isinstance(index, exp.Literal) and not index.is_string:
+        return exp.Literal.number(int(index.this) + 1)
+    return index
+
+
+def array_subscript(node: exp.Expr) -> bool:
+    """``a[i]`` on an array (not element_at, not a map's ``m[k]``)."""
+    if not isinstance(node, exp.Bracket) or node.args.get("safe") or len(node.expressions) != 1:
+        return False
+    base = type_of(node.this)
+    if base is None:
+        index = node.expressions[0]
+        return isinstance(index, exp.Literal) and not index.is_string
+    return base.this == T.ARRAY
+
+
+def round_before_integer_cast(node: exp.Expr) -> exp.Expr:
+    """Trino rounds (half up) when it casts a decimal or double to an integer type; Spark truncates and
+    DuckDB rounds doubles half to even."""
+    if isinstance(node, (exp.Cast, exp.TryCast)) and not is_done(node) and node.to.this in INTEGERS:
+        source = type_of(node.this)
+        if is_kind(source, FLOATS | {T.DECIMAL}):
+            node.set("this", exp.Round(this=node.this))
+            return done(node)
+    return node
+
+
+def exact_distinct(node: exp.Expr) -> exp.Expr:
+    """approx_distinct: the exact count, which is within any error bound Athena's estimate has, and the
+    same on both engines (their HyperLogLog sketches differ from each other and from Trino's)."""
+    if isinstance(node, exp.ApproxDistinct):
+        return exp.Count(this=exp.Distinct(expressions=[node.this]))
+    return node
+
+
+def substr_from_zero(node: exp.Expr) -> exp.Expr:
+    """Trino: substr(s, 0, ...) is ''. Spark reads start 0 as 1, DuckDB as 'one before the first'."""
+    if not isinstance(node, exp.Substring) or is_done(node):
+        return node
+    start = node.args.get("start")
+    if start is None or (isinstance(start, exp.Literal) and not start.is_string and start.this != "0"):
+        return done(node)
+    empty = exp.Substring(this=node.this.copy(), start=exp.Literal.number(1), length=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=exp.EQ(this=start.copy(), expression=exp.Literal.number(0)),
+                                true=done(empty))], default=done(node))
+
+
+def regexp_extract_no_match(node: exp.Expr) -> exp.Expr:
+    """Trino: regexp_extract is NULL when the pattern does not match; Spark and DuckDB return ''."""
+    if not isinstance(node, exp.RegexpExtract) or is_done(node):
+        return node
+    test = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
+    return exp.Case(ifs=[exp.If(this=test, true=done(node))])
+
+
+def decimal_arithmetic(node: exp.Expr) -> exp.Expr:
+    """Trino's decimal type of + - * (Spark and DuckDB widen differently; the value is the same)."""
+    result = type_of(node)
+    if result is not None and result.this == T.DECIMAL and decimal_ps(result):
+        return cast(done(node), result)
+    return node
+
+
+def date_stays_date(node: exp.Expr) -> exp.Expr:
+    """Trino: date_trunc and date_add by days or coarser units on a DATE return a DATE; Spark's DATE_TRUNC and
+    DuckDB's return a TIMESTAMP."""
+    if isinstance(node, (exp.TimestampTrunc, exp.DateTrunc, exp.DateAdd)) and not is_done(node):
+        unit = node.args.get("unit")
+        if unit is not None and unit.name.upper() in _DATE_UNITS and is_kind(type_of(node.this), {T.DATE}):
+            return cast(done(node), "DATE")
+    return node
+
+
+def shared(node: exp.Expr) -> exp.Expr:
+    for rewrite in (date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
+                    regexp_extract_no_match):
+        node = rewrite(node)
+    return node
+
+
+def ieee_division(node: exp.Div) -> exp.Expr:
+    """Trino divides doubles as IEEE 754 does: x / 0e0 is Infinity, -Infinity or NaN (ANSI Spark fails,
+    DuckDB returns NULL)."""
+    a, b = node.this, node.expression
+    inf = exp.cast(exp.Literal.string("Infinity"), "DOUBLE")
+    by_zero = exp.Case(ifs=[
+        exp.If(this=exp.GT(this=a.copy(), expression=exp.Literal.number(0)), true=inf),
+        exp.If(this=exp.LT(this=a.copy(), expression=exp.Literal.number(0)), true=exp.Neg(this=inf.copy())),
+        exp.If(this=exp.Is(this=a.copy(), expression=exp.Null()), true=exp.Null())],
+        default=exp.cast(exp.Literal.string("NaN"), "DOUBLE"))
+    test = exp.EQ(this=b.copy(), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=test, true=by_zero)], default=done(node))
+
+
+def map_subscript(node: exp.Expr, fail: str) -> exp.Expr:
+    """Trino: ``m[k]`` fails for a key the map does not hold (element_at is the NULL-returning form).
+    ``fail``: the engine's function that raises (Spark raise_error, DuckDB error)."""
+    if not isinstance(node, exp.Bracket) or node.args.get("safe") or len(node.expressions) != 1:
+        return node
+    base = type_of(node.this)
+    if base is None or base.this != T.MAP:
+        return node
+    keys = exp.Anonymous(this="MAP_KEYS", expressions=[node.this.copy()])
+    present = exp.ArrayContains(this=keys, expression=node.expressions[0].copy())
+    error = exp.Anonymous(this=fail, expressions=[exp.Literal.string("Key not present in map")])
+    return exp.Case(ifs=[exp.If(this=exp.Not(this=present), true=error)], default=done(node))

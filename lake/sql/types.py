@@ -1,0 +1,144 @@
+"""Athena (Trino) types of the expressions of a statement.
+
+sqlglot's annotator does the resolution work (columns through scopes, CTEs, subqueries and VALUES,
+with the schema of the tables read). It runs on a qualified *copy* of the tree, so the statement an
+engine runs is not rewritten by qualification; the types are carried back by node id. On top of it,
+``type_of`` applies Trino's own rules where sqlglot's generic ones differ: ``1.5`` is DECIMAL(2,1),
+not DOUBLE; integer and decimal arithmetic, ``sum`` and ``avg`` follow Trino's result types.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.optimizer.annotate_types import annotate_types
+from sqlglot.optimizer.qualify import qualify
+
+T = exp.DataType.Type
+Schema = dict[str, dict[str, dict[str, str]]]  # db -> table -> column -> type (Trino spelling)
+INTEGERS = {T.TINYINT: 1, T.SMALLINT: 2, T.INT: 3, T.BIGINT: 4}
+FLOATS = {T.DOUBLE, T.FLOAT}
+_DIGITS = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19}  # as decimal(p, 0) in decimal arithmetic
+_KEY = "lake_tid"
+
+
+def annotate(tree: exp.Expr, schema: Schema | None) -> None:
+    """Record sqlglot's type of every node of ``tree`` (in ``node.meta``), from a qualified copy."""
+    for i, node in enumerate(tree.walk()):
+        node.meta[_KEY] = i
+    copy = tree.copy()
+    for lit in list(copy.find_all(exp.Literal)):  # Trino reads 1.5 as DECIMAL(2,1)
+        dec = literal_type(lit)
+        if dec is not None and dec.this == T.DECIMAL and not isinstance(lit.parent, exp.Cast):
+            lit.replace(exp.Cast(this=lit.copy(), to=dec))
+    # Where qualification fails, columns stay UNKNOWN: what needs their type is then refused, never guessed.
+    with contextlib.suppress(sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
+        copy = qualify(copy, schema=dict(schema or {}), dialect="trino", validate_qualify_columns=False,
+                       quote_identifiers=False, identify=False)
+    try:
+        annotate_types(copy, schema=dict(schema or {}), dialect="trino")
+    except (sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
+        return
+    found = {n.meta[_KEY]: n.type for n in copy.walk() if _KEY in n.meta and n.type is not None}
+    for node in tree.walk():
+        if node.meta.get(_KEY) in found:
+            node.meta["sqlglot_type"] = found[node.meta[_KEY]]
+
+
+def literal_type(lit: exp.Literal) -> exp.DataType | None:
+    if lit.is_string:
+        return exp.DataType.build("VARCHAR")
+    text = lit.this.lower()
+    if "e" in text:
+        return exp.DataType.build("DOUBLE")
+    if "." in text:
+        whole, frac = text.split(".")
+        digits = len(whole.lstrip("-").lstrip("0")) + len(frac)
+        return exp.DataType.build(f"DECIMAL({max(digits, 1, len(frac))}, {len(frac)})")
+    return exp.DataType.build("INT" if abs(int(text)) < 2**31 else "BIGINT")
+
+
+def decimal_ps(t: exp.DataType | None) -> tuple[int, int] | None:
+    """(precision, scale) of a decimal type, or of an integer type as Trino widens it in decimal arithmetic."""
+    if t is None:
+        return None
+    if t.this in _DIGITS:
+        return _DIGITS[t.this], 0
+    if t.this == T.DECIMAL:
+        params = [int(p.name) for p in t.expressions if p.name.isdigit()]
+        if not params:
+            return None
+        return params[0], params[1] if len(params) > 1 else 0
+    return None
+
+
+def decimal(p: int, s: int) -> exp.DataType:
+    return exp.DataType.build(f"DECIMAL({min(p, 38)}, {s})")
+
+
+def is_kind(t: exp.DataType | None, kinds: Any) -> bool:
+    return t is not None and t.this in kinds
+
+
+def _arith(node: exp.Binary) -> exp.DataType | None:
+    left, right = type_of(node.this), type_of(node.expression)
+    if left is None or right is None:
+        return None
+    if is_kind(left, FLOATS) or is_kind(right, FLOATS):
+        return exp.DataType.build("DOUBLE")
+    if is_kind(left, INTEGERS) and is_kind(right, INTEGERS):
+        return left if INTEGERS[left.this] >= INTEGERS[right.this] else right
+    a, b = decimal_ps(left), decimal_ps(right)
+    if a is None or b is None:
+        return None
+    (p1, s1), (p2, s2) = a, b
+    if isinstance(node, (exp.Add, exp.Sub)):
+        return decimal(1 + max(s1, s2) + max(p1 - s1, p2 - s2), max(s1, s2))
+    if isinstance(node, exp.Mul):
+        return decimal(p1 + p2, s1 + s2)
+    if isinstance(node, exp.Div):
+        return decimal(p1 + s2 + max(0, s2 - s1), max(s1, s2))
+    return decimal(min(p2 - s2, p1 - s1) + max(s1, s2), max(s1, s2))  # mod
+
+
+def _aggregate(node: exp.Expr) -> exp.DataType | None:
+    arg = type_of(node.this)
+    if isinstance(node, (exp.Count, exp.CountIf, exp.ApproxDistinct)):
+        return exp.DataType.build("BIGINT")
+    if arg is None:
+        return None
+    if isinstance(node, exp.Sum):
+        if is_kind(arg, INTEGERS):
+            return exp.DataType.build("BIGINT")
+        ps = decimal_ps(arg) if arg.this == T.DECIMAL else None
+        return decimal(38, ps[1]) if ps else (arg if is_kind(arg, FLOATS) else None)
+    if isinstance(node, exp.Avg):
+        if arg.this == T.DECIMAL:
+            return arg if decimal_ps(arg) else None
+        return exp.DataType.build("DOUBLE") if is_kind(arg, set(INTEGERS) | FLOATS) else None
+    return arg  # min, max
+
+
+def type_of(node: exp.Expr | None) -> exp.DataType | None:
+    """The Athena type of ``node``; None when it cannot be told."""
+    if node is None:
+        return None
+    if isinstance(node, exp.Literal):
+        return literal_type(node)
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        return node.to
+    if isinstance(node, (exp.Paren, exp.Neg, exp.Alias)):
+        return type_of(node.this)
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
+        return _arith(node)
+    if isinstance(node, (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Count, exp.CountIf, exp.ApproxDistinct)):
+        return _aggregate(node)
+    if isinstance(node, exp.Window):
+        return type_of(node.this)
+    found = node.meta.get("sqlglot_type")
+    if found is None or found.this in (T.UNKNOWN, T.NULL):
+        return None
+    return found

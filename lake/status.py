@@ -1,8 +1,9 @@
 """``lake status`` and ``lake check-freshness``: per table, what was loaded, when, and is it healthy.
 
 Health: ``never loaded`` (nothing ever staged / built), ``failing`` (the last run of the table
-failed or halted, its newest file was quarantined, or an alert on it is still open), ``stuck`` (an
-ingest whose process died or whose lease lapsed: the next ``lake ingest`` finishes it),
+failed or halted, a quarantined file is neither replayed nor acknowledged, or an alert on it is
+still open), ``stuck`` (an ingest whose process died or whose lease lapsed: the next ``lake ingest``
+finishes it),
 ``loading`` (an ingest in progress), ``stale`` (older than the contract's freshness SLA), else
 ``fresh``. Unfinished ingests never count as rows. The sources are the ingest ledger,
 ``platform.runs`` and the open alerts: all platform records, no table scans.
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from lake.backends.ledger import _ago, lapsed
+from lake.backends.ledger import _ago, lapsed, open_quarantine
 from lake.ingest.lease import LEASE_SECONDS
 from lake.runtime.context import Context
 
@@ -50,7 +51,9 @@ def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
             loaded = [r for r in mine if r.outcome in ("staged", "partial")]
             last = max((r.completed_at for r in loaded if r.completed_at), default=None)
             clean = max((i for i, r in enumerate(mine) if r.outcome == "staged"), default=-1)
-            open_q = [r for r in mine[clean + 1:] if r.outcome in ("quarantined", "partial")]
+            # A quarantined file stays open until replayed or acknowledged, whatever loaded after it.
+            open_q = [r for i, r in enumerate(mine) if open_quarantine(r) or (
+                i > clean and r.outcome == "partial" and r.acknowledged_at is None)]
             latest, _ = _last_run(runs, table, "to_ods")
             age = _age_hours(last)
             health = "never loaded" if not last else "fresh"
@@ -65,7 +68,7 @@ def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
                 health = "loading"
             if stuck:
                 health = "stuck"
-            if (mine and mine[-1].outcome == "quarantined") or causes or (
+            if any(open_quarantine(r) for r in mine) or causes or (
                     latest and latest["status"] in ("failed", "halted")):
                 health = "failing"
             out.append({"table": table, "zone": z.name, "layer": "ods", "health": health, "last_load": last,

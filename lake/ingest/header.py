@@ -56,8 +56,8 @@ def match_columns(header: list[str], ds: Dataset, warnings: list[str], delimiter
                            {"missing_columns": required, "unknown_columns": extra,
                             "did_you_mean": {c: g for c, g in guesses.items() if c in required}})
     if missing:
-        effect = ("loaded as null, and set to null in ODS on update (contract: absentColumns null)"
-                  if ds.options.absent_columns == "null" else "ODS keeps their current values on update")
+        effect = ("loaded as null, and set to null in ODS on update (contract: absentColumns set_null)"
+                  if ds.options.absent_columns == "set_null" else "ODS keeps their current values on update")
         warnings.append(f"optional column(s) absent from the file: {_named(missing, guesses)}; {effect}")
     if extra:
         if ds.options.extra_columns == "reject":

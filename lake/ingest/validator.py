@@ -120,8 +120,8 @@ def _validate_file(ctx: Context, rec: IngestRecord, ds: Dataset, bucket: str, ke
 
 def carried(res: Result, ds: Dataset) -> list[str]:
     """The contract columns the promotion may update for this file: those it carried, or all of them
-    when the contract says an absent column means null (``absentColumns: null``)."""
-    if ds.options.absent_columns == "null":
+    when the contract says an absent column means null (``absentColumns: set_null``)."""
+    if ds.options.absent_columns == "set_null":
         return [c.name for c in ds.columns]
     return [c.name for c in ds.columns if c.name in res.present]
 

@@ -57,12 +57,12 @@ def test_a_renamed_optional_column_is_staged_with_the_rename_named(ctx, tmp_path
 
 
 def test_absent_columns_null_is_the_contracts_choice(tmp_path):
-    ctx = Context.local(tmp_path / "home", zones(tmp_path, "{property: absentColumns, value: 'null'}"))
+    ctx = Context.local(tmp_path / "home", zones(tmp_path, "{property: absentColumns, value: set_null}"))
     path = write(tmp_path, "short.csv", "\n".join([HEADER.replace(",description", ""),
                                                    *[r.rsplit(",", 1)[0] for r in good_rows(2)]]) + "\n")
     [rec] = drop_file(ctx, path, "finance", "expenses")
     assert rec.outcome == "staged" and "description" in rec.columns  # so the promotion nulls it
-    assert "set to null in ODS on update (contract: absentColumns null)" in rec.warnings[0]
+    assert "set to null in ODS on update (contract: absentColumns set_null)" in rec.warnings[0]
 
 
 DUPS = expenses(*good_rows(3), *good_rows(1, start=2), *good_rows(1, start=2), *good_rows(1, start=3))

@@ -64,7 +64,7 @@ def test_one_batch_of_files_with_different_columns_applies_them_in_ingest_order(
 
 def test_absent_columns_null_when_the_contract_says_so(lake: Lake) -> None:
     contract = lake.ctx.cfg.root / "finance" / "datasets" / "expenses.yaml"
-    contract.write_text(contract.read_text() + "  - {property: absentColumns, value: 'null'}\n")
+    contract.write_text(contract.read_text() + "  - {property: absentColumns, value: set_null}\n")
     lake.reload()
     lake.drop("finance", "expenses", [expense(1, T[0], description="first")])
     lake.drop("finance", "expenses", without([expense(1, T[1], amount="5.00")], "description"))

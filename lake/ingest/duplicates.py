@@ -42,6 +42,8 @@ def find(staged: Path, ds: Dataset) -> Duplicates:
     table = pq.read_table(staged, columns=[*keys, "_row_number"])
     if table.num_rows < 2:
         return Duplicates()
+    if table.group_by(keys).aggregate([]).num_rows == table.num_rows:  # the common case, and the cheaper query
+        return Duplicates()
     counts = table.group_by(keys).aggregate([("_row_number", "count")])
     dup = counts.filter(pc.greater(counts["_row_number_count"], 1))
     if dup.num_rows == 0:

@@ -59,6 +59,10 @@ def match_columns(header: list[str], ds: Dataset, warnings: list[str], delimiter
         effect = ("loaded as null, and set to null in ODS on update (contract: absentColumns set_null)"
                   if ds.options.absent_columns == "set_null" else "ODS keeps their current values on update")
         warnings.append(f"optional column(s) absent from the file: {_named(missing, guesses)}; {effect}")
+        order = ds.options.latest_wins
+        if order in missing:  # null never wins the ordering: such rows only add new keys
+            warnings.append(f"the latestWins column {order} is absent: this file's rows add new keys but update "
+                            f"no existing row (except rows whose {order} is null)")
     if extra:
         if ds.options.extra_columns == "reject":
             raise FileRejected(f"unexpected column(s): {', '.join(extra)} (contract: extraColumns reject)",

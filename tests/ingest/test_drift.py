@@ -56,6 +56,15 @@ def test_a_renamed_optional_column_is_staged_with_the_rename_named(ctx, tmp_path
                             "ODS keeps their current values on update", "extra columns dropped: descr"]
 
 
+def test_an_absent_latest_wins_column_is_named_with_what_it_means(ctx, tmp_path):
+    rows = [",".join(v for i, v in enumerate(r.split(",")) if i != 7) for r in good_rows(2)]
+    [rec] = drop_file(ctx, write(tmp_path, "unordered.csv", "\n".join([HEADER.replace(",submitted_at", ""), *rows])
+                                 + "\n"), "finance", "expenses")
+    assert rec.outcome == "staged" and "submitted_at" not in rec.columns
+    assert rec.warnings[1] == ("the latestWins column submitted_at is absent: this file's rows add new keys but "
+                               "update no existing row (except rows whose submitted_at is null)")
+
+
 def test_absent_columns_null_is_the_contracts_choice(tmp_path):
     ctx = Context.local(tmp_path / "home", zones(tmp_path, "{property: absentColumns, value: set_null}"))
     path = write(tmp_path, "short.csv", "\n".join([HEADER.replace(",description", ""),

@@ -62,6 +62,20 @@ def _summary(rec) -> str:  # noqa: ANN001
     return f"{rec.outcome:<11} {rec.source_key} -> {where} ({counts}){reason} [ingest {rec.ingest_id}]"
 
 
+def _print_ingests(ctx, records) -> None:  # noqa: ANN001
+    """Each ingest's summary line; for a quarantined or partly staged file, where its report is."""
+    from lake.ingest.report import report_key
+
+    for rec in records:
+        print(_summary(rec))
+        key = report_key(rec)
+        if key:
+            where = ctx.storage.local_path(ctx.buckets.landing, key) or f"s3://{ctx.buckets.landing}/{key}"
+            print(f"  report: {where}")
+        for w in rec.warnings if rec.outcome in ("staged", "partial") else []:
+            print(f"  warning: {w}")
+
+
 def _ingest_exit(records) -> int:  # noqa: ANN001
     # An ingest left unfinished (received, validating) is a failure too, never a silent "ok".
     return REJECTED if any(r.outcome in ("partial", "quarantined", "received", "validating") for r in records) else OK
@@ -79,8 +93,7 @@ def cmd_drop(args: argparse.Namespace) -> int:
                       exclusive=[], shared=("ingest",))
     if records is None:
         return REJECTED
-    for rec in records:
-        print(_summary(rec))
+    _print_ingests(ctx, records)
     return _ingest_exit(records)
 
 
@@ -91,10 +104,71 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     records = _locked(ctx, "sweep", "lake ingest", args, lambda: sweep(ctx), exclusive=[], shared=("ingest",))
     if records is None:
         return REJECTED
-    for rec in records:
-        print(_summary(rec))
+    _print_ingests(ctx, records)
     print(f"{len(records)} new object(s) ingested")
     return _ingest_exit(records)
+
+
+AWS_REPLAY_ENV = ("LEDGER_TABLE", "LANDING_BUCKET", "STAGING_BUCKET")
+
+
+def _replay_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
+    """The local lake, or with LAKE_BACKEND=aws the deployment's ledger and buckets (files too big for
+    this process go to the Glue job named by GLUE_VALIDATE_JOB)."""
+    if os.environ.get("LAKE_BACKEND") != "aws":
+        return _ctx(args)
+    if missing := [v for v in AWS_REPLAY_ENV if not os.environ.get(v)]:
+        print(f"lake {args.command} with LAKE_BACKEND=aws: set {', '.join(missing)}", file=sys.stderr)
+        return None
+    from lake.runtime.context import context_from_env
+
+    return context_from_env(args.home, args.config)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from lake.local.replay import replay
+
+    if bool(args.ingest_ids) == bool(args.dataset):
+        print("lake replay: give INGEST_ID... or --dataset ZONE.DATASET (not both)", file=sys.stderr)
+        return USAGE
+    ctx = _replay_ctx(args)
+    if ctx is None:
+        return USAGE
+    done: tuple[list, list[str]] | None
+    if os.environ.get("LAKE_BACKEND") == "aws":  # the ledger's lease keeps two validations of one file apart
+        done = replay(ctx, args.ingest_ids, args.dataset)
+    else:
+        done = _locked(ctx, "sweep", "lake replay", args, lambda: replay(ctx, args.ingest_ids, args.dataset),
+                       exclusive=[], shared=("ingest",))
+    if done is None:
+        return REJECTED
+    records, refused = done
+    _print_ingests(ctx, records)
+    for reason in refused:
+        print(f"not replayed: {reason}", file=sys.stderr)
+    if not records and not refused:
+        print(f"no open quarantines in {args.dataset}")
+    return USAGE if refused and not records else (REJECTED if refused else _ingest_exit(records))
+
+
+def cmd_acknowledge(args: argparse.Namespace) -> int:
+    import getpass
+
+    from lake.tasks.ingest import ReplayRefused, acknowledge_task
+
+    ctx = _replay_ctx(args)
+    if ctx is None:
+        return USAGE
+    code = OK
+    for ingest_id in args.ingest_ids:
+        try:
+            rec = acknowledge_task(ctx, ingest_id, f"{getpass.getuser()}: {args.reason}")
+        except ReplayRefused as err:
+            print(f"lake acknowledge: {err}", file=sys.stderr)
+            code = USAGE
+            continue
+        print(f"acknowledged {rec.outcome} {rec.source_key} [ingest {rec.ingest_id}]: no longer an open quarantine")
+    return code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -485,6 +559,15 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", parents=[common], help="ingest every ingress object not yet seen")
     s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
     s.set_defaults(fn=cmd_ingest)
+    s = sub.add_parser("replay", parents=[common], help="validate quarantined files again (after a contract fix)")
+    s.add_argument("ingest_ids", nargs="*", metavar="INGEST_ID")
+    s.add_argument("--dataset", metavar="ZONE.DATASET", help="every open quarantine of this dataset")
+    s.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
+    s.set_defaults(fn=cmd_replay)
+    s = sub.add_parser("acknowledge", parents=[common], help="close quarantines that need no replay")
+    s.add_argument("ingest_ids", nargs="+", metavar="INGEST_ID")
+    s.add_argument("--reason", required=True, help="why no replay is needed (recorded in the ledger)")
+    s.set_defaults(fn=cmd_acknowledge)
     s = sub.add_parser("run", parents=[common], help="promote staged data to ODS, rebuild projections")
     s.add_argument("--zone", help="promote this zone's datasets and rebuild only its own projections")
     s.add_argument("--rebuild", nargs="?", const="*", metavar="TABLE",

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from lake.backends.ledger import IngestRecord, _ago, lapsed
+from lake.backends.ledger import IngestRecord, _ago, lapsed, open_quarantine
 from lake.home import LakeHome
 from lake.ingest.lease import LEASE_SECONDS
 from lake.query.grants import owner
@@ -143,9 +143,11 @@ def freshness(sla_hours: float | None, age: float | None) -> str:
 
 
 def open_quarantines(mine: list[IngestRecord]) -> list[IngestRecord]:
-    """The dataset's quarantines not yet resolved: those after its newest clean load (ledger order)."""
+    """The dataset's quarantines not yet resolved (ledger order): a quarantined file until it is replayed
+    or acknowledged, whatever loaded after it; a partly staged file until a clean load or acknowledgement."""
     clean = max((i for i, r in enumerate(mine) if r.outcome == "staged"), default=-1)
-    return [r for r in mine[clean + 1:] if r.outcome in ("quarantined", "partial")]
+    return [r for i, r in enumerate(mine) if open_quarantine(r) or (
+        i > clean and r.outcome == "partial" and r.acknowledged_at is None)]
 
 
 class _Sources:
@@ -211,7 +213,7 @@ def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
     if stuck:
         health = "stuck"
     alerting = any(c != "stale" for c in alerts)  # staleness is already the "stale" word
-    if (mine and mine[-1].outcome == "quarantined") or alerting or run_failed or failed:
+    if any(open_quarantine(r) for r in mine) or alerting or run_failed or failed:
         health = "failing"
     return TableHealth(
         **base, health=health, last_load=last, age_hours=age, freshness_sla_hours=ds.freshness_hours,

@@ -1,7 +1,8 @@
 """The ingest ledger on DynamoDB (the table of ``infra/constructs/ledger_table.py``).
 
 Items: ``pk = ingest#<ingest_id>`` holds an ingest (or duplicate) record; ``pk =
-object#<bucket>/<key>#<version>`` is the claim that makes an object version ingest once. The
+object#<bucket>/<key>#<version>`` is the claim that makes an object version ingest once (and ``pk =
+content#<zone>/<dataset>#<sha256>`` the one that makes the same bytes under a new name a duplicate). The
 claim and its record are written in one transaction, conditional on the claim not existing,
 so two receivers racing on the same event produce one ingest and one ``duplicate``, exactly
 as SQLite's unique index does locally. GSIs: ``by_zone`` (zone, arrived_at) and
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lake.backends.holder import is_dead
-from lake.backends.ledger import INT_COLUMNS, IngestRecord, _ago, lapsed, now
+from lake.backends.ledger import INT_COLUMNS, REOPENED, IngestRecord, _ago, lapsed, now
 
 _FIELDS = {f.name for f in fields(IngestRecord)}
 
@@ -45,6 +46,7 @@ class DynamoDbLedger:
         d.setdefault("zone", None)
         d.setdefault("dataset", None)
         d["warnings"] = list(d.get("warnings") or [])
+        d["columns"] = [str(c) for c in d["columns"]] if d.get("columns") is not None else None
         return IngestRecord(**d)
 
     def claim(self, record: IngestRecord) -> IngestRecord:
@@ -178,3 +180,31 @@ class DynamoDbLedger:
                 except self.client.exceptions.ConditionalCheckFailedException:
                     values = {k: v for k, v in values.items() if k != "version"}  # those bytes are claimed already
         self._update(ingest_id, {**values, "erased_by": request_id, "erased_at": now()})
+
+    def reopen(self, ingest_id: str) -> bool:
+        """As ``SqliteLedger.reopen``: conditional on the ingest being quarantined with a landing copy."""
+        values = {**REOPENED, "replayed_at": now()}
+        values["warnings"] = []
+        sets = [k for k, v in values.items() if v is not None]
+        removes = [k for k, v in values.items() if v is None]
+        names = {f"#{k}": k for k in values} | {"#n": "replays", "#l": "landing_key"}
+        attrs = {f":{k}": values[k] for k in sets} | {":q": "quarantined", ":one": 1}
+        try:
+            self.client.update_item(
+                TableName=self.table.name, Key={"pk": f"ingest#{ingest_id}"},
+                UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in sets) + " ADD #n :one REMOVE "
+                                 + ", ".join(f"#{k}" for k in removes),
+                ConditionExpression="#outcome = :q AND attribute_exists(#l)",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=attrs)
+            return True
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def claim_content(self, zone: str, dataset: str, sha256: str, ingest_id: str) -> str:
+        """As ``SqliteLedger.claim_content``: a conditional put, so of two racing ingests one is first."""
+        pk = f"content#{zone}/{dataset}#{sha256}"
+        try:
+            self.table.put_item(Item={"pk": pk, "ingest_id": ingest_id}, ConditionExpression="attribute_not_exists(pk)")
+            return ingest_id
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return str(self.table.get_item(Key={"pk": pk}, ConsistentRead=True)["Item"]["ingest_id"])

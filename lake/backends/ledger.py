@@ -20,7 +20,8 @@ from lake.backends import sqlite
 
 OUTCOMES = ("received", "validating", "staged", "partial", "quarantined", "duplicate", "ignored")
 TERMINAL = ("staged", "partial", "quarantined", "duplicate", "ignored")
-INT_COLUMNS = ("size", "rows_read", "rows_staged", "rows_quarantined", "attempts")
+INT_COLUMNS = ("size", "rows_read", "rows_staged", "rows_quarantined", "attempts", "replays")
+JSON_COLUMNS = ("warnings", "columns")
 MAX_ATTEMPTS = 3  # validations of one ingest that may fail before the file is quarantined instead
 
 
@@ -69,6 +70,27 @@ class IngestRecord:
     lease_owner: str | None = None  # host:pid:start of the process holding the claim or validation lease
     renewed_at: str | None = None  # the lease's last heartbeat: it lapses lease_seconds after this
     attempts: int = 0  # validations started; past MAX_ATTEMPTS failures the file is quarantined
+    # The contract columns the file carried (None: every column, as records written before this was
+    # kept): the promotion updates only these, so a column absent from a file never nulls ODS values.
+    columns: list[str] | None = None
+    replays: int = 0  # `lake replay` re-validations of a quarantined file (each a new attempt of this ingest)
+    replayed_at: str | None = None
+    acknowledged_at: str | None = None  # `lake acknowledge`: a steward closed this quarantine without a replay
+    acknowledged_by: str | None = None  # who, and why
+
+
+# What a replay resets: the ingest starts over from its landing copy, as if just landed.
+REOPENED: dict[str, Any] = {
+    "outcome": "received", "reason": None, "staged_key": None, "quarantine_key": None, "rows_read": 0,
+    "rows_staged": 0, "rows_quarantined": 0, "warnings": [], "columns": None, "completed_at": None,
+    "runner": None, "started_at": None, "renewed_at": None, "lease_owner": None, "attempts": 0,
+    "acknowledged_at": None, "acknowledged_by": None}
+
+
+def open_quarantine(rec: IngestRecord) -> bool:
+    """A file quarantine nobody has resolved yet: replaying it successfully or acknowledging it closes it;
+    a later clean file of the same dataset does not."""
+    return rec.outcome == "quarantined" and rec.acknowledged_at is None
 
 
 COLUMNS = list(IngestRecord.__dataclass_fields__)
@@ -86,6 +108,8 @@ class Ledger(Protocol):
     def renew(self, ingest_id: str, holder: str, lease_seconds: int = 900) -> bool: ...
     def unfinished(self, older_than_seconds: int = 900) -> list[IngestRecord]: ...
     def erased(self, ingest_id: str, request_id: str, **fields: Any) -> None: ...
+    def reopen(self, ingest_id: str) -> bool: ...
+    def claim_content(self, zone: str, dataset: str, sha256: str, ingest_id: str) -> str: ...
 
 
 def _ago(seconds: int) -> str:
@@ -115,15 +139,18 @@ class SqliteLedger:
         # The identity of an object version: at most one real ingest each, enforced by the DB.
         self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS one_ingest_per_version ON ingest_ledger"
                         "(source_bucket, source_key, version) WHERE duplicate_of IS NULL")
+        # The first ingest of each content (bytes) per dataset: the same bytes under a new name are a duplicate.
+        self.db.execute("CREATE TABLE IF NOT EXISTS content_claims (zone TEXT, dataset TEXT, sha256 TEXT,"
+                        " ingest_id TEXT, PRIMARY KEY (zone, dataset, sha256))")
 
     def _row(self, rec: IngestRecord) -> dict[str, Any]:
-        d = asdict(rec)
-        d["warnings"] = json.dumps(d["warnings"])
-        return d
+        return _encode(asdict(rec))
 
     def _rec(self, row: sqlite3.Row) -> IngestRecord:
         d = dict(row)
         d["warnings"] = json.loads(d["warnings"] or "[]")
+        d["columns"] = json.loads(d["columns"]) if d["columns"] else None
+        d["replays"] = d["replays"] or 0
         return IngestRecord(**d)
 
     def claim(self, record: IngestRecord) -> IngestRecord:
@@ -143,8 +170,7 @@ class SqliteLedger:
             return dup
 
     def complete(self, ingest_id: str, **fields: Any) -> None:
-        if "warnings" in fields:
-            fields["warnings"] = json.dumps(fields["warnings"])
+        fields = _encode(fields)
         fields.setdefault("completed_at", now())
         sets = ", ".join(f"{k}=:{k}" for k in fields)
         self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id",
@@ -217,9 +243,7 @@ class SqliteLedger:
         (``version``/``sha256``/``size``). The new version counts as seen, so the sweep does not
         ingest the rewritten object again; if another ingest already claimed those exact bytes,
         they are seen already and this record keeps its version."""
-        values = {**fields, "erased_by": request_id, "erased_at": now(), "ingest_id": ingest_id}
-        if "warnings" in values:
-            values["warnings"] = json.dumps(values["warnings"])
+        values = _encode({**fields, "erased_by": request_id, "erased_at": now(), "ingest_id": ingest_id})
         sets = ", ".join(f"{k}=:{k}" for k in values if k != "ingest_id")
         try:
             self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id", values)
@@ -227,3 +251,24 @@ class SqliteLedger:
             values.pop("version", None)
             sets = ", ".join(f"{k}=:{k}" for k in values if k != "ingest_id")
             self.db.execute(f"UPDATE ingest_ledger SET {sets} WHERE ingest_id=:ingest_id", values)
+
+    def reopen(self, ingest_id: str) -> bool:
+        """Start a quarantined ingest over (``lake replay``): true for exactly one caller, and only while
+        it is quarantined with a landing copy to validate again."""
+        values = _encode({**REOPENED, "replayed_at": now(), "ingest_id": ingest_id})
+        sets = ", ".join(f"{k}=:{k}" for k in values if k != "ingest_id")
+        cur = self.db.execute(f"UPDATE ingest_ledger SET {sets}, replays=COALESCE(replays, 0)+1 WHERE"
+                              " ingest_id=:ingest_id AND outcome='quarantined' AND landing_key IS NOT NULL", values)
+        return cur.rowcount == 1
+
+    def claim_content(self, zone: str, dataset: str, sha256: str, ingest_id: str) -> str:
+        """Claim these bytes for this dataset: the ingest that claimed them first (this one, if none did)."""
+        self.db.execute("INSERT OR IGNORE INTO content_claims VALUES (?, ?, ?, ?)", (zone, dataset, sha256, ingest_id))
+        row = self.db.execute("SELECT ingest_id FROM content_claims WHERE zone=? AND dataset=? AND sha256=?",
+                              (zone, dataset, sha256)).fetchone()
+        return str(row["ingest_id"])
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, Any]:
+    """List-valued fields as SQLite stores them (JSON text; None stays NULL)."""
+    return {k: json.dumps(v) if k in JSON_COLUMNS and v is not None else v for k, v in fields.items()}

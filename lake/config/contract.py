@@ -55,6 +55,10 @@ class PlatformOptions(_Options):
     max_bad_row_ratio: float = Field(0.05, alias="maxBadRowRatio", ge=0, le=1)
     on_bad_rows: Literal["quarantine_rows", "reject_file"] = Field("quarantine_rows", alias="onBadRows")
     extra_columns: Literal["drop", "reject"] = Field("drop", alias="extraColumns")
+    # A column absent from a file: "keep" leaves its ODS values as they are on update; "set_null" sets them null.
+    absent_columns: Literal["keep", "set_null"] = Field("keep", alias="absentColumns")
+    # A key twice in one file: "latest" (the later row, or the greater latestWins value, wins) or "quarantine".
+    duplicate_keys: Literal["latest", "quarantine"] = Field("latest", alias="duplicateKeys")
     promotion: Literal["auto", "manual"] = "auto"
     pii: dict[str, Literal["hash", "mask", "drop"]] = Field(
         default_factory=dict, description="How each PII column is treated before it reaches ODS.")

@@ -56,6 +56,8 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     file_reason: str | None = None  # set when the file as a whole cannot be read
     rejected_written: bool = False
+    present: set[str] = field(default_factory=set)  # the columns the file carried (absent ones are not updated)
+    details: dict = field(default_factory=dict)  # the file's rejection, machine-readable, for the report
 
 
 def staging_schema(ds: Dataset, constant: pa.DataType | None = None) -> pa.Schema:
@@ -133,6 +135,7 @@ def _check_batch(batch: RawBatch, ds: Dataset) -> dict[str, Coerced]:
 def _process(batch: RawBatch, ds: Dataset, lineage: Lineage, res: Result, rejected: _Rejected) -> pa.Table | None:
     if batch.rejected:
         _reader_rejects(batch.rejected, res, rejected)
+    res.present.update(batch.columns)
     n = batch.num_rows
     if n == 0:
         return None
@@ -289,7 +292,7 @@ def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_p
             raise FileRejected(f"not readable as {fmt}: {type(err).__name__}: {text[:300]}") from err
         _check_bytes(src, sha256)
     except FileRejected as err:
-        res.file_reason = str(err)
+        res.file_reason, res.details = str(err), err.details
     finally:
         writer.close()
         rejected.close()

@@ -34,10 +34,11 @@ def jsonl_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = 
     cols: dict[str, list[str | None]] = {n: [] for n in [*names.values(), *meta]}
     rows: list[int] = []
     rejected: list[RowError] = []
+    present: set[str] = set(meta)  # a field counts as carried by the file once any line has it
 
     def flush() -> RawBatch:
-        b = RawBatch({k: pa.array(v, pa.string()) for k, v in cols.items()}, pa.array(rows, pa.int64()),
-                     list(rejected))
+        b = RawBatch({k: pa.array(v, pa.string()) for k, v in cols.items() if k in present},
+                     pa.array(rows, pa.int64()), list(rejected))
         for v in cols.values():
             v.clear()
         rows.clear()
@@ -76,6 +77,7 @@ def jsonl_batches(src: Source, ds: Dataset, warnings: list[str], serial: bool = 
                 if ds.options.extra_columns == "reject":
                     raise FileRejected(f"unexpected field(s) {sorted(unknown)} at line {lineno} "
                                        "(contract: extraColumns reject)")
+            present.update(values)
             for c in names.values():
                 cols[c].append(values.get(c))
             for m, v in zip(meta, envelope, strict=True):

@@ -21,7 +21,12 @@ if TYPE_CHECKING:
 
 
 class FileRejected(Exception):
-    """The file as a whole cannot be read under its contract."""
+    """The file as a whole cannot be read under its contract. ``details``: machine-readable facts for
+    the report (e.g. the missing and the unknown columns)."""
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}
 
 
 @dataclass

@@ -96,7 +96,23 @@ def _land(ctx: Context, rec: IngestRecord, r: Route, version_id: str | None) -> 
     sha = ctx.storage.copy_hashing(rec.source_bucket, rec.source_key, ctx.buckets.landing, lkey, meta, version_id)
     if version_id is None and _is_sha256(rec.version) and sha != rec.version:
         return _torn(ctx, rec, r, lkey, sha)
+    first = ctx.ledger.claim_content(r.zone, r.dataset.name, sha, rec.ingest_id)
+    if first != rec.ingest_id:
+        return _same_content(ctx, rec, first, lkey, sha)
     ctx.ledger.complete(rec.ingest_id, landing_key=lkey, sha256=sha, completed_at=None)
+    return ctx.ledger.get(rec.ingest_id) or rec
+
+
+def _same_content(ctx: Context, rec: IngestRecord, first_id: str, lkey: str, sha: str) -> IngestRecord:
+    """The same bytes as an earlier ingest of this dataset, under another name (or version): recorded as
+    a duplicate of that ingest, never validated or promoted twice. The landing copy stays (landing keeps
+    every object as it arrived); its validation event finds the ingest closed."""
+    first = ctx.ledger.get(first_id)
+    seen = f"{first.source_key}, {first.outcome}" if first else "no longer in the ledger"
+    hint = f"; to validate it again after a contract fix, run `lake replay {first_id}`" if (
+        first and first.outcome == "quarantined") else ""
+    ctx.ledger.complete(rec.ingest_id, outcome="duplicate", duplicate_of=first_id, landing_key=lkey, sha256=sha,
+                        reason=f"same content (sha256 {sha[:12]}...) as ingest {first_id} ({seen}){hint}")
     return ctx.ledger.get(rec.ingest_id) or rec
 
 

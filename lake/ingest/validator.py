@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lake.backends.ledger import MAX_ATTEMPTS, TERMINAL, IngestRecord
 from lake.config import Dataset
-from lake.ingest import report
+from lake.ingest import duplicates, report
 from lake.ingest.convert import Lineage, Result, convert
 from lake.ingest.lease import LEASE_SECONDS, Heartbeat, owner
 from lake.ingest.routing import parse_landing_key, quarantine_key, staging_key
@@ -63,10 +63,12 @@ def validate(ctx: Context, bucket: str, key: str, runner: str = "lambda") -> Ing
         raise
 
 
-def decide(res: Result, ds: Dataset) -> tuple[str, str | None]:
-    """The outcome of a file from its counts and the contract's bad-row policy."""
+def decide(res: Result, ds: Dataset, dups: duplicates.Duplicates | None = None) -> tuple[str, str | None]:
+    """The outcome of a file from its counts and the contract's bad-row and duplicate-key policies."""
     if res.file_reason:
         return "quarantined", res.file_reason
+    if dups and dups.keys and ds.options.duplicate_keys == "quarantine":
+        return "quarantined", f"{dups.describe()} (contract: duplicateKeys quarantine)"
     bad, read = res.rows_quarantined, res.rows_read
     if bad == 0:
         return "staged", None
@@ -89,7 +91,13 @@ def _validate_file(ctx: Context, rec: IngestRecord, ds: Dataset, bucket: str, ke
             ctx.storage.writer(ctx.buckets.staging, skey) as staged:
         rejected = Path(work) / "rejected.csv"
         res = convert(path, ds, lineage, staged, rejected, sha256=rec.sha256 or None)
-        outcome, reason = decide(res, ds)
+        dups = duplicates.Duplicates() if res.file_reason else duplicates.find(staged, ds)
+        if dups.keys:
+            res.details["duplicate_keys"] = dups.as_report(ds.options.duplicate_keys)
+            if ds.options.duplicate_keys == "latest":
+                res.warnings.append(f"{dups.describe()}; the latest row of each key wins "
+                                    f"(report: {qbase}.report.json)")
+        outcome, reason = decide(res, ds, dups)
         if outcome == "quarantined":
             staged.unlink(missing_ok=True)  # abandon: nothing of a rejected file reaches staging
         if res.rejected_written:
@@ -97,7 +105,10 @@ def _validate_file(ctx: Context, rec: IngestRecord, ds: Dataset, bucket: str, ke
     if outcome == "quarantined":
         return _finish_file_quarantine(ctx, rec, bucket, key, reason or "", res, qbase)
     fields = dict(outcome=outcome, reason=reason, staged_key=skey, rows_read=res.rows_read,
-                  rows_staged=res.rows_staged, rows_quarantined=res.rows_quarantined, warnings=res.warnings)
+                  rows_staged=res.rows_staged, rows_quarantined=res.rows_quarantined, warnings=res.warnings,
+                  columns=carried(res, ds))
+    if outcome == "staged" and res.details:  # staged, but the checks found something a steward should see
+        _report(ctx, rec, qbase, outcome, reason, res, {"staged": skey})
     if outcome == "partial":
         fields["quarantine_key"] = qbase + ".rejected.csv"
         _report(ctx, rec, qbase, outcome, reason, res, {"rejected_rows": qbase + ".rejected.csv", "staged": skey})
@@ -107,11 +118,20 @@ def _validate_file(ctx: Context, rec: IngestRecord, ds: Dataset, bucket: str, ke
     return ctx.ledger.get(rec.ingest_id) or rec
 
 
+def carried(res: Result, ds: Dataset) -> list[str]:
+    """The contract columns the promotion may update for this file: those it carried, or all of them
+    when the contract says an absent column means null (``absentColumns: set_null``)."""
+    if ds.options.absent_columns == "set_null":
+        return [c.name for c in ds.columns]
+    return [c.name for c in ds.columns if c.name in res.present]
+
+
 def _report(ctx: Context, rec: IngestRecord, qbase: str, outcome: str, reason: str | None, res: Result,
             artefacts: dict[str, str | None]) -> None:
     rows = {"rows_read": res.rows_read, "rows_staged": res.rows_staged if outcome != "quarantined" else 0,
             "rows_quarantined": res.rows_quarantined if outcome != "quarantined" else res.rows_read}
-    body = report.build(rec, outcome, reason, rows, res.samples, dict(res.counts), res.warnings, artefacts)
+    body = report.build(rec, outcome, reason, rows, res.samples, dict(res.counts), res.warnings, artefacts,
+                        res.details)
     ctx.storage.put_bytes(ctx.buckets.landing, qbase + ".report.json", report.dumps(body))
 
 

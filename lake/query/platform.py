@@ -22,6 +22,7 @@ def _ledger(home: LakeHome, zones: Iterable[str]) -> pa.Table:
     rows = [asdict(r) for z in zones for r in SqliteLedger(home.ledger_db).records(z)]
     for row in rows:
         row["warnings"] = "; ".join(row["warnings"])
+        row["columns"] = None if row["columns"] is None else ", ".join(row["columns"])
     schema = pa.schema([(f.name, pa.int64() if f.type == "int" else pa.string()) for f in fields(IngestRecord)])
     return pa.Table.from_pylist(rows, schema=schema)
 

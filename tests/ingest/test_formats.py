@@ -40,10 +40,12 @@ def test_extra_columns_can_be_refused_by_the_contract(lab, tmp_path):
     assert rec.reason == "unexpected column(s): surprise (contract: extraColumns reject)"
 
 
-def test_missing_optional_column_loads_as_null_with_a_warning(ctx):
+def test_missing_optional_column_is_staged_as_null_and_recorded_as_absent(ctx):
     [rec] = drop_file(ctx, UGLY / "missing_optional.csv", "finance", "expenses")
-    assert rec.outcome == "staged" and rec.warnings == ["optional columns absent, loaded as null: description"]
+    assert rec.outcome == "staged" and rec.warnings == [
+        "optional column(s) absent from the file: description; ODS keeps their current values on update"]
     assert staged(ctx, rec).column("description").to_pylist() == [None, None]
+    assert "description" not in rec.columns and "amount" in rec.columns  # the promotion updates only these
 
 
 def test_quoted_fields_with_newlines_delimiters_and_quotes(ctx):

@@ -219,7 +219,7 @@ def test_a_file_no_validation_can_finish_ends_quarantined_and_blocks_nothing(ctx
 
     monkeypatch.setattr(validator, "convert", flaky)
     ingress(ctx, "finance/expenses/doomed.csv", expenses(*good_rows(2)).encode())
-    ingress(ctx, "finance/expenses/fine.csv", expenses(*good_rows(2)).encode())
+    ingress(ctx, "finance/expenses/fine.csv", expenses(*good_rows(2, start=10)).encode())  # other bytes
     out = {r.source_key.rsplit("/", 1)[1]: r for r in sweep(ctx)}
     assert out["fine.csv"].outcome == "staged"
     doomed = out["doomed.csv"]

@@ -24,7 +24,9 @@ def registered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def lost_and_stuck(ctx) -> str:  # noqa: ANN001
     """One ingress object whose event was lost, one landed file whose validation never ran."""
-    ctx.storage.put_file("ingress", "finance/expenses/lost.csv", FIXTURES / "expenses_good.csv")
+    # Other bytes than stuck.csv's (the same bytes under a new name would be a duplicate of it).
+    ctx.storage.put_bytes("ingress", "finance/expenses/lost.csv",
+                          (FIXTURES / "expenses_good.csv").read_bytes().replace(b"\n", b"\r\n"))
     ctx.storage.put_file("ingress", "finance/expenses/stuck.csv", FIXTURES / "expenses_good.csv")
     info = ctx.storage.head("ingress", "finance/expenses/stuck.csv")
     stuck = tasks.receive_task(ctx, ObjectRef(info.bucket, info.key, info.size, info.etag, info.version_id))

@@ -14,6 +14,7 @@ from lake.backends.alerts import audience, downstream
 from lake.local.ingest import drop_file
 from lake.runtime.context import Context
 from lake.runtime.runlog import runs
+from lake.tasks.ingest import acknowledge_task
 from tests.glue_jobs.conftest import Lake, expense
 from tests.glue_jobs.test_quality import set_action
 from tests.ingest.conftest import FIXTURES, HEADER
@@ -47,10 +48,13 @@ def test_quarantined_file_alerts_once_per_zone_until_recovery(ctx: Context, tmp_
     assert sub.subject.startswith("upstream of you:") and sub.context["upstream_zone"] == "finance"
     assert "report.json" in owner.detail  # what to look at next
     bad2 = tmp_path / "bad2.csv"
-    bad2.write_text(BAD)
-    drop_file(ctx, bad2, "finance", "expenses")
+    bad2.write_text(BAD.replace("x,", "z,"))
+    [rec2] = drop_file(ctx, bad2, "finance", "expenses")
     assert len(ctx.alerts.read()) == 2  # the same cause again: no flood
     drop_file(ctx, FIXTURES / "expenses_good.csv", "finance", "expenses")
+    assert not [a for a in ctx.alerts.read() if a.context.get("recovery")]  # both files still quarantined
+    for r in (rec, rec2):  # resolved by a steward (or a successful `lake replay`): now it is over
+        acknowledge_task(ctx, r.ingest_id, "test: sent again corrected")
     recovered = [a for a in ctx.alerts.read() if a.context.get("recovery")]
     assert sorted(a.zone for a in recovered) == ["executive", "finance"]
     assert [r["status"] for r in runs(ctx) if r["task"] == "validator"] == ["failed", "failed", "succeeded"]

@@ -123,21 +123,40 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     if result.rows_quarantined:
         tables.hold_back(spark, table, held.drop("_ingest_seq"), run_id)
 
-    if ds.options.cdc:
-        good = tables.without_superseded(spark, ds, table, T.latest_change_per_key(good, ds.primary_key))
-    else:
-        good = T.latest_per_key(good, ds.primary_key, ds.options.latest_wins)
-    cols = T.ods_columns([c.name for c in ds.columns], [c for c, t in treatments.items() if t == "drop"],
-                         bool(ds.options.cdc)) + ["_promoted_at"]
+    dropped = [c for c, t in treatments.items() if t == "drop"]
+    cols = T.ods_columns([c.name for c in ds.columns], dropped, bool(ds.options.cdc)) + ["_promoted_at"]
     good = good.withColumn("_promoted_at", F.current_timestamp())
-    good.select(*cols, *(["_op"] if ds.options.cdc else [])).createOrReplaceTempView("batch")
-    spark.sql(tables.merge_sql(ds, table, cols))
-    if ds.options.cdc:
-        tables.merge_tombstones(spark, ds, table)
-    # Only after Iceberg committed: a crash before this line re-merges the same rows next run.
-    ctx.ledger.mark_promoted(result.ingests, run_id)
+    # One MERGE per run of consecutive ingests that carried the same columns, in ingest order: each
+    # updates only the columns its files had, so a column absent from a file keeps its ODS values.
+    for first, last, carried in column_groups(ds, pending):
+        part = good if first == 0 and last == len(pending) - 1 else good.where(
+            F.col("_ingest_seq").between(first, last))
+        if ds.options.cdc:
+            part = tables.without_superseded(spark, ds, table, T.latest_change_per_key(part, ds.primary_key))
+        else:
+            part = T.latest_per_key(part, ds.primary_key, ds.options.latest_wins)
+        update = T.ods_columns(carried, dropped, bool(ds.options.cdc)) + ["_promoted_at"]
+        part.select(*cols, *(["_op"] if ds.options.cdc else [])).createOrReplaceTempView("batch")
+        spark.sql(tables.merge_sql(ds, table, cols, update))
+        if ds.options.cdc:
+            tables.merge_tombstones(spark, ds, table)
+        # Only after Iceberg committed: a crash before this line re-merges the same rows next run.
+        ctx.ledger.mark_promoted(result.ingests[first:last + 1], run_id)
     result.rows_out = tables.row_count(spark, table)
     return result
+
+
+def column_groups(ds: Dataset, pending: list[IngestRecord]) -> list[tuple[int, int, list[str]]]:
+    """(first, last, columns): runs of consecutive pending ingests (by index) that carried the same
+    contract columns. An ingest recorded before the ledger kept its columns counts as carrying all."""
+    groups: list[tuple[int, int, list[str]]] = []
+    for i, rec in enumerate(pending):
+        carried = [c.name for c in ds.columns if rec.columns is None or c.name in rec.columns]
+        if groups and groups[-1][2] == carried:
+            groups[-1] = (groups[-1][0], i, carried)
+        else:
+            groups.append((i, i, carried))
+    return groups
 
 
 def promote_task(spark: SparkSession, ctx: Context, zone: str, dataset: str, parent_run_id: str) -> Promotion:

@@ -54,9 +54,11 @@ def evolve(spark: SparkSession, ds: Dataset, table: str) -> list[str]:
     return []
 
 
-def merge_sql(ds: Dataset, table: str, cols: list[str]) -> str:
+def merge_sql(ds: Dataset, table: str, cols: list[str], update: list[str] | None = None) -> str:
+    """``cols`` are inserted; ``update`` (default: all of them) are the columns a matched row takes
+    from the batch: the columns its files carried, so an absent column never overwrites ODS values."""
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in ds.primary_key)
-    sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in cols)
+    sets = ", ".join(f"t.`{c}` = s.`{c}`" for c in (cols if update is None else update))
     values = ", ".join(f"s.`{c}`" for c in cols)
     names = ", ".join(f"`{c}`" for c in cols)
     if ds.options.cdc:

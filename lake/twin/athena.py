@@ -148,6 +148,9 @@ def for_zone(twin: Any, cfg: LakeConfig, zone: str) -> TwinAthena:
             visible = set.intersection(*seen) if seen else set()
             if visible:
                 tables[f"{db['Name']}.{t['Name']}"] = visible
+    for name in sorted([*tables, *platform]):  # what AWS reads for the workgroup's queries (the access proof)
+        db, _, tbl = name.partition(".")
+        twin.calls.record(f"athena-query:{workgroup}", "glue:GetTable", {"DatabaseName": db, "Name": tbl})
     twin.glue.mirror.export(twin.client("s3"))
     root = twin.glue.mirror.root
     home = TwinHome(root / deployment_setting(twin, "STAGING_BUCKET"), root / CATALOG_BUCKET / "warehouse",

@@ -46,6 +46,7 @@ class Report:
 def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: bool = True) -> Report:
     from lake.config import load_config
     from lake.twin import health
+    from lake.twin.access import physical
     from lake.twin.twin import Twin
 
     started = time.monotonic()
@@ -65,6 +66,7 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         report.problems = health.problems(twin)
         report.calls_file = work / "aws-calls.json"
         twin.calls.write(report.calls_file)
+        physical.save(twin.deployment, work / "deployment.json")
     finally:
         twin.stop()
     if local:

@@ -18,7 +18,7 @@ KNOWN_KEYS = {
     "aws:securetransport", "aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalarn",
     "aws:principalaccount", "aws:principalservicename", "aws:principalisawsservice", "aws:principaltype",
     "aws:calledvia", "s3:prefix", "s3:delimiter", "s3:tlsversion", "kms:viaservice", "kms:calleraccount",
-    "cloudwatch:namespace", "dynamodb:leadingkeys",
+    "cloudwatch:namespace", "dynamodb:leadingkeys", "kms:encryptioncontextkeys",
 }
 KNOWN_PREFIXES = ("kms:encryptioncontext:",)
 

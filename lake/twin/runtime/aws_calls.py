@@ -59,9 +59,10 @@ def _item_keys(params):
                       "names": params.get("ExpressionAttributeNames", {}),
                       "values": _strings(params.get("ExpressionAttributeValues"))})
     for item in params.get("TransactItems") or []:
-        for op in item.values():
+        for kind, op in item.items():
             if isinstance(op, dict):
-                found.append({"table": op.get("TableName"), "attrs": _strings(op.get("Key") or op.get("Item"))})
+                found.append({"table": op.get("TableName"), "op": kind,
+                              "attrs": _strings(op.get("Key") or op.get("Item"))})
     return found
 
 

@@ -58,6 +58,7 @@ def glue_table_event(account: str, region: str, db: str, name: str, change: str)
     """The event Glue sends EventBridge for a catalog change (AWS Glue developer guide, "Automating AWS Glue
     with EventBridge"): CreateTable (and DeleteTable) as a "Database State Change" naming ``changedTables``;
     UpdateTable (and partition changes) as a "Table State Change" naming ``tableName``."""
+    detail: dict[str, Any]
     if change in ("CreateTable", "DeleteTable", "BatchDeleteTable"):
         detail_type, detail = "Glue Data Catalog Database State Change", {"changedTables": [name]}
     else:

@@ -101,3 +101,21 @@ def test_a_removed_statement_fails_the_recorded_calls(twin_report, assembly: Ass
     receiver = [f for f in proof.failures if f.startswith("lambda:Pipeline/Receiver") and "s3:GetObject" in f]
     assert receiver and "needs Allow s3:GetObject on arn:aws:s3:::" in receiver[0]
     assert "in role Pipeline/ReceiverRole" in receiver[0]
+
+
+def test_the_unused_table_replaces_only_its_part_of_the_readme(proof: Proof, tmp_path: Path) -> None:
+    from lake.twin.access.unused import END, START, keys, write_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Lake\nbefore\n{START}\nold table\n{END}\nafter\n")
+    write_readme(proof, readme)
+    text = readme.read_text()
+    assert text.startswith("# Lake\nbefore\n") and text.endswith(f"{END}\nafter\n") and "old table" not in text
+    assert text.count("\n| ") == len(keys(proof)) + 1  # header row + one per unused statement
+
+
+@pytest.mark.slow
+def test_each_unused_statement_kept_has_a_reason(twin_report) -> None:  # noqa: ANN001
+    from lake.twin.access.unused import unexplained
+
+    assert unexplained(twin_report.access) == []

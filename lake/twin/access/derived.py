@@ -44,6 +44,8 @@ def derive(dep: Deployment) -> list[OnBehalf]:
     out += _backups(n, dep)
     out += _replication(n, dep)
     out += _athena(n, dep)
+    out += _function_runtime(n, dep)
+    out += _glue_runtime(n, dep)
     return out
 
 
@@ -225,3 +227,40 @@ def _athena(n: Naming, dep: Deployment) -> Iterator[OnBehalf]:
             for action, params in calls:
                 for need in needs(n, action, params):
                     yield OnBehalf(label, principal, need)
+
+
+def _function_runtime(n: Naming, dep: Deployment) -> Iterator[OnBehalf]:
+    """Lambda writes each invocation's logs to the function's log group, and its traces when tracing is
+    active, with the function's role."""
+    for fn in dep.of_type("AWS::Lambda::Function"):
+        role, label = fn.properties["Role"], f"lambda:{_name(fn)} runtime"
+        group = fn.properties.get("LoggingConfig", {}).get("LogGroup") or f"/aws/lambda/{fn.ref}"
+        stream = n.arn("logs", f"log-group:{group}:log-stream:2026/01/01/[$LATEST]0")
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            yield OnBehalf(label, role, Need(action, stream))
+        if fn.properties.get("TracingConfig", {}).get("Mode") == "Active":
+            for action in ("xray:PutTraceSegments", "xray:PutTelemetryRecords"):
+                yield OnBehalf(label, role, Need(action, "*"))
+
+
+def _glue_runtime(n: Naming, dep: Deployment) -> Iterator[OnBehalf]:
+    """A Glue job run reads its script and extra Python files from S3, writes continuous logs (encrypted
+    ones: the security configuration's key associated with its log group) and metrics, with its role."""
+    for job in dep.of_type("AWS::Glue::Job"):
+        role_ref, label = job.properties["Role"], f"glue:{_name(job)} runtime"
+        role = role_ref if str(role_ref).startswith("arn:") else f"arn:aws:iam::{n.account}:role/{role_ref}"
+        args = job.properties.get("DefaultArguments", {})
+        code = [job.properties["Command"]["ScriptLocation"], *str(args.get("--extra-py-files", "")).split(",")]
+        for url in filter(None, code):
+            bucket, _, key = url.removeprefix("s3://").partition("/")
+            for need in needs(n, "s3:GetObject", {"Bucket": bucket, "Key": key}):
+                yield OnBehalf(label, role, need)
+        if args.get("--enable-metrics") is not None:
+            yield OnBehalf(label, role, Need("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": ["Glue"]}))
+        if str(args.get("--enable-continuous-cloudwatch-log")) == "true":
+            group = args.get("--continuous-log-logGroup", "/aws-glue/jobs/logs-v2")
+            if job.properties.get("SecurityConfiguration"):  # encrypted logs go to a group of their own
+                group = f"/aws-glue/jobs/{job.properties['SecurityConfiguration']}-role/{role_ref}/logs-v2"
+                yield OnBehalf(label, role, Need("logs:AssociateKmsKey", n.arn("logs", f"log-group:{group}")))
+            for action in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"):
+                yield OnBehalf(label, role, Need(action, n.arn("logs", f"log-group:{group}:log-stream:jr_0")))

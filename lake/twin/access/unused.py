@@ -11,15 +11,26 @@ import yaml
 from lake.twin.access.proof import Proof, statement_key
 
 REASONS = Path(__file__).resolve().parents[3] / "infra" / "unused_permissions.yaml"
+MANAGED = "'s AWS managed policy "
 START, END = "<!-- unused-permissions:start -->", "<!-- unused-permissions:end -->"
 
 
 def keys(proof: Proof) -> dict[str, str]:
-    """Statement key -> the roles holding it (zones' copies collapse into one ``Zone-*`` key)."""
+    """Statement key -> the roles holding it (zones' copies collapse into one ``Zone-*`` key). An AWS
+    managed policy counts as one statement: unused when no statement of it was needed."""
     out: dict[str, set[str]] = {}
+    used_managed = {st.where.split(", statement ")[0] for role in proof.policies.roles.values()
+                    for st in role.statements if st.where in proof.used and MANAGED in st.where}
     for role, statements in proof.unused().items():
         for st in statements:
-            out.setdefault(statement_key(role, st), set()).add(role.removeprefix("role "))
+            policy = st.where.split(", statement ")[0]
+            if MANAGED in st.where:
+                if policy in used_managed:
+                    continue
+                key = statement_key(role, st).split(": ")[0] + ": " + policy.split(MANAGED)[1]
+            else:
+                key = statement_key(role, st)
+            out.setdefault(key, set()).add(role.removeprefix("role "))
     return {k: ", ".join(sorted(v)) for k, v in sorted(out.items())}
 
 

@@ -51,6 +51,8 @@ def test_object_reads_and_writes_need_the_bucket_key_through_s3() -> None:
 def test_listing_carries_its_prefix_and_location_does_not() -> None:
     assert as_tuples("s3:ListObjectsV2", {"Bucket": "data", "Prefix": "finance/"}) == [
         ("s3:ListBucket", "arn:aws:s3:::data", {"s3:prefix": ["finance/"]})]
+    assert as_tuples("s3:ListObjectsV2", {"Bucket": "data"}) == [  # the whole bucket: an empty prefix
+        ("s3:ListBucket", "arn:aws:s3:::data", {"s3:prefix": [""]})]
     assert as_tuples("s3:GetBucketLocation", {"Bucket": "data"}) == [("s3:GetBucketLocation", "arn:aws:s3:::data", {})]
 
 

@@ -146,8 +146,8 @@ def _s3(n: Naming, op: str, p: dict[str, str]) -> Iterator[Need]:
         iam += versioned
     bucket_arn = f"arn:aws:s3:::{bucket}"
     context: Context = {}
-    if iam in ("ListBucket", "ListBucketVersions") and p.get("Prefix") is not None:
-        context["s3:prefix"] = [p["Prefix"]]
+    if op in ("ListObjectsV2", "ListObjects", "ListObjectVersions"):  # no prefix asked: s3:prefix is ""
+        context["s3:prefix"] = [p.get("Prefix") or ""]
     resource = bucket_arn if iam in _S3_BUCKET_LEVEL or "Key" not in p else f"{bucket_arn}/{p['Key']}"
     yield Need(f"s3:{iam}", resource, context)
     encryption = n.bucket_keys.get(bucket)

@@ -84,3 +84,20 @@ def test_dynamodb_leading_keys_from_the_item_or_the_key_condition() -> None:
                            {"table": "ledger", "op": "ConditionCheck", "attrs": {"pk": "b"}}])
     assert [t[0] for t in as_tuples("dynamodb:TransactWriteItems", {"ItemKeys": transact})] == [
         "dynamodb:PutItem", "dynamodb:ConditionCheckItem"]
+
+
+def test_replication_needs_reading_the_source_and_replicating_into_the_destination() -> None:
+    from lake.twin.access.derived import _replication
+
+    n = naming()
+    source = n.dep.resources[0]
+    source.properties["ReplicationConfiguration"] = {
+        "Role": "arn:aws:iam::111111111111:role/replication",
+        "Rules": [{"Destination": {"Bucket": "arn:aws:s3:::replica", "EncryptionConfiguration": {
+            "ReplicaKmsKeyID": "arn:aws:kms:eu-central-1:111111111111:key/r"}}}]}
+    got = {(ob.need.action, ob.need.resource) for ob in _replication(n, n.dep)}
+    assert {("s3:GetReplicationConfiguration", "arn:aws:s3:::data"),
+            ("s3:GetObjectVersionForReplication", "arn:aws:s3:::data/any-object"), ("kms:Decrypt", KEY),
+            ("s3:ReplicateObject", "arn:aws:s3:::replica/any-object"),
+            ("kms:GenerateDataKey", "arn:aws:kms:eu-central-1:111111111111:key/r")} <= got
+    assert {ob.principal for ob in _replication(n, n.dep)} == {"arn:aws:iam::111111111111:role/replication"}

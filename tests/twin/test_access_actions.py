@@ -101,3 +101,17 @@ def test_replication_needs_reading_the_source_and_replicating_into_the_destinati
             ("s3:ReplicateObject", "arn:aws:s3:::replica/any-object"),
             ("kms:GenerateDataKey", "arn:aws:kms:eu-central-1:111111111111:key/r")} <= got
     assert {ob.principal for ob in _replication(n, n.dep)} == {"arn:aws:iam::111111111111:role/replication"}
+
+
+def test_lake_formation_reads_a_queried_table_with_the_registration_role() -> None:
+    from lake.twin.access.derived import lake_formation_reads
+
+    n = naming()
+    n.dep.resources.append(Resource("S", "Register", "AWS::LakeFormation::Resource", {
+        "ResourceArn": "arn:aws:s3:::data", "RoleArn": "arn:aws:iam::111111111111:role/lf"}, "r", {}))
+    got = [(ob.principal, ob.need.action, ob.need.resource, ob.need.context.get("s3:prefix"))
+           for ob in lake_formation_reads(n, n.dep, "finance_ods", "expenses")]
+    role = "arn:aws:iam::111111111111:role/lf"
+    assert got == [(role, "s3:ListBucket", "arn:aws:s3:::data", ["finance/expenses/"]),
+                   (role, "s3:GetObject", "arn:aws:s3:::data/finance/expenses/data/part-0.parquet", None),
+                   (role, "kms:Decrypt", KEY, None)]

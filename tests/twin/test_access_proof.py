@@ -119,3 +119,18 @@ def test_each_unused_statement_kept_has_a_reason(twin_report) -> None:  # noqa: 
     from lake.twin.access.unused import unexplained
 
     assert unexplained(twin_report.access) == []
+
+
+def test_lake_twin_exits_1_naming_the_denied_call(assembly: Assembly, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from lake.twin import run
+    from lake.twin.compare import Line
+
+    broken = load(_without(assembly.root, tmp_path, "Zone-finance", "PromotionStateMachineEventsRole",
+                           "states:StartExecution"))
+    proof = evaluate(replay(broken), [])
+    report = run.Report(problems=proof.problems(), lines=[Line("table", "t", True)], access=proof)
+    monkeypatch.setattr(run, "run_twin", lambda *a, **k: report)
+    assert run.main(None) == 1
+    out = capsys.readouterr()
+    assert "== Access proof" in out.out and "DENIED  access: rule Zone-finance/PromotionOnStaged" in out.out
+    assert "states:StartExecution on arn:aws:states:" in out.err

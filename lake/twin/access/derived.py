@@ -264,3 +264,22 @@ def _glue_runtime(n: Naming, dep: Deployment) -> Iterator[OnBehalf]:
                 yield OnBehalf(label, role, Need("logs:AssociateKmsKey", n.arn("logs", f"log-group:{group}")))
             for action in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"):
                 yield OnBehalf(label, role, Need(action, n.arn("logs", f"log-group:{group}:log-stream:jr_0")))
+
+
+def lake_formation_reads(n: Naming, dep: Deployment, db: str, table: str) -> Iterator[OnBehalf]:
+    """Behind a query's read of ``db.table``, Lake Formation reads the data with the role that registered
+    the table's location (credential vending): list the table's prefix, get its objects, decrypt them."""
+    location = n.locations.get(db)
+    if not location:
+        return
+    bucket, _, prefix = location.removeprefix("s3://").partition("/")
+    table_prefix = f"{prefix}/{table}/".lstrip("/")
+    for reg in dep.of_type("AWS::LakeFormation::Resource"):
+        if reg.properties.get("ResourceArn") != f"arn:aws:s3:::{bucket}" or not reg.properties.get("RoleArn"):
+            continue
+        label, role = f"lake formation for a query of {db}.{table}", reg.properties["RoleArn"]
+        calls = [("s3:ListObjectsV2", {"Bucket": bucket, "Prefix": table_prefix}),
+                 ("s3:GetObject", {"Bucket": bucket, "Key": f"{table_prefix}data/part-0.parquet"})]
+        for action, params in calls:
+            for need in needs(n, action, params):
+                yield OnBehalf(label, role, need)

@@ -129,6 +129,10 @@ def evaluate(dep: Deployment, calls: Iterable[dict[str, Any]]) -> Proof:
             continue
         for need in needs(n, call["action"], call["resources"]):
             ev.check(call["component"], who.arns, need, any_of=who.any_of)
+        if call["component"].startswith("athena-query:") and call["action"] == "glue:GetTable":
+            res = call["resources"]
+            for ob in derived.lake_formation_reads(n, dep, res.get("DatabaseName", ""), res.get("Name", "")):
+                ev.check(ob.component, [ob.principal], ob.need)
     for ob in derived.derive(dep):
         role = ev.policies.role(ob.principal) if ob.principal.startswith("arn:") else None
         ev.check(ob.component, [role.arn if role else ob.principal], ob.need)

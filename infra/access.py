@@ -52,10 +52,13 @@ def s3_statements(bucket: s3.IBucket, *, prefixes: Sequence[str] = (), read: boo
     if read or delete:
         # Removing old versions of a rewritten object (erasure) starts by listing them.
         versions = ("s3:ListBucketVersions",) if list_versions else ()
-        listing = iam.PolicyStatement(actions=[*LIST, *versions], resources=[bucket.bucket_arn])
         if prefixes:
+            # s3:prefix exists only in listing requests: GetBucketLocation under it is always denied.
+            listing = iam.PolicyStatement(actions=["s3:ListBucket", *versions], resources=[bucket.bucket_arn])
             listing.add_condition("StringLike", {"s3:prefix": [f"{p}*" for p in prefixes]})
-        out.append(listing)
+            out += [listing, iam.PolicyStatement(actions=["s3:GetBucketLocation"], resources=[bucket.bucket_arn])]
+        else:
+            out.append(iam.PolicyStatement(actions=[*LIST, *versions], resources=[bucket.bucket_arn]))
     if bucket.encryption_key is not None:
         stack = Stack.of(bucket)
         kms_actions = sorted({*(KMS_READ if read else ()), *(KMS_WRITE if write else ())})

@@ -203,8 +203,10 @@ def acknowledge(lake: Lake) -> None:
              "A PII hashing key: rotating it would change every stored hash, so joins on hashed columns and erasure "
              "matching would break. A new key is a planned rebuild of the zone's tables, never a schedule.")
     backup_role = storage.backups.selection.node.find_child("Role").node.default_child
-    for policy in ("AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"):
-        _ack(backup_role, f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/{policy}]",
+    for policy in ("service-role/AWSBackupServiceRolePolicyForBackup",
+                   "service-role/AWSBackupServiceRolePolicyForRestores", "AWSBackupServiceRolePolicyForS3Backup",
+                   "AWSBackupServiceRolePolicyForS3Restore"):
+        _ack(backup_role, f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy}]",
              "AWS Backup's own service-role policies, maintained by AWS as the services evolve; the backup "
              "selection limits which resources the plan touches.")
     for stack in lake.stacks:

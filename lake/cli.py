@@ -529,7 +529,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_twin(args: argparse.Namespace) -> int:
     from lake.twin.run import main as twin
 
-    return twin(args.assembly)
+    return twin(args.assembly, args.unused)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -647,6 +647,8 @@ def parser() -> argparse.ArgumentParser:
         s.set_defaults(fn=cmd_decide)
     s = sub.add_parser("twin", help="the demo scenario through the synthesized deployment, offline, against local")
     s.add_argument("--assembly", metavar="DIR", help="a synthesized cloud assembly (default: synthesize this repo)")
+    s.add_argument("--unused", action="store_true",
+                   help="also write README's table of role statements the scenario never needed")
     s.set_defaults(fn=cmd_twin)
     return p
 

@@ -1,14 +1,16 @@
 """An alerts topic: KMS-encrypted, TLS-only, with e-mail subscriptions whose undeliverable
 messages land in a dead-letter queue (alarmed to ``dlq_alarm_topic``, by default itself).
 
-Alarms publish to it (CloudWatch is allowed to use the lake key by its key policy), so do
-Step Functions failure handlers.
+Alarms publish to it (the topic policy allows CloudWatch alarms of this account; CloudWatch may use
+the lake key by its key policy), so do Step Functions failure handlers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -25,6 +27,13 @@ class AlertsTopic(Construct):
         # as the zone stacks are deployed after them and cannot be referenced by them.
         self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=key, enforce_ssl=True,
                                topic_name=topic_name)
+        stack = Stack.of(self)
+        any_alarm = stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*",
+                                     arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        self.topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="CloudWatchAlarmsPublish", principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"], resources=[self.topic.topic_arn],
+            conditions={"ArnLike": {"aws:SourceArn": any_alarm}, "StringEquals": {"aws:SourceAccount": stack.account}}))
         self.dead_letters = DeadLetterQueue(self, "Undelivered", key=key, alarm_topic=dlq_alarm_topic or self.topic,
                                             what=f"Notifications of '{display_name}'")
         for email in sorted(set(emails)):

@@ -13,6 +13,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -36,3 +37,8 @@ class Backups(Construct):
             backup.BackupResource.from_dynamo_db_table(table),
             *(backup.BackupResource.from_arn(b.bucket_arn) for b in buckets),
         ])
+        # CDK's selection role holds AWS Backup's general policies, which do not cover S3: without these
+        # two, every S3 backup and restore is denied (the access proof derives what Backup calls).
+        for name in ("AWSBackupServiceRolePolicyForS3Backup", "AWSBackupServiceRolePolicyForS3Restore"):
+            self.selection.grant_principal.add_managed_policy(  # type: ignore[attr-defined]
+                iam.ManagedPolicy.from_aws_managed_policy_name(name))

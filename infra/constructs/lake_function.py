@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import Duration, RemovalPolicy, Size, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -63,6 +63,12 @@ class LakeFunction(Construct):
             dead_letter_queue=dead_letters,
             role=self.role,
         )
+        # Lambda sends an asynchronous invocation's dead letters with this role: SQS encrypts them with the
+        # queue's key, which the role must use through SQS (CDK grants sqs:SendMessage only).
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="DeadLettersKey", actions=["kms:Decrypt", "kms:GenerateDataKey"],
+            resources=[(dead_letters.encryption_master_key or key).key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}}))
         self.errors_alarm = cloudwatch.Alarm(
             self, "ErrorsAlarm",
             alarm_description=f"{id}: invocations failed",

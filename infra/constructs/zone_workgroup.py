@@ -19,6 +19,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.access import s3_statements
+from infra.constructs.platform_records import DATABASE as PLATFORM_DATABASE
 from infra.lf import READABLE_LAYERS
 
 QUERY_ACTIONS = ["athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution",
@@ -52,7 +53,8 @@ class ZoneWorkgroup(Construct):
         )
         workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=name)
 
-        databases = [f"{zone}_{layer}" for layer in READABLE_LAYERS]
+        # platform.* (runs, quality results, ...): Lake Formation's data cells filters give each zone its rows.
+        databases = [f"{zone}_{layer}" for layer in READABLE_LAYERS] + [PLATFORM_DATABASE]
         glue_resources = [stack.format_arn(service="glue", resource="catalog")]
         glue_resources += [stack.format_arn(service="glue", resource="database", resource_name=d) for d in databases]
         glue_resources += [stack.format_arn(service="glue", resource="table", resource_name=f"{d}/*")

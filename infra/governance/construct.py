@@ -60,8 +60,11 @@ class CatalogGovernor(Construct):
         lf.tag_grant(self, "SensitivityTag", principal=arn, key=lf.SENSITIVITY, values=[lf.PII, lf.GENERAL],
                      permissions=["ASSOCIATE", "DESCRIBE"])
 
+        # Glue reports CreateTable as a "Database State Change" (naming changedTables) and UpdateTable as a
+        # "Table State Change" (naming tableName): AWS Glue developer guide, automating Glue with EventBridge.
         changed = events.EventPattern(
-            source=["aws.glue"], detail_type=["Glue Data Catalog Table State Change"],
+            source=["aws.glue"],
+            detail_type=["Glue Data Catalog Database State Change", "Glue Data Catalog Table State Change"],
             detail={"typeOfChange": ["CreateTable", "UpdateTable"],
                     "databaseName": [{"suffix": f"_{layer}"} for layer in lf.READABLE_LAYERS]})
         events.Rule(self, "OnTableChange", description="Tag new or changed lake tables", event_pattern=changed,

@@ -11,7 +11,6 @@ catalog (``platform.*``) are read from the twin's S3 with the templates' data ce
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from lake.config import LakeConfig
 from lake.query.engine import QueryEngine
 from lake.query.grants import Grants
 from lake.twin import platform_records as records
+from lake.twin.access.principals import workgroup_principals
 from lake.twin.deploy import Deployment
 
 
@@ -36,16 +36,6 @@ class TwinHome:
     def table_location(self, table: str) -> Path:
         namespace, name = table.split(".", 1)
         return self.warehouse / namespace / name
-
-
-def workgroup_principals(dep: Deployment, workgroup: str) -> set[str]:
-    """Roles whose policies let them run queries in ``workgroup``."""
-    out = set()
-    for res in dep.of_type("AWS::IAM::ManagedPolicy") + dep.of_type("AWS::IAM::Policy"):
-        if f":workgroup/{workgroup}" in json.dumps(res.properties.get("PolicyDocument", {})):
-            account = dep.assembly.account
-            out |= {f"arn:aws:iam::{account}:role/{r}" for r in res.properties.get("Roles", [])}
-    return out
 
 
 class LakeFormation:
@@ -148,6 +138,9 @@ def for_zone(twin: Any, cfg: LakeConfig, zone: str) -> TwinAthena:
             visible = set.intersection(*seen) if seen else set()
             if visible:
                 tables[f"{db['Name']}.{t['Name']}"] = visible
+    for name in sorted([*tables, *platform]):  # what AWS reads for the workgroup's queries (the access proof)
+        db, _, tbl = name.partition(".")
+        twin.calls.record(f"athena-query:{workgroup}", "glue:GetTable", {"DatabaseName": db, "Name": tbl})
     twin.glue.mirror.export(twin.client("s3"))
     root = twin.glue.mirror.root
     home = TwinHome(root / deployment_setting(twin, "STAGING_BUCKET"), root / CATALOG_BUCKET / "warehouse",

@@ -2,8 +2,8 @@
 ``component`` (a function, a Glue job, a state machine, the producer, ...), the action
 (``s3:PutObject``) and the request's resource-naming parameters.
 
-Calls are caught with botocore's ``before-call`` event: in this process on the clients the twin
-and the Step Functions interpreter create, in the processes the twin starts by
+Calls are caught with botocore's ``before-parameter-build`` event (the API parameters): in this
+process on the clients the twin and the Step Functions interpreter create, in the processes the twin starts by
 ``runtime/aws_calls.py`` (loaded at their start), which appends JSON lines to a file read here."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from lake.twin.runtime.aws_calls import summarize
+from lake.twin.runtime.aws_calls import EVENT, summarize
 
 
 class Calls:
@@ -37,8 +37,13 @@ class Calls:
                 self._local.append({"component": component, "action": f"{prefix}:{model.name}",
                                     "resources": summarize(params)})
 
-        client.meta.events.register("before-call", before_call)
+        client.meta.events.register(EVENT, before_call)
         return client
+
+    def record(self, component: str, action: str, resources: dict[str, str]) -> None:
+        """A call AWS makes for the component that the twin answers itself (e.g. an Athena query's reads)."""
+        with self._lock:
+            self._local.append({"component": component, "action": action, "resources": resources})
 
     def all(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -49,6 +49,20 @@ def register(glue: Any, events: Any, warehouse: Path, location: str, before: dic
             except glue.exceptions.EntityNotFoundException:
                 continue  # a database the templates do not create: no Glue table, as GlueCatalog would fail
             change = "CreateTable"
-        events.put_events(Entries=[{"Source": "aws.glue", "DetailType": "Glue Data Catalog Table State Change",
-                                    "Detail": json.dumps({"databaseName": db, "typeOfChange": change,
-                                                          "changedTables": [name]})}])
+        event = glue_table_event("", glue.meta.region_name, db, name, change)
+        events.put_events(Entries=[{"Source": event["source"], "DetailType": event["detail-type"],
+                                    "Detail": json.dumps(event["detail"])}])
+
+
+def glue_table_event(account: str, region: str, db: str, name: str, change: str) -> dict[str, Any]:
+    """The event Glue sends EventBridge for a catalog change (AWS Glue developer guide, "Automating AWS Glue
+    with EventBridge"): CreateTable (and DeleteTable) as a "Database State Change" naming ``changedTables``;
+    UpdateTable (and partition changes) as a "Table State Change" naming ``tableName``."""
+    detail: dict[str, Any]
+    if change in ("CreateTable", "DeleteTable", "BatchDeleteTable"):
+        detail_type, detail = "Glue Data Catalog Database State Change", {"changedTables": [name]}
+    else:
+        detail_type, detail = "Glue Data Catalog Table State Change", {"tableName": name, "changedPartitions": []}
+    return {"version": "0", "source": "aws.glue", "detail-type": detail_type, "account": account, "region": region,
+            "resources": [f"arn:aws:glue:{region}:{account}:table/{db}/{name}"],
+            "detail": {"databaseName": db, "typeOfChange": change, **detail}}

@@ -160,7 +160,7 @@ class GlueRunner:
         """The swapped catalog's Glue calls, recorded as the job's (GlueCatalog makes them on Glue)."""
         import json
 
-        from lake.twin.runtime.aws_calls import summarize
+        from lake.twin.runtime.aws_calls import EVENT, summarize
 
         client = boto3.client(service, region_name=self.cloud.region)
         if service == "events":
@@ -171,7 +171,7 @@ class GlueRunner:
                 f.write(json.dumps({"component": component, "action": f"glue:{model.name}",
                                     "resources": summarize(params)}) + "\n")
 
-        client.meta.events.register("before-call", before_call)
+        client.meta.events.register(EVENT, before_call)
         return client
 
     def spark_conf(self, args: dict[str, str]) -> dict[str, str]:
@@ -252,7 +252,7 @@ def _recorded_s3(region: str, calls_file: Path, component: str) -> Any:
     """The job's S3 client for what Spark wrote: recorded as the job's calls."""
     import json
 
-    from lake.twin.runtime.aws_calls import summarize
+    from lake.twin.runtime.aws_calls import EVENT, summarize
 
     s3 = boto3.client("s3", region_name=region)
 
@@ -262,5 +262,5 @@ def _recorded_s3(region: str, calls_file: Path, component: str) -> Any:
                 f.write(json.dumps({"component": component, "action": f"s3:{model.name}",
                                     "resources": summarize(params)}) + "\n")
 
-    s3.meta.events.register("before-call", before_call)
+    s3.meta.events.register(EVENT, before_call)
     return s3

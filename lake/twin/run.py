@@ -9,6 +9,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lake.twin import scenario
 from lake.twin.assembly import AssemblyError, load, synthesize
@@ -23,6 +24,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     calls_file: Path | None = None
+    access: Any = None  # lake.twin.access.proof.Proof: every call decided against the templates' policies
     twin: Results | None = None  # what the twin's run produced (the left side of the comparison)
     seconds: float = 0.0
 
@@ -34,9 +36,16 @@ class Report:
         out = ["== The twin against the local run (lake demo's scenario)"]
         out += [str(line) for line in self.lines]
         out.append("== Components")
-        out += [f"  FAILED  {p}" for p in self.problems] or ["  every component ran without an unexpected failure"]
+        failed = [p for p in self.problems if self.access is None or not p.startswith("access:")]
+        out += [f"  FAILED  {p}" for p in failed] or ["  every component ran without an unexpected failure"]
         if self.calls_file:
             out.append(f"AWS calls per component: {self.calls_file}")
+        if self.access is not None:
+            out.append("== Access proof (each call against the synthesized IAM, key, bucket, queue and topic policies)")
+            out += [f"  DENIED  {p}" for p in self.access.problems()] or [
+                f"  {self.access.checked} calls checked, each allowed"]
+            idle = sum(len(v) for v in self.access.unused().values())
+            out.append(f"  {idle} role statements no call needed (lake twin --unused writes README's table)")
         differ = sum(not line.ok for line in self.lines)
         out.append(f"twin: {'OK' if self.ok else 'FAILED'} in {self.seconds:.0f} s ({differ} differences, "
                    f"{len(self.problems)} component failures)")
@@ -46,6 +55,7 @@ class Report:
 def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: bool = True) -> Report:
     from lake.config import load_config
     from lake.twin import health
+    from lake.twin.access import physical, proof
     from lake.twin.twin import Twin
 
     started = time.monotonic()
@@ -65,6 +75,12 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         report.problems = health.problems(twin)
         report.calls_file = work / "aws-calls.json"
         twin.calls.write(report.calls_file)
+        physical.save(twin.deployment, work / "deployment.json")
+        try:
+            report.access = proof.evaluate(twin.deployment, twin.calls.all())
+            report.problems += report.access.problems()
+        except Exception as err:  # noqa: BLE001 - the run's other results still count; the proof did not run
+            report.problems.append(f"access: the proof could not run: {type(err).__name__}: {err}")
     finally:
         twin.stop()
     if local:
@@ -74,9 +90,16 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
     return report
 
 
-def main(assembly: str | None) -> int:
+def main(assembly: str | None, unused: bool = False) -> int:
     report = run_twin(Path(assembly) if assembly else None)
     print(report.render())
+    if unused and report.access is not None:
+        from lake.twin.access import unused as idle
+
+        idle.write_readme(report.access, REPO / "README.md")
+        print(f"unused permissions written to {REPO / 'README.md'}")
+        for line in idle.unexplained(report.access):
+            print(f"  {line}", file=sys.stderr)
     if not report.ok:
         print("twin: " + "; ".join(report.problems[:5] + [f"{x.section} {x.item} differs"
                                                             for x in report.lines if not x.ok][:10]), file=sys.stderr)

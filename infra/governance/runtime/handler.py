@@ -62,7 +62,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     catalog_id = os.environ["CATALOG_ID"]
     detail = event.get("detail") or {}
     if detail.get("databaseName"):
-        databases = {detail["databaseName"]: list(detail.get("changedTables") or []) or None}
+        # CreateTable names changedTables, UpdateTable tableName (Glue's two event types)
+        named = list(detail.get("changedTables") or []) or ([detail["tableName"]] if detail.get("tableName") else [])
+        databases = {detail["databaseName"]: named or None}
     else:  # the daily reconcile: every database of every zone
         databases = {f"{z}_{layer}": None for z in config().zones for layer in ("staging", "ods", "analytics")}
     governed = 0

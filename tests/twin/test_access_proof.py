@@ -1,0 +1,136 @@
+"""The access proof on the synthesized templates: the calls AWS makes for the deployment (alarms, rule
+targets, dead letters, state machine tasks, backups, Athena queries) and, with a twin run, every
+recorded call, decided against the templates' policies. The fast tests resolve the templates without
+moto (``physical.replay``); the slow ones share the session's twin run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lake.twin.access.physical import replay
+from lake.twin.access.proof import Proof, evaluate
+from lake.twin.assembly import Assembly, load
+from lake.twin.catalog import glue_table_event
+from lake.twin.eventpattern import matches
+
+
+@pytest.fixture(scope="module")
+def proof(assembly: Assembly) -> Proof:
+    return evaluate(replay(assembly), [])
+
+
+def failures(proof: Proof, about: str) -> list[str]:
+    return [f for f in proof.failures if about in f]
+
+
+def test_the_templates_allow_every_call_aws_makes_for_them(proof: Proof) -> None:
+    assert proof.failures == [] and proof.unknown == []
+    assert proof.checked > 200
+
+
+def test_every_alarm_can_notify_its_topic(proof: Proof) -> None:
+    assert failures(proof, "→ SNS as cloudwatch.amazonaws.com") == []
+
+
+def test_backups_can_back_up_and_restore_the_buckets(proof: Proof) -> None:
+    assert failures(proof, "backup selection") == []
+
+
+def test_athena_readers_can_run_a_query(proof: Proof) -> None:
+    assert failures(proof, "athena-query:") == []
+
+
+def test_functions_run_by_rules_can_dead_letter(proof: Proof) -> None:
+    assert failures(proof, "asynchronous dead letters") == []
+
+
+def test_the_governor_hears_of_created_and_updated_tables(assembly: Assembly) -> None:
+    dep = replay(assembly)
+    governor = next(f for f in dep.of_type("AWS::Lambda::Function") if "Governor" in f.logical_id)
+    patterns = [r.properties["EventPattern"] for r in dep.of_type("AWS::Events::Rule")
+                if "EventPattern" in r.properties
+                and any(t["Arn"] == governor.attrs["Arn"] for t in r.properties["Targets"])]
+    for change in ("CreateTable", "UpdateTable"):
+        event = glue_table_event(assembly.account, assembly.region, "finance_ods", "expenses", change)
+        assert any(matches(p, event) for p in patterns), f"no rule sends Glue's {change} event to the governor"
+
+
+def _without(assembly_root: Path, tmp: Path, stack: str, logical_prefix: str, action: str) -> Path:
+    """A copy of the cloud assembly whose ``logical_prefix…`` policy lacks the statement granting ``action``."""
+    copy = tmp / "cdk.out"
+    shutil.copytree(assembly_root, copy)
+    template = copy / f"{stack}.template.json"
+    doc = json.loads(template.read_text())
+    policy = next(r for lid, r in doc["Resources"].items()
+                  if lid.startswith(logical_prefix) and r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"))
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    kept = [s for s in statements if action not in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert len(kept) == len(statements) - 1
+    policy["Properties"]["PolicyDocument"]["Statement"] = kept
+    template.write_text(json.dumps(doc))
+    return copy
+
+
+def test_a_statement_removed_from_a_template_fails_the_proof(assembly: Assembly, proof: Proof,
+                                                             tmp_path: Path) -> None:
+    broken = load(_without(assembly.root, tmp_path, "Zone-finance", "PromotionStateMachineEventsRole",
+                           "states:StartExecution"))
+    new = [f for f in evaluate(replay(broken), []).failures if f not in proof.failures]
+    assert len(new) == 1
+    assert new[0].startswith("rule Zone-finance/PromotionOnStaged")
+    assert "→ Step Functions as role Zone-finance/PromotionStateMachineEventsRole" in new[0]
+    assert "needs Allow states:StartExecution on arn:aws:states:" in new[0]
+
+
+@pytest.mark.slow
+def test_every_recorded_call_is_allowed(twin_report) -> None:  # noqa: ANN001
+    assert [p for p in twin_report.problems if p.startswith("access")] == []
+
+
+@pytest.mark.slow
+def test_a_removed_statement_fails_the_recorded_calls(twin_report, assembly: Assembly, tmp_path: Path) -> None:  # noqa: ANN001
+    """The run's own calls, re-decided against a copy of the templates (no second twin run)."""
+    calls = json.loads(twin_report.calls_file.read_text())["calls"]
+    saved = twin_report.calls_file.parent / "deployment.json"
+    broken = load(_without(assembly.root, tmp_path, "Pipeline", "ReceiverRoleDefaultPolicy", "s3:GetObject"))
+    proof = evaluate(replay(broken, saved), calls)
+    receiver = [f for f in proof.failures if f.startswith("lambda:Pipeline/Receiver") and "s3:GetObject" in f]
+    assert receiver and "needs Allow s3:GetObject on arn:aws:s3:::" in receiver[0]
+    assert "in role Pipeline/ReceiverRole" in receiver[0]
+
+
+def test_the_unused_table_replaces_only_its_part_of_the_readme(proof: Proof, tmp_path: Path) -> None:
+    from lake.twin.access.unused import END, START, keys, write_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Lake\nbefore\n{START}\nold table\n{END}\nafter\n")
+    write_readme(proof, readme)
+    text = readme.read_text()
+    assert text.startswith("# Lake\nbefore\n") and text.endswith(f"{END}\nafter\n") and "old table" not in text
+    assert text.count("\n| ") == len(keys(proof)) + 1  # header row + one per unused statement
+
+
+@pytest.mark.slow
+def test_each_unused_statement_kept_has_a_reason(twin_report) -> None:  # noqa: ANN001
+    from lake.twin.access.unused import unexplained
+
+    assert unexplained(twin_report.access) == []
+
+
+def test_lake_twin_exits_1_naming_the_denied_call(assembly: Assembly, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from lake.twin import run
+    from lake.twin.compare import Line
+
+    broken = load(_without(assembly.root, tmp_path, "Zone-finance", "PromotionStateMachineEventsRole",
+                           "states:StartExecution"))
+    proof = evaluate(replay(broken), [])
+    report = run.Report(problems=proof.problems(), lines=[Line("table", "t", True)], access=proof)
+    monkeypatch.setattr(run, "run_twin", lambda *a, **k: report)
+    assert run.main(None) == 1
+    out = capsys.readouterr()
+    assert "== Access proof" in out.out and "DENIED  access: rule Zone-finance/PromotionOnStaged" in out.out
+    assert "states:StartExecution on arn:aws:states:" in out.err

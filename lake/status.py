@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lake.backends.ledger import _ago, lapsed
-from lake.ingest.lease import LEASE_SECONDS
+from lake.ingest.lease import lease_seconds
 from lake.runtime.context import Context
 
 
@@ -34,7 +34,7 @@ def _last_run(runs: list[dict[str, Any]], table: str, task: str) -> tuple[dict |
 
 def status(ctx: Context, zone: str | None = None) -> list[dict[str, Any]]:
     records = ctx.ledger.records(zone)
-    cutoff = _ago(LEASE_SECONDS)
+    cutoff = _ago(lease_seconds())
     runs = ctx.records.rows("runs")
     open_alerts: dict[str, list[str]] = {}
     for a in ctx.records.rows("open_alerts"):

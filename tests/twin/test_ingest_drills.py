@@ -116,17 +116,17 @@ def ingest_drills(assembly: Assembly, tmp_path_factory: pytest.TempPathFactory) 
     work = tmp_path_factory.mktemp("drill-ingest")
     twin = Twin.start(every_file_to_glue(assembly, work / "cdk.out"), work / "twin")
     out: dict[str, Any] = {}
-    bad = b"centre,budget\nX1,not a number\n"  # neither of the contract's required columns
+    bad = b"centre,budget\nX%d,not a number\n"  # neither of the contract's required columns
     try:
         # 1. SNS is down when a file is quarantined: no one hears of it, and no one is recorded as told.
         with sns_down():
-            put(twin, "finance/cost_centers/broken-1.csv", bad)
+            put(twin, "finance/cost_centers/broken-1.csv", bad % 1)
             twin.settle()
         out["ledger_1"] = [r for r in drills.ledger(twin) if r.source_key.endswith("broken-1.csv")]
         out["alerts_while_down"] = quarantine_alerts(twin, 0)
         # 2. SNS is back; the same failure is raised again (another broken file): now the owners hear.
         before = len(twin.deliveries.items)
-        put(twin, "finance/cost_centers/broken-2.csv", bad)
+        put(twin, "finance/cost_centers/broken-2.csv", bad % 2)  # other bytes: not a duplicate
         twin.settle()
         out["alerts_after"] = quarantine_alerts(twin, before)
         # 3. A validation that outlasts its lease: the job's download of the file hangs for 4 leases.

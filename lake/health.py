@@ -24,7 +24,7 @@ from typing import Any
 
 from lake.backends.ledger import IngestRecord, _ago, lapsed, open_quarantine
 from lake.home import LakeHome
-from lake.ingest.lease import LEASE_SECONDS
+from lake.ingest.lease import lease_seconds
 from lake.query.grants import owner
 from lake.runtime.context import Context
 
@@ -163,7 +163,7 @@ class _Sources:
         self.quality: dict[tuple[str, str], dict[str, Any]] = {}
         for q in sorted(ctx.records.rows("quality_results", zone), key=lambda q: q["checked_at"] or ""):
             self.quality[(q["table_name"], q["rule"])] = q  # the newest check of each rule wins
-        self.cutoff = _ago(LEASE_SECONDS)
+        self.cutoff = _ago(lease_seconds())
 
     def last_run(self, table: str, task: str) -> tuple[dict | None, dict | None]:
         """The table's latest run of ``task`` (skipped no-ops aside) and its latest successful one."""

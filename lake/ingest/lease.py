@@ -10,6 +10,7 @@ A holder on another host (a Lambda, a Glue job) is judged by the lease's expiry 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -18,11 +19,17 @@ from typing import Protocol
 
 from lake.backends.holder import is_dead, owner
 
-__all__ = ["Heartbeat", "graceful_sigterm", "is_dead", "owner"]
+__all__ = ["Heartbeat", "graceful_sigterm", "is_dead", "lease_seconds", "owner"]
 
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 900  # a validator Lambda's longest run; a Glue job renews its lease (Heartbeat)
+
+
+def lease_seconds() -> int:
+    """How long an unrenewed validation lease lasts: ``LAKE_LEASE_SECONDS``, else 900 s. Every validator
+    of one deployment must see the same value (the twin's lease drill shortens it for all of them)."""
+    return int(os.environ.get("LAKE_LEASE_SECONDS", LEASE_SECONDS))
 
 
 class Renewable(Protocol):

@@ -15,7 +15,7 @@ from lake.backends.ledger import MAX_ATTEMPTS, TERMINAL, IngestRecord
 from lake.config import Dataset
 from lake.ingest import duplicates, report
 from lake.ingest.convert import Lineage, Result, convert
-from lake.ingest.lease import LEASE_SECONDS, Heartbeat, owner
+from lake.ingest.lease import Heartbeat, lease_seconds, owner
 from lake.ingest.routing import parse_landing_key, quarantine_key, staging_key
 from lake.runtime.context import Context
 
@@ -39,8 +39,8 @@ def validate(ctx: Context, bucket: str, key: str, runner: str = "lambda") -> Ing
     if rec is None:
         ref = parse_landing_key(key)
         return ctx.ledger.get(ref.ingest_id) if ref else None
-    holder = owner()
-    if not ctx.ledger.start(rec.ingest_id, runner, LEASE_SECONDS, holder=holder):
+    holder, lease = owner(), lease_seconds()
+    if not ctx.ledger.start(rec.ingest_id, runner, lease, holder=holder):
         log.info("ingest %s is being validated elsewhere", rec.ingest_id)
         return ctx.ledger.get(rec.ingest_id)
     rec = ctx.ledger.get(rec.ingest_id) or rec
@@ -53,7 +53,7 @@ def validate(ctx: Context, bucket: str, key: str, runner: str = "lambda") -> Ing
         reason = f"dataset {rec.zone}/{rec.dataset} no longer exists"
         return _finish_file_quarantine(ctx, rec, bucket, key, reason, Result())
     try:
-        with Heartbeat(ctx.ledger, rec.ingest_id, holder, LEASE_SECONDS), ctx.storage.readable(bucket, key) as path:
+        with Heartbeat(ctx.ledger, rec.ingest_id, holder, lease), ctx.storage.readable(bucket, key) as path:
             return _validate_file(ctx, rec, ds, bucket, key, path)
     except BaseException as err:  # SIGTERM (SystemExit) and Ctrl-C too
         # Give the lease back, so the retry of this message (SQS, the next `lake ingest`) can run at once.

@@ -11,6 +11,7 @@ whose warehouse is in the twin's S3 (``s3://<CATALOG_BUCKET>/warehouse/<database
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -48,6 +49,7 @@ class JobRun:
     error: str | None = None
     seconds: float = 0.0
     log: Path | None = None
+    pid: int | None = None  # the job's process while it runs (drills pause it)
 
 
 class FifoLock:
@@ -79,6 +81,8 @@ class GlueRunner:
     calls_file: Path
     runs: list[JobRun] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)  # job name -> fault to inject (drills)
+    env: dict[str, str] = field(default_factory=dict)  # added to every run's environment (drills)
+    concurrent: bool = False  # runs overlap, as on Glue (drills); else one Spark at a time on this machine
     _queue: FifoLock = field(default_factory=lambda: FifoLock())
 
     def __post_init__(self) -> None:
@@ -94,7 +98,7 @@ class GlueRunner:
         """``FakeJob.start_job_run``: run it; the job run's final state and error message."""
         run = JobRun(job.name, fake_run.job_run_id, dict(fake_run.arguments or {}))
         self.runs.append(run)
-        with self._queue:  # one Spark at a time on this machine; runs queue in the order they started
+        with contextlib.nullcontext() if self.concurrent else self._queue:
             started = time.monotonic()
             try:
                 self._run(job, run)
@@ -127,11 +131,13 @@ class GlueRunner:
                "PYTHONPATH": os.pathsep.join([str(SITE), *map(str, extra)]),
                "TWIN_EXTRA_PY_FILES": os.pathsep.join(map(str, extra)),
                "TWIN_ALLOWED_MODULES": ",".join(sorted(allowed_modules(args.get("--additional-python-modules", "")))),
-               "TWIN_COMPONENT": component, "TWIN_CALLS_FILE": str(self.calls_file), **self.cloud.child_env()}
+               "TWIN_COMPONENT": component, "TWIN_CALLS_FILE": str(self.calls_file), **self.cloud.child_env(),
+               **self.env}
         run.log = self.work / f"{res.logical_id}-{run.run_id[:12]}.log"
         timeout = int(res.properties.get("Timeout", 2880)) * 60
         with run.log.open("w") as log:
             proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(conf_dir))
+            run.pid = proc.pid
             fault = self.faults.get(job.name)
             deadline = time.monotonic() + timeout
             while proc.poll() is None:

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from lake.catalog import catalog, describe
-from lake.health import age_hours, freshness
 from lake.cli import main
+from lake.health import age_hours, freshness
 
 pytestmark = pytest.mark.spark
 

@@ -105,8 +105,11 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
     changed = changed | {b.table for b in builds if b.status == "built"}
     builds += rebuild(spark, ctx.cfg, changed) if changed else []
     record_builds(ctx, builds, report.run_id)
-    failed = [b for b in builds if b.status != "built"]
-    if failed:  # their previous versions, built from the subject's rows, are still there
+    # "waiting": never built, an input not loaded yet (a zone's first file): no version of it holds the
+    # subject. A failed or skipped one keeps its previous versions, built from the subject's rows.
+    failed = [b for b in builds if b.status not in ("built", "waiting")]
+    builds = [b for b in builds if b.status == "built"]
+    if failed:
         raise RuntimeError("erasure incomplete: could not rebuild " + "; ".join(
             f"{b.table} ({b.status}: {b.error})" for b in failed) + " — fix it and run the erasure again")
     for b in builds:

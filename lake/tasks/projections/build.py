@@ -11,8 +11,10 @@ whose definition and input snapshots did not change is not built ("unchanged").
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Collection
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
@@ -55,21 +57,21 @@ def _python_transform(projection: Projection):  # noqa: ANN202
 
 
 def _frame(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> DataFrame:
-    """Check what the projection reads (guard.py): its result as a plan, nothing read or written yet."""
+    """Check what the projection reads (guard.py): its result as a plan, nothing read or written yet.
+    Call it inside ``_session``: a SQL projection's plan is Athena's only in an ANSI session."""
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
     if projection.is_python:
         # Only the declared inputs are handed over, and the returned plan may read nothing else.
         df = guard.checked_python(spark, cfg, projection, _python_transform(projection))
         pii_check.check_declaration(cfg, projection, df)  # PII_COLUMNS must list what derives from PII
-    else:  # Athena semantics (lake.sql): ANSI Spark for this build, the SQL rewritten with the inputs' types
-        with athena_session(spark):
-            sql = to_spark(projection.sql, spark_schema(spark, projection.reads))
-            return _replace(spark, projection, guard.checked_sql(spark, cfg, projection, sql))
-    return _replace(spark, projection, df)
-
-
-def _replace(spark: SparkSession, projection: Projection, df: DataFrame) -> int:
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {projection.zone}_analytics")
+    else:  # Athena semantics (lake.sql): the SQL rewritten with the inputs' types
+        df = guard.checked_sql(spark, cfg, projection, to_spark(projection.sql, spark_schema(spark, projection.reads)))
     return df.withColumn("_promoted_at", F.current_timestamp())
+
+
+def _session(spark: SparkSession, projection: Projection) -> AbstractContextManager[object]:
+    """ANSI Spark for a SQL projection's whole build, its write and tests included (the plan is lazy)."""
+    return contextlib.nullcontext() if projection.is_python else athena_session(spark)
 
 
 def _replace(df: DataFrame, table: str) -> None:
@@ -79,7 +81,8 @@ def _replace(df: DataFrame, table: str) -> None:
 def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
     """Replace the projection's table, tests not run (the erasure: its rebuild must never be held
     back); a denial writes nothing."""
-    _replace(_frame(spark, projection, cfg), projection.table)
+    with _session(spark, projection):
+        _replace(_frame(spark, projection, cfg), projection.table)
     return spark.table(projection.table).count()
 
 
@@ -90,19 +93,20 @@ def audit_table(projection: Projection) -> str:
 def build_tested(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> tuple[int, list[TestResult]]:
     """Build, test the result in its candidate table, publish it only if every test passed;
     raises TestsFailed (the table untouched) otherwise."""
-    df = _frame(spark, projection, cfg)
-    if not projection.tests:
-        _replace(df, projection.table)
-        return spark.table(projection.table).count(), []
-    candidate = audit_table(projection)
-    try:
-        _replace(df, candidate)
-        results = run_tests(spark, cfg, projection, candidate)
-        if not all(r.passed for r in results):
-            raise TestsFailed(projection.table, results)
-        _replace(spark.table(candidate), projection.table)
-    finally:
-        spark.sql(f"DROP TABLE IF EXISTS {candidate} PURGE")
+    with _session(spark, projection):
+        df = _frame(spark, projection, cfg)
+        if not projection.tests:
+            _replace(df, projection.table)
+            return spark.table(projection.table).count(), []
+        candidate = audit_table(projection)
+        try:
+            _replace(df, candidate)
+            results = run_tests(spark, cfg, projection, candidate)
+            if not all(r.passed for r in results):
+                raise TestsFailed(projection.table, results)
+            _replace(spark.table(candidate), projection.table)
+        finally:
+            spark.sql(f"DROP TABLE IF EXISTS {candidate} PURGE")
     return spark.table(projection.table).count(), results
 
 

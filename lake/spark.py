@@ -51,6 +51,21 @@ def use_warehouse(spark: SparkSession, warehouse: Path) -> SparkSession:
     return spark
 
 
+def java_options() -> list[str]:
+    """The driver JVM's flags beyond logging.
+
+    ``LAKE_SPARK_JIT=quick`` (the default): the JIT stops at C1. A local run is short and its JVM's
+    CPU goes to compiling Spark, Iceberg and the generated code, not to running it: C1-only cuts
+    a small run's CPU by about a third (benchmarks/run). ``full``: C1 then C2, for long runs over
+    much data. ``LAKE_SPARK_JAVA_OPTIONS`` adds flags of your own.
+    """
+    jit = os.environ.get("LAKE_SPARK_JIT", "quick")
+    if jit not in ("quick", "full"):
+        raise ValueError(f"LAKE_SPARK_JIT must be 'quick' or 'full', not {jit!r}")
+    return (["-XX:TieredStopAtLevel=1"] if jit == "quick" else []) + os.environ.get(
+        "LAKE_SPARK_JAVA_OPTIONS", "").split()
+
+
 def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSession:
     """One local[2] session per process, reused: starting Spark costs 5-8 s."""
     from pyspark.sql import SparkSession
@@ -72,7 +87,8 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
         .config("spark.sql.shuffle.partitions", os.environ.get("LAKE_SHUFFLE_PARTITIONS", "4"))
         .config("spark.driver.memory", os.environ.get("LAKE_SPARK_MEMORY", "2g"))
         .config("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED")
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+        .config("spark.driver.extraJavaOptions", " ".join([f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
+                                                           *java_options()]))
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

@@ -72,7 +72,8 @@ class Run:
         line = f"| `make bench-{self.name}` ({taken}): {row} |"
         print("\nREADME figure:")
         print(line)
-        print(f"  load average {self.load_before:.2f} before, {load_after:.2f} after; results {'agree' if correct else 'DIFFER'}; target {'met' if met else 'missed'}")
+        print(f"  load average {self.load_before:.2f} before, {load_after:.2f} after; "
+              f"results {'agree' if correct else 'DIFFER'}; target {'met' if met else 'missed'}")
         if self.args.record:
             problems = [p for p, bad in [
                 ("the results differ from the baseline's", not correct),
@@ -82,7 +83,8 @@ class Run:
             if problems:
                 print(f"not recorded: {'; '.join(problems)}")
                 return 1
-            record(self.name, line, {"taken": taken, "load": [self.load_before, load_after], "row": row, "target_met": met, **details})
+            record(self.name, line, {"taken": taken, "load": [self.load_before, load_after], "row": row,
+                                     "target_met": met, **details})
             print(f"recorded in README.md and benchmarks/{self.name}/figures.json")
         return 0 if correct and met else 1
 

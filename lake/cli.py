@@ -18,6 +18,8 @@ from lake.home import LakeHome
 
 OK, REJECTED, USAGE = 0, 1, 2
 T = TypeVar("T")
+# Long commands: a status line on stderr while they work, when it is a terminal (lake/progress.py).
+PROGRESS = {"demo", "drop", "ingest", "run", "forget", "twin"}
 WAIT_HELP = "if another command holds the lock, wait up to SECONDS for it (default 0: exit 1 at once)"
 
 
@@ -550,7 +552,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.fn(args)
+        if args.command not in PROGRESS:
+            return args.fn(args)
+        from lake.progress import reporting
+
+        with reporting(f"lake {args.command}"):
+            return args.fn(args)
     except ConfigError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: lock demo test twin lint validate synth checkov lambda-deps bench-ingest bench-promote bench-synth clean
+.PHONY: lock demo test twin lint validate synth checkov lambda-deps bench-ingest bench-promote bench-run bench-synth clean
 
 # Install: uv (one pinned wheel, bootstrapped with the venv's pip) installs the locked pins,
 # wheels only, with --no-deps: the resolution happened once, in `make lock`, and requirements.lock
@@ -77,11 +77,17 @@ checkov: $(STAMP)  ## checkov on the synthesized templates, in its own venv
 lambda-deps: $(STAMP)  ## the Lambda layer of third-party packages (aarch64 wheels, no Docker)
 	$(PY) -m infra.lambda_deps
 
-bench-ingest: $(STAMP)
-	$(PY) benchmarks/ingest/bench.py
+# Benchmarks: each prints its README figure (ratio to its baseline in the same run, machine, commit);
+# ARGS="--record" writes it to README.md and benchmarks/<name>/figures.json, on a quiet machine only.
+# Smaller runs: ARGS="--size-mb 100" (ingest), ARGS="--rows 500000" (promote, run).
+bench-ingest: $(RUNTIME)
+	$(PY) benchmarks/ingest/bench.py $(ARGS)
 
-bench-promote: $(STAMP)
-	$(PY) -m benchmarks.promote.run
+bench-promote: $(RUNTIME)
+	$(PY) -m benchmarks.promote.run $(ARGS)
+
+bench-run: $(RUNTIME)
+	$(PY) -m benchmarks.run.bench $(ARGS)
 
 bench-synth: $(STAMP)
 	$(PY) benchmarks/synth/bench.py

@@ -80,6 +80,21 @@ class Reporter:
             self._width = 0
 
 
+class _Clearing:
+    """sys.stdout / sys.stderr while a status line shows: the line is wiped before anything else is
+    written (the demo's steps, alerts), and drawn again at the next update."""
+
+    def __init__(self, stream: TextIO, reporter: Reporter):
+        self._stream, self._reporter = stream, reporter
+
+    def write(self, text: str) -> int:
+        self._reporter.clear()
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - everything else is the stream's own
+        return getattr(self._stream, name)
+
+
 @contextlib.contextmanager
 def reporting(command: str, stream: TextIO | None = None) -> Iterator[Reporter | None]:
     """Show progress of ``command`` on ``stream`` (stderr) for the duration, if it is a terminal."""
@@ -88,12 +103,15 @@ def reporting(command: str, stream: TextIO | None = None) -> Iterator[Reporter |
         yield None
         return
     reporter = Reporter(stream, command)
+    outs = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Clearing(sys.stdout, reporter), _Clearing(sys.stderr, reporter)  # type: ignore[assignment]
     reporter.stage(command)
     token = _current.set(reporter)
     try:
         yield reporter
     finally:
         _current.reset(token)
+        sys.stdout, sys.stderr = outs
         reporter.clear()  # the command's own output starts on a clean line
 
 

@@ -46,6 +46,16 @@ def test_a_terminal_sees_stage_rows_throughput_and_elapsed() -> None:
     assert out.endswith("\r")  # the status line is wiped before the command prints its answer
 
 
+def test_other_output_never_lands_on_the_status_line(capsys: pytest.CaptureFixture[str]) -> None:
+    term = Terminal()
+    with progress.reporting("lake demo", term):
+        progress.stage("to_ods finance_ods.expenses")
+        print("  promoted finance_ods.expenses")  # the demo's own lines, on stdout
+        at_print = term.getvalue()
+    assert at_print.endswith("\r")  # the status line was wiped before the print
+    assert capsys.readouterr().out == "  promoted finance_ods.expenses\n"
+
+
 def test_piped_output_gets_no_status_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LAKE_PROGRESS", raising=False)
     pipe = io.StringIO()

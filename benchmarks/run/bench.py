@@ -51,16 +51,17 @@ def timed(cmd: list[str], env: dict) -> dict:
 
 
 def tables(warehouse: Path) -> dict[str, list[tuple]]:
-    """Each projection's rows, sorted, doubles rounded (Spark sums in partition order)."""
+    """Each projection's rows, sorted, doubles rounded (Spark sums in partition order); the platform's
+    own columns (``_built_at``) left out."""
     from lake.query.duck import connect
 
     con = connect()
     out = {}
     for name in PROJECTIONS:
         rel = con.sql(f"SELECT * FROM iceberg_scan('{warehouse / 'aviation_analytics' / name}')")
-        cols = [f"round({c}, 6) AS {c}" if str(t) == "DOUBLE" else c for c, t in zip(rel.columns, rel.types,
-                                                                                      strict=True)]
-        out[name] = rel.project(", ".join(cols)).order(", ".join(rel.columns)).fetchall()
+        kept = [(c, t) for c, t in zip(rel.columns, rel.types, strict=True) if not c.startswith("_")]
+        cols = [f"round({c}, 6) AS {c}" if str(t) == "DOUBLE" else c for c, t in kept]
+        out[name] = rel.project(", ".join(cols)).order(", ".join(c for c, _ in kept)).fetchall()
     return out
 
 

@@ -81,11 +81,18 @@ def class_archive() -> list[str]:
         _adopt_finished_dump(archive)
     if archive.exists():
         return [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto", *quiet]
+    # One JVM dumps at a time (a dump costs seconds of CPU): the others run without an archive.
+    # Its file is claimed now, empty; the JVM writes it at exit.
+    dumps = list(cache.glob(f"{archive.name}.*.tmp")) if cache.is_dir() else []
+    if any(time.time() - d.stat().st_mtime < 600 for d in dumps if d.exists()):
+        return quiet
+    dump = Path(f"{archive}.{os.getpid()}.tmp")
     try:
         cache.mkdir(parents=True, exist_ok=True)
+        dump.touch()
     except OSError:
         return []
-    return [f"-XX:ArchiveClassesAtExit={archive}.{os.getpid()}.tmp", *quiet]
+    return [f"-XX:ArchiveClassesAtExit={dump}", *quiet]
 
 
 def _adopt_finished_dump(archive: Path) -> None:

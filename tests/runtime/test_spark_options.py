@@ -37,17 +37,24 @@ def test_the_first_run_dumps_the_archive_and_a_later_one_maps_it(cache: Path) ->
     assert archive.is_file() and not dump.exists() and archive.name == dump.name.split(".jsa")[0] + ".jsa"
 
 
+def test_one_jvm_dumps_at_a_time(cache: Path) -> None:
+    first = spark.java_options()
+    assert _flag(first, "-XX:ArchiveClassesAtExit=")
+    second = spark.java_options()  # another run starts while the first one's JVM still runs
+    assert _flag(second, "-XX:ArchiveClassesAtExit=") is None and _flag(second, "-XX:SharedArchiveFile=") is None
+
+
 def test_an_unfinished_dump_is_never_mapped(cache: Path) -> None:
     dump = Path(_flag(spark.java_options(), "-XX:ArchiveClassesAtExit=") or "")
     dump.write_bytes(b"\0" * 68)  # killed before the header was written
-    old = time.time() - 60
+    old = time.time() - 900
     os.utime(dump, (old, old))
     opts = spark.java_options()
     assert _flag(opts, "-XX:SharedArchiveFile=") is None and _flag(opts, "-XX:ArchiveClassesAtExit=")
     stale = time.time() - 7200
     os.utime(dump, (stale, stale))
     spark.java_options()
-    assert not dump.exists()  # an hour on, it is removed
+    assert dump.stat().st_size == 0  # an hour on, it is removed (and this run claims a new dump)
 
 
 def test_switches(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ named ``lake`` and made the default, so ``finance_ods.expenses`` resolves exactl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -80,6 +81,10 @@ def class_archive() -> list[str]:
     if not archive.exists():
         _adopt_finished_dump(archive)
     if archive.exists():
+        for late in archive.parent.glob(f"{archive.name}.*.tmp"):  # a second dump, not needed any more
+            with contextlib.suppress(OSError):
+                if time.time() - late.stat().st_mtime > 3600:
+                    late.unlink()
         return [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto", *quiet]
     # One JVM dumps at a time (a dump costs seconds of CPU): the others run without an archive.
     # Its file is claimed now, empty; the JVM writes it at exit.

@@ -35,6 +35,10 @@ def test_the_first_run_dumps_the_archive_and_a_later_one_maps_it(cache: Path) ->
     os.utime(dump, (old, old))
     archive = Path(_flag(spark.java_options(), "-XX:SharedArchiveFile=") or "")
     assert archive.is_file() and not dump.exists() and archive.name == dump.name.split(".jsa")[0] + ".jsa"
+    late = archive.with_name(archive.name + ".999999.tmp")  # another JVM's dump, finished later
+    late.write_bytes(b"x")
+    os.utime(late, (time.time() - 7200, time.time() - 7200))
+    assert _flag(spark.java_options(), "-XX:SharedArchiveFile=") == str(archive) and not late.exists()
 
 
 def test_one_jvm_dumps_at_a_time(cache: Path) -> None:

@@ -34,7 +34,9 @@ def machine() -> str:
 def commit() -> str:
     head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=REPO, capture_output=True,
                           text=True).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "lake", "glue_jobs", "benchmarks"], cwd=REPO,
+    # The code measured; not the figures and results the benchmarks themselves write.
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "lake", "glue_jobs", "benchmarks",
+                            ":!benchmarks/*/figures.json", ":!benchmarks/*/results.json"], cwd=REPO,
                            capture_output=True, text=True).stdout.strip()
     return head + ("+uncommitted" if dirty else "")
 

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from lake.config import ConfigError
 from lake.home import LakeHome
 
 OK, REJECTED, USAGE = 0, 1, 2
 T = TypeVar("T")
+# Long commands: a status line on stderr while they work, when it is a terminal (lake/progress.py).
+PROGRESS = {"demo", "drop", "ingest", "run", "forget", "twin"}
 WAIT_HELP = "if another command holds the lock, wait up to SECONDS for it (default 0: exit 1 at once)"
 
 
@@ -30,7 +31,7 @@ def _ctx(args: argparse.Namespace):  # noqa: ANN202 - Context import is deferred
 def cmd_validate(args: argparse.Namespace) -> int:
     import os
 
-    from lake.config import load_config
+    from lake.config import ConfigError, load_config
     from lake.runtime import shipped
 
     # The same config every other command reads: --config, else $LAKE_CONFIG, else the shipped zones.
@@ -656,8 +657,19 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.fn(args)
-    except ConfigError as err:
+        if args.command not in PROGRESS:
+            return args.fn(args)
+        from lake.progress import reporting
+
+        with reporting(f"lake {args.command}"):
+            return args.fn(args)
+    except Exception as err:
+        # lake.config (pydantic, sqlglot, pyarrow: ~1 s) is imported by the commands that read
+        # config, not by every `lake` start.
+        from lake.config import ConfigError
+
+        if not isinstance(err, ConfigError):
+            raise
         for problem in err.problems:
             print(problem, file=sys.stderr)
         print(f"{len(err.problems)} problem(s) in insight zone config", file=sys.stderr)

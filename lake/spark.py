@@ -8,9 +8,12 @@ named ``lake`` and made the default, so ``finance_ods.expenses`` resolves exactl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,6 +54,85 @@ def use_warehouse(spark: SparkSession, warehouse: Path) -> SparkSession:
     return spark
 
 
+_DYNAMIC_ARCHIVE_MAGIC = bytes.fromhex("a8ab0bf0")  # 0xf00baba8, little-endian: a complete dynamic CDS archive
+
+
+def class_archive() -> list[str]:
+    """JVM flags that map Spark's classes from a class-data-sharing archive (AppCDS).
+
+    A Spark JVM loads some 10,000 classes at start; mapped from an archive, a small local run
+    takes about half the CPU (benchmarks/run). The archive is made by the JVM itself at the exit of
+    the first run (``-XX:ArchiveClassesAtExit``, to a file of its own), and put in place by a later
+    run once complete; it lives in ``~/.cache/insight-lake`` (~150 MB), keyed by the JDK and the
+    jars. A stale or foreign archive is simply not used (``-Xshare:auto``). ``LAKE_SPARK_CDS=0``: off.
+    """
+    if os.environ.get("LAKE_SPARK_CDS", "1") == "0":
+        return []
+    import pyspark
+
+    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) if os.environ.get(
+        "JAVA_HOME") else shutil.which("java")
+    key = "|".join([os.path.realpath(java or "java"), os.path.dirname(pyspark.__file__), pyspark.__version__,
+                    str(iceberg_jar())])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "insight-lake"
+    archive = cache / f"spark-{hashlib.sha1(key.encode()).hexdigest()[:12]}.jsa"
+    # The JVM warns on stdout about classes it cannot archive: stdout is the command's answer.
+    quiet = ["-Xlog:disable", "-Xlog:all=error:stderr"]
+    if not archive.exists():
+        _adopt_finished_dump(archive)
+    if archive.exists():
+        for late in archive.parent.glob(f"{archive.name}.*.tmp"):  # a second dump, not needed any more
+            with contextlib.suppress(OSError):
+                if time.time() - late.stat().st_mtime > 3600:
+                    late.unlink()
+        return [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto", *quiet]
+    # One JVM dumps at a time (a dump costs seconds of CPU): the others run without an archive.
+    # Its file is claimed now, empty; the JVM writes it at exit.
+    dumps = list(cache.glob(f"{archive.name}.*.tmp")) if cache.is_dir() else []
+    if any(time.time() - d.stat().st_mtime < 600 for d in dumps if d.exists()):
+        return quiet
+    dump = Path(f"{archive}.{os.getpid()}.tmp")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        dump.touch()
+    except OSError:
+        return []
+    return [f"-XX:ArchiveClassesAtExit={dump}", *quiet]
+
+
+def _adopt_finished_dump(archive: Path) -> None:
+    """Put in place a dump an earlier run's JVM finished: complete (its header, written last, holds
+    the magic number) and untouched for a while (not still being written)."""
+    for dump in sorted(archive.parent.glob(f"{archive.name}.*.tmp"), key=lambda f: f.stat().st_mtime,
+                       reverse=True) if archive.parent.is_dir() else []:
+        try:
+            with dump.open("rb") as f:
+                complete = f.read(4) == _DYNAMIC_ARCHIVE_MAGIC
+            age = time.time() - dump.stat().st_mtime
+            if complete and age > 10:
+                os.replace(dump, archive)
+                return
+            if not complete and age > 3600:  # a JVM killed while it wrote: never finished
+                dump.unlink()
+        except OSError:
+            continue
+
+
+def java_options() -> list[str]:
+    """The driver JVM's flags beyond logging.
+
+    ``LAKE_SPARK_JIT=quick`` (the default): the JIT stops at C1. A local run is short and its JVM's
+    CPU goes to compiling Spark, Iceberg and the generated code, not to running it: C1-only cuts
+    a small run's CPU by about a third (benchmarks/run). ``full``: C1 then C2, for long runs over
+    much data. ``LAKE_SPARK_JAVA_OPTIONS`` adds flags of your own.
+    """
+    jit = os.environ.get("LAKE_SPARK_JIT", "quick")
+    if jit not in ("quick", "full"):
+        raise ValueError(f"LAKE_SPARK_JIT must be 'quick' or 'full', not {jit!r}")
+    return (["-XX:TieredStopAtLevel=1"] if jit == "quick" else []) + class_archive() + os.environ.get(
+        "LAKE_SPARK_JAVA_OPTIONS", "").split()
+
+
 def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSession:
     """One local[2] session per process, reused: starting Spark costs 5-8 s."""
     from pyspark.sql import SparkSession
@@ -72,7 +154,8 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
         .config("spark.sql.shuffle.partitions", os.environ.get("LAKE_SHUFFLE_PARTITIONS", "4"))
         .config("spark.driver.memory", os.environ.get("LAKE_SPARK_MEMORY", "2g"))
         .config("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED")
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}")
+        .config("spark.driver.extraJavaOptions", " ".join([f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()}",
+                                                           *java_options()]))
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

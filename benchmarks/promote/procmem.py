@@ -65,10 +65,12 @@ def cpu_seconds(pid: int) -> float:
 class TreeSampler:
     """Poll this process's tree every ``interval`` seconds until ``stop``."""
 
-    def __init__(self, root: int | None = None, interval: float = 0.1):
-        self.root, self.interval = root or os.getpid(), interval
+    def __init__(self, root: int | None = None, interval: float = 0.1, keep_ended: bool = False):
+        # keep_ended: sampling another process (a CLI run) to its end, count every process seen alive.
+        self.root, self.interval, self.keep_ended = root or os.getpid(), interval, keep_ended
         self.peak_rss = 0  # peak of the summed VmRSS of the tree
         self.hwm: dict[int, tuple[str, int]] = {}  # pid -> (name, VmHWM)
+        self.cpu_seen: dict[int, float] = {}  # pid -> its CPU seconds when last seen (processes that ended count too)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -94,6 +96,7 @@ class TreeSampler:
             if "VmRSS" not in s or (pid != self.root and s["name"] not in KEEP):
                 continue
             total += int(s["VmRSS"])
+            self.cpu_seen[pid] = max(self.cpu_seen.get(pid, 0.0), cpu_seconds(pid))
             name, hwm = self.hwm.get(pid, ("", 0))
             if name != s["name"]:  # exec'd (python fork -> bash -> java): a new high-water mark
                 hwm = 0
@@ -106,8 +109,9 @@ class TreeSampler:
             self._thread.join()
             self.sample()
             # Processes gone by now were transient (Spark's launcher JVM, a fork before its exec).
-            alive = set(tree(self.root))
-            self.hwm = {pid: v for pid, v in self.hwm.items() if pid in alive}
+            if not self.keep_ended:
+                alive = set(tree(self.root))
+                self.hwm = {pid: v for pid, v in self.hwm.items() if pid in alive}
 
     def cpu(self) -> float:
         """CPU seconds consumed so far by the live processes of the tree."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -60,6 +59,20 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _identity(path: Path) -> tuple[int, int, int, int]:
+    """A file's identity for as long as nobody writes it: any write changes its mtime (or size)."""
+    st = path.stat()
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _copy_in_kernel(src: BinaryIO, out: BinaryIO) -> None:
+    """The bytes of ``src`` into ``out`` without passing through this process (``copy_file_range``:
+    a reflink where the file system has them, an in-kernel copy elsewhere). OSError when unsupported."""
+    src_fd, out_fd = src.fileno(), out.fileno()
+    while os.copy_file_range(src_fd, out_fd, 1 << 30):
+        pass
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -93,6 +106,18 @@ class LocalStorage:
         # Called with (bucket, key, size) after each object is written: the local stand-in for
         # S3 -> EventBridge "Object Created", so the runtime can deliver the next event.
         self.listeners: list[Callable[[str, str, int], None]] = []
+        # The SHA-256 of files this process wrote or hashed, by identity: `lake drop` of a 1 GB file
+        # then reads it once for its hash (while copying it into ingress), not once more per lookup.
+        self._digests: dict[tuple[int, int, int, int], str] = {}
+
+    def _digest(self, path: Path) -> str:
+        before = _identity(path)
+        if (known := self._digests.get(before)) is not None:
+            return known
+        sha = sha256_file(path)
+        if _identity(path) == before:  # not written meanwhile: the hash is of this version
+            self._digests[before] = sha
+        return sha
 
     def _path(self, bucket: str, key: str) -> Path:
         path = (self.root / bucket / key).resolve()
@@ -136,7 +161,7 @@ class LocalStorage:
             raise NotFound(f"{bucket}/{key}")
         meta = self._meta(bucket, key)
         metadata = json.loads(meta.read_text()) if meta.exists() else {}
-        return ObjectInfo(bucket, key, path.stat().st_size, sha256_file(path), None, metadata)
+        return ObjectInfo(bucket, key, path.stat().st_size, self._digest(path), None, metadata)
 
     def _commit(self, tmp: Path, dst: Path) -> None:
         """Durable once it returns, as an S3 PUT is: what the lake acknowledges (a CDC slot position,
@@ -151,8 +176,12 @@ class LocalStorage:
                 break
 
     def put_file(self, bucket: str, key: str, path: Path, metadata: dict[str, str] | None = None) -> None:
-        with self.writer(bucket, key) as tmp:
-            shutil.copyfile(path, tmp)
+        h = hashlib.sha256()
+        with self.writer(bucket, key) as tmp, path.open("rb") as src, tmp.open("wb") as out:
+            while chunk := src.read(CHUNK):  # one read: copied and hashed (the object's etag) together
+                h.update(chunk)
+                out.write(chunk)
+        self._digests[_identity(self._path(bucket, key))] = h.hexdigest()
         if metadata is not None:  # replaces the object's metadata, as an S3 PUT does
             self._write_meta(bucket, key, metadata)
 
@@ -184,15 +213,35 @@ class LocalStorage:
 
     def copy_hashing(self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str,
                      metadata: dict[str, str] | None = None, src_version: str | None = None) -> str:
-        """Byte-exact copy, streamed, returning the SHA-256 of what was copied (no versions locally)."""
-        h = hashlib.sha256()
+        """Byte-exact copy, returning the SHA-256 of what was copied (no versions locally).
+
+        A source whose hash this process knows (it wrote or hashed that version) is copied in the
+        kernel, as S3's server-side copy is; its hash stands if the source was not written during the
+        copy. Otherwise the bytes are streamed through here and hashed on the way.
+        """
         with self.writer(dst_bucket, dst_key) as tmp, self.open(src_bucket, src_key) as src, tmp.open("wb") as out:
-            while chunk := src.read(CHUNK):
-                h.update(chunk)
-                out.write(chunk)
+            before = _identity(Path(src.name))
+            sha = self._digests.get(before)
+            if sha is not None:
+                try:
+                    _copy_in_kernel(src, out)
+                except OSError:  # no copy_file_range here (another file system, an old kernel)
+                    sha = None
+                    src.seek(0)
+                    out.seek(0)
+                    out.truncate()
+                if sha is not None and _identity(Path(src.name)) != before:
+                    sha = sha256_file(tmp)  # written while copied: the hash of what the copy holds
+            if sha is None:
+                h = hashlib.sha256()
+                while chunk := src.read(CHUNK):
+                    h.update(chunk)
+                    out.write(chunk)
+                sha = h.hexdigest()
+        self._digests[_identity(self._path(dst_bucket, dst_key))] = sha
         if metadata is not None:  # the landing copy carries its provenance, as S3 user metadata would
-            self._write_meta(dst_bucket, dst_key, {**metadata, "sha256": h.hexdigest()})
-        return h.hexdigest()
+            self._write_meta(dst_bucket, dst_key, {**metadata, "sha256": sha})
+        return sha
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         base = self.root / bucket

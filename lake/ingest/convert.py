@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from lake import progress
 from lake.config import Column, Dataset, parse_type
 from lake.ingest.coerce import Coerced, coerce
 from lake.ingest.csv_reader import Renumber, csv_batches
@@ -271,11 +272,13 @@ def _convert(path: Path, ds: Dataset, lineage: Lineage, staged: Path, rejected_p
         src = Source(path, gz, Limits(ds.options.max_decompressed_bytes, ds.options.max_decompression_ratio),
                      text=fmt != "parquet" and "16" not in enc and "32" not in enc)
         src.head = head
+        progress.expect(None if gz else path.stat().st_size)
         try:
             read: Callable[..., Iterator[RawBatch]] = READERS[fmt]
             if fmt == "csv" and block_size:  # a row longer than a parse block: blocks that hold it
                 read = functools.partial(csv_batches, block_size=block_size)
             for batch in read(src, ds, res.warnings, serial):
+                progress.advance(batch.num_rows, src.last.content_bytes if src.last is not None else None)
                 table = _process(batch, ds, lineage, res, rejected)
                 if table is not None and table.num_rows:
                     writer.write(table)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from lake import progress
 from lake.backends.ledger import now
 
 log = logging.getLogger("lake")
@@ -86,6 +87,8 @@ def record(ctx: Any, run: TaskRun) -> TaskRun:
     if run.status not in STATUSES:
         raise ValueError(f"run status '{run.status}' is not one of {STATUSES}")
     run.ended_at = run.ended_at or now()
+    progress.done(run.task, run.table_name or run.zone, run.status, run.rows_out if run.rows_out is not None
+                  else run.rows_in)
     row = asdict(run)
     ctx.records.add("runs", **row)
     _lineage(ctx, run, "FAIL" if run.status in ("failed", "halted") else "COMPLETE")
@@ -98,6 +101,7 @@ def record(ctx: Any, run: TaskRun) -> TaskRun:
 def task_run(ctx: Any, task: str, **fields: Any) -> Iterator[TaskRun]:
     """Open a task run; an exception marks it failed (and is re-raised) — the record is written either way."""
     run = TaskRun(task, **fields)
+    progress.stage(" ".join(x for x in (task, run.table_name or run.zone) if x))
     log_event(ctx, f"{task} started", run)
     _lineage(ctx, run, "START")
     try:

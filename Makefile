@@ -53,9 +53,11 @@ demo: $(RUNTIME)  ## the whole flow on the embedded default, in ./.lake
 	$(VENV)/bin/lake demo
 
 test: $(STAMP) $(CHECKOV) browser postgres  ## the whole test suite (checkov scan, the catalog site in Chromium and CDC against PostgreSQL included)
-	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/twin
-	# The twin deploys into moto, whose state is per process: its drills run in a process of their own.
-	$(PY) -m pytest -q -p no:cacheprovider tests/twin
+	# The twin deploys into moto, whose state is per process: its drills run in a pytest process of their
+	# own, beside the rest of the suite (most of its time is spent waiting on its Glue jobs' processes).
+	$(PY) -m pytest -q -p no:cacheprovider tests/twin > .twin-tests.log 2>&1 & twin=$$!; \
+	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/twin; suite=$$?; \
+	wait $$twin; twin=$$?; echo "== tests/twin (exit $$twin)"; cat .twin-tests.log; exit $$(( suite || twin ))
 
 twin: $(STAMP)  ## the demo scenario through the synthesized deployment, offline (moto), compared with a local run
 	$(VENV)/bin/lake twin

@@ -250,6 +250,9 @@ class QueryEngine:
             try:
                 rel = self._con.sql(f"SELECT * FROM {ref} LIMIT 0")
             except duckdb.Error as err:  # e.g. a projection not built yet: said before any typing problem
+                if "_analytics." in ref and not self._iceberg(ref):
+                    raise QueryError(f"{ref} is not built yet: `lake run` builds it once its inputs are loaded") \
+                        from err
                 raise QueryError(str(err).splitlines()[0]) from err
             db, name = ref.split(".")
             columns = schema.setdefault(db, {}).setdefault(name, {})

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: demo test twin lint validate synth checkov lambda-deps bench-ingest bench-promote bench-synth clean
+.PHONY: demo test twin lint validate preflight synth checkov lambda-deps bench-ingest bench-promote bench-synth clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml package.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ lint: $(STAMP)
 
 validate: $(STAMP)
 	$(VENV)/bin/lake validate
+
+preflight: $(STAMP)  ## before a deploy: every role the stage grants to exists (STAGE=dev|prod; AWS credentials)
+	$(PY) -m infra.preflight --stage $(or $(STAGE),dev)
 
 synth: $(STAMP)  ## every stack, offline, cdk-nag clean
 	npx cdk synth --quiet

@@ -26,7 +26,7 @@ class AlertsTopic(Construct):
         self.topic = sns.Topic(self, "Topic", display_name=display_name, master_key=key, enforce_ssl=True,
                                topic_name=topic_name)
         self.dead_letters = DeadLetterQueue(self, "Undelivered", key=key, alarm_topic=dlq_alarm_topic or self.topic,
-                                            what=f"Notifications of '{display_name}'")
+                                            what=f"Notifications of {display_name}")
         for email in sorted(set(emails)):
             self.topic.add_subscription(subscriptions.EmailSubscription(
                 email, dead_letter_queue=self.dead_letters.queue))

@@ -69,6 +69,12 @@ class LakeFunction(Construct):
             dead_letter_queue=dead_letters,
             role=self.role,
         )
+        # Lambda extracts layers in the listed order, a later one's files over an earlier one's: the lake's
+        # dependency layer (its pinned pydantic) must come after Powertools'. CDK sorts the layers when
+        # @aws-cdk/aws-lambda:recognizeLayerVersion is on, so the order is written back here.
+        cfn = self.function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.add_property_override("Layers", [layer.layer_version_arn for layer in code.layers])
         self.errors_alarm = cloudwatch.Alarm(
             self, "ErrorsAlarm",
             alarm_description=f"{id}: invocations failed",

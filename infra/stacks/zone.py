@@ -109,6 +109,7 @@ class ZoneStack(Stack):
         self.workflow = PromotionWorkflow(self, "Promotion", zone=name, key=storage.key, topic=self.alerts,
                                           to_ods=self.to_ods, projections=self.projections,
                                           published_tables=self.published, manual_datasets=self.manual,
+                                          ledger=storage.ledger, name=f"{settings.prefix}-{name}-promotion",
                                           approval=approval)
         # `lake approve`/`reject` on AWS: attach to the role the zone's stewards use (granted in infra/grants.py).
         self.stewards = (iam.ManagedPolicy(self, "StewardApprovals",

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: lock demo test twin lint validate synth checkov lambda-deps bench-ingest bench-promote bench-run bench-synth clean
+.PHONY: lock demo test twin lint validate preflight synth checkov lambda-deps bench-ingest bench-promote bench-run bench-synth clean
 
 # Install: uv (one pinned wheel, bootstrapped with the venv's pip) installs the locked pins,
 # wheels only, with --no-deps: the resolution happened once, in `make lock`, and requirements.lock
@@ -69,6 +69,9 @@ lint: $(STAMP)
 
 validate: $(STAMP)
 	$(VENV)/bin/lake validate
+
+preflight: $(STAMP)  ## before a deploy: every role the stage grants to exists (STAGE=dev|prod; AWS credentials)
+	$(PY) -m infra.preflight --stage $(or $(STAGE),dev)
 
 synth: $(STAMP)  ## every stack, offline, cdk-nag clean
 	npx cdk synth --quiet

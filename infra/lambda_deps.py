@@ -53,9 +53,11 @@ def built() -> Path | None:
     return t if (t / "python").is_dir() else None
 
 
-def build() -> Path:
-    t = target()
-    if built():
+def build(into: Path | None = None) -> Path:
+    """Build the layer under build/ (what a synth ships), or into a folder of its own (``into``: measured
+    by the tests without changing what the next synth, e.g. the twin's, picks up)."""
+    t = into or target()
+    if (t / "python").is_dir():
         return t
     tmp = t.with_suffix(".tmp")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", str(tmp / "python"),

@@ -19,6 +19,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_lakeformation as lf
 from constructs import Construct
 
+from infra.principals import lf_principal
+
 ZONE, LAYER, SENSITIVITY = "zone", "layer", "sensitivity"
 READABLE_LAYERS = ("staging", "ods", "analytics")
 PII, GENERAL = "pii", "general"
@@ -42,7 +44,7 @@ def tag_policy_grant(scope: Construct, id: str, *, principal: str, resource_type
     return P(
         scope, id,
         catalog=account,
-        principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=principal),
+        principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=lf_principal(principal)),
         resource=P.ResourceProperty(lf_tag_policy=P.LFTagPolicyResourceProperty(
             catalog_id=account, resource_type=resource_type,
             expression=[P.LFTagProperty(tag_key=k, tag_values=list(v)) for k, v in expression.items()])),
@@ -57,7 +59,7 @@ def location_grant(scope: Construct, id: str, *, principal: str, location_arn: s
     P = lf.CfnPrincipalPermissions
     return P(
         scope, id, catalog=account,
-        principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=principal),
+        principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=lf_principal(principal)),
         resource=P.ResourceProperty(data_location=P.DataLocationResourceProperty(
             catalog_id=account, resource_arn=location_arn)),
         permissions=["DATA_LOCATION_ACCESS"], permissions_with_grant_option=[],
@@ -71,7 +73,7 @@ def tag_grant(scope: Construct, id: str, *, principal: str, key: str, values: Se
     P = lf.CfnPrincipalPermissions
     return P(
         scope, id, catalog=account,
-        principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=principal),
+        principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=lf_principal(principal)),
         resource=P.ResourceProperty(lf_tag=P.LFTagKeyResourceProperty(
             catalog_id=account, tag_key=key, tag_values=list(values))),
         permissions=list(permissions), permissions_with_grant_option=[],

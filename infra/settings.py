@@ -49,6 +49,12 @@ class Settings:
     replication_region: str | None = None
     principals: tuple[tuple[str, str], ...] = ()
     require_lambda_deps: bool = False
+    # Account-wide Glue Data Catalog encryption: one setting per account and region, shared with
+    # whatever else uses the catalog, so the lake changes it only when the deployer opts in.
+    catalog_encryption: bool = False
+    # Reserved concurrency takes from the account's unreserved pool (which must stay >= 100):
+    # off by default, so a fresh account (quota 10 or 50) can deploy.
+    reserved_concurrency: bool = False
 
     @property
     def principal_map(self) -> dict[str, str]:
@@ -95,6 +101,26 @@ def _environment(stage: str, raw: dict[str, Any]) -> Environment:
     return Environment(stage, account, region, admins, tuple(raw.get("platformAlertEmails") or ()), layer)
 
 
+def reserved_concurrency(scope: Construct) -> bool:
+    """``lake:reservedConcurrency`` (constructs deep in a stack read it here rather than being handed Settings)."""
+    return _bool(_ctx(scope, "reservedConcurrency", False))
+
+
+def _one_stage_per_catalog(stage: str, environments: dict[str, Any]) -> None:
+    """The Glue Data Catalog and the LF-tags are one per account and region, and the lake's database
+    names (``<zone>_ods``, ``platform``) are the names users write in SQL: two stages in one account
+    must use two regions (every other name the lake sets is prefixed with the stage)."""
+    own = environments[stage]
+    for other, raw in environments.items():
+        if other != stage and (str(raw.get("account")), raw.get("region")) == (str(own.get("account")),
+                                                                               own.get("region")):
+            raise SettingsError(
+                f"lake:environments: stages '{stage}' and '{other}' share account {own.get('account')} and region "
+                f"{own.get('region')}; their Glue databases (<zone>_staging/_ods/_analytics, platform), tables, "
+                "LF-tags (zone, layer, sensitivity, shared_with_<zone>) and data cells filters would collide: "
+                "give each stage its own account, or its own region")
+
+
 def load_settings(scope: Construct) -> Settings:
     """The settings of the stage chosen by ``lake:stage`` (default ``dev``)."""
     stage = str(_ctx(scope, "stage", "dev"))
@@ -102,6 +128,7 @@ def load_settings(scope: Construct) -> Settings:
     if stage not in environments:
         raise SettingsError(f"lake:stage '{stage}' is not one of lake:environments ({', '.join(environments)})")
     replication = _ctx(scope, "replicationRegion")
+    _one_stage_per_catalog(stage, environments)
     return Settings(
         env=_environment(stage, environments[stage]),
         zones_dir=(ROOT / str(_ctx(scope, "zonesDir", "insight_zones"))).resolve(),
@@ -115,4 +142,6 @@ def load_settings(scope: Construct) -> Settings:
         replication_region=str(replication) if replication else None,
         principals=tuple(sorted(_json(_ctx(scope, "principals", {})).items())),
         require_lambda_deps=_bool(_ctx(scope, "requireLambdaDeps", False)),
+        catalog_encryption=_bool(_ctx(scope, "catalogEncryption", False)),
+        reserved_concurrency=reserved_concurrency(scope),
     )

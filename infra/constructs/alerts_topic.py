@@ -35,7 +35,7 @@ class AlertsTopic(Construct):
             actions=["sns:Publish"], resources=[self.topic.topic_arn],
             conditions={"ArnLike": {"aws:SourceArn": any_alarm}, "StringEquals": {"aws:SourceAccount": stack.account}}))
         self.dead_letters = DeadLetterQueue(self, "Undelivered", key=key, alarm_topic=dlq_alarm_topic or self.topic,
-                                            what=f"Notifications of '{display_name}'")
+                                            what=f"Notifications of {display_name}")
         for email in sorted(set(emails)):
             self.topic.add_subscription(subscriptions.EmailSubscription(
                 email, dead_letter_queue=self.dead_letters.queue))

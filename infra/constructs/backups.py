@@ -21,10 +21,11 @@ from constructs import Construct
 
 class Backups(Construct):
     def __init__(self, scope: Construct, id: str, *, key: kms.IKey, table: dynamodb.ITable,
-                 buckets: Sequence[s3.IBucket], retention_days: int, allow_destroy: bool) -> None:
+                 buckets: Sequence[s3.IBucket], retention_days: int, allow_destroy: bool,
+                 vault_name: str) -> None:
         super().__init__(scope, id)
         self.vault = backup.BackupVault(
-            self, "Vault", encryption_key=key,
+            self, "Vault", encryption_key=key, backup_vault_name=vault_name,  # stage-qualified: stages share accounts
             removal_policy=RemovalPolicy.DESTROY if allow_destroy else RemovalPolicy.RETAIN)
         self.plan = backup.BackupPlan(self, "Plan", backup_vault=self.vault, backup_plan_rules=[
             backup.BackupPlanRule(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aws_cdk import Duration, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
@@ -19,7 +21,8 @@ class DeadLetterQueue(Construct):
         self.queue = sqs.Queue(self, "Queue", encryption=sqs.QueueEncryption.KMS, encryption_master_key=key,
                                enforce_ssl=True, retention_period=Duration.days(14))
         # How `lake status` on AWS finds the lake's dead letters (lake/backends/dead_letters.py).
-        Tags.of(self.queue).add(DEAD_LETTERS_TAG, what)
+        # Tag values allow letters, digits, spaces and _.:/=+-@ only (a quote fails the deploy).
+        Tags.of(self.queue).add(DEAD_LETTERS_TAG, re.sub(r"[^\w\s.:/=+\-@]", "", what))
         self.alarm = cloudwatch.Alarm(
             self, "DepthAlarm",
             alarm_description=f"{what} failed and wait in a dead-letter queue",

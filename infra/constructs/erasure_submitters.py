@@ -18,18 +18,20 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.access import s3_statements
+from infra.principals import attachable
 from lake.config.personal_data import ERASURE_REQUESTS
 
 
 class ErasureSubmitters(Construct):
     def __init__(self, scope: Construct, id: str, *, state_machine: sfn.StateMachine, landing: s3.IBucket,
-                 roles: Sequence[str]) -> None:
+                 roles: Sequence[str], policy_name: str) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
         executions = stack.format_arn(service="states", resource="execution", arn_format=ArnFormat.COLON_RESOURCE_NAME,
                                       resource_name=f"{state_machine.state_machine_name}:*")
         self.policy = iam.ManagedPolicy(
-            self, "Policy", description="Submit erasure requests (lake forget --target aws) and follow them",
+            self, "Policy", managed_policy_name=policy_name,
+            description="Submit erasure requests (lake forget --target aws) and follow them",
             statements=[
                 *s3_statements(landing, prefixes=[ERASURE_REQUESTS], write=True),
                 iam.PolicyStatement(sid="StartErasure", actions=["states:StartExecution"],
@@ -37,4 +39,6 @@ class ErasureSubmitters(Construct):
                 iam.PolicyStatement(sid="FollowErasures", actions=["states:DescribeExecution"],
                                     resources=[executions]),
             ],
-            roles=[iam.Role.from_role_arn(self, f"Submitter{i}", arn, mutable=False) for i, arn in enumerate(roles)])
+            # Identity Center's roles get nothing attached: their permission set references the policy by name.
+            roles=[iam.Role.from_role_arn(self, f"Submitter{i}", arn, mutable=False)
+                   for i, arn in enumerate(attachable(roles))])

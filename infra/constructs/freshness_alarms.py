@@ -3,7 +3,9 @@ hours since the table's last load, as the scheduled freshness sweep publishes it
 above the SLA — to the owning zone's topic, and again when it is fresh (OK).
 
 The sweep publishes a value every run for every such table that has loaded; a table that never
-loaded, or a sweep that stopped running, publishes nothing, so missing data is breaching.
+loaded publishes nothing, so missing data is not breaching: a dataset whose first file has not
+arrived yet is not an alarm (its zone would be paged from the first deploy on). A sweep that stopped
+running is caught by the pipeline's ``SweepStoppedAlarm`` instead (no invocation for two hours).
 Two sweep intervals are evaluated, both must breach: a sweep that lands a little late in its
 period (scheduled runs drift) is not an alarm, a stale table still is one interval later.
 """
@@ -34,12 +36,11 @@ class FreshnessAlarms(Construct):
             alarm = cloudwatch.Alarm(
                 self, f"{name.title().replace('_', '')}Stale",
                 alarm_description=(f"{table} is stale: no load for more than its contract's freshness SLA "
-                                   f"({ds.freshness_hours:g} h), or it never loaded, or the freshness sweep "
-                                   "stopped reporting it"),
+                                   f"({ds.freshness_hours:g} h); before its first load it is never in alarm"),
                 metric=metric, threshold=ds.freshness_hours,
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 evaluation_periods=2, datapoints_to_alarm=2,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING)
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
             alarm.add_alarm_action(actions.SnsAction(topic))
             alarm.add_ok_action(actions.SnsAction(topic))
             self.alarms[table] = alarm

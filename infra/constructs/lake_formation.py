@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.access import grant_s3
+from infra.principals import lf_principal
 
 
 class LakeFormationSettings(Construct):
@@ -30,14 +31,15 @@ class LakeFormationSettings(Construct):
                     if isinstance(synthesizer, DefaultStackSynthesizer) else [])
         # The CloudFormation execution role must be an administrator, or the zone stacks
         # could not create LF-tags and grants; the humans come from cdk.json context.
+        # APPEND, not CloudFormation's default REPLACE: the account's other administrators (and
+        # its default permissions, which other workloads may rely on) stay as they are. The lake's
+        # own databases refuse IAMAllowedPrincipals on their tables instead (ZoneDatabases,
+        # PlatformRecordTables), so Lake Formation stays the only way into the lake's data.
         self.settings = lakeformation.CfnDataLakeSettings(
             self, "Settings",
-            admins=[lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(data_lake_principal_identifier=a)
-                    for a in [*admins, *deployer]],
-            # Empty defaults: no IAMAllowedPrincipals grant on new databases and tables,
-            # so Lake Formation permissions are the only way in.
-            create_database_default_permissions=[],
-            create_table_default_permissions=[],
+            mutation_type="APPEND",
+            admins=[lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(
+                data_lake_principal_identifier=lf_principal(a)) for a in [*admins, *deployer]],
         )
 
         self.registration_role = iam.Role(

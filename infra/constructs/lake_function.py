@@ -1,6 +1,7 @@
 """A pipeline Lambda function as the lake runs them: ARM64, the latest Python runtime,
 the lake's code and layers, X-Ray tracing, KMS-encrypted environment and logs (kept a
-year), a dead-letter queue for asynchronous invocations, bounded concurrency, and an
+year), a dead-letter queue for asynchronous invocations, concurrency reserved only with
+``lake:reservedConcurrency``, and an
 alarm on errors."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.lake_code import ARCHITECTURE, RUNTIME, LakeCode
+from infra.settings import reserved_concurrency
 
 
 class LakeFunction(Construct):
@@ -48,12 +50,16 @@ class LakeFunction(Construct):
         self.role.add_to_policy(iam.PolicyStatement(
             sid="WriteOwnLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[self.log_group.log_group_arn]))
+        self.concurrency = concurrency
         self.function = lambda_.Function(
             self, "Function",
             description=description,
             code=code.code, handler=handler, runtime=RUNTIME, architecture=ARCHITECTURE, layers=code.layers,
             memory_size=memory_mb, timeout=timeout, ephemeral_storage_size=Size.mebibytes(tmp_mib),
-            reserved_concurrent_executions=concurrency,
+            # Reserving takes from the account's unreserved pool, which AWS keeps >= 100: a new account
+            # (quota 10 or 50) cannot reserve at all. Off by default; queue consumers are bounded by
+            # their event source's maximum concurrency instead (PipelineStack).
+            reserved_concurrent_executions=concurrency if reserved_concurrency(self) else None,
             environment={"POWERTOOLS_SERVICE_NAME": id.lower(), "POWERTOOLS_METRICS_NAMESPACE": "InsightLake",
                          **environment},
             environment_encryption=key,
@@ -69,6 +75,12 @@ class LakeFunction(Construct):
             sid="DeadLettersKey", actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=[(dead_letters.encryption_master_key or key).key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(self).region}.amazonaws.com"}}))
+        # Lambda extracts layers in the listed order, a later one's files over an earlier one's: the lake's
+        # dependency layer (its pinned pydantic) must come after Powertools'. CDK sorts the layers when
+        # @aws-cdk/aws-lambda:recognizeLayerVersion is on, so the order is written back here.
+        cfn = self.function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.add_property_override("Layers", [layer.layer_version_arn for layer in code.layers])
         self.errors_alarm = cloudwatch.Alarm(
             self, "ErrorsAlarm",
             alarm_description=f"{id}: invocations failed",

@@ -18,6 +18,7 @@ from aws_cdk import aws_lakeformation as lf
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.principals import lf_principal
 from lake.backends.athena_records import HISTORY, NO_ZONE, PREFIX, columns, table_prefix
 
 DATABASE = "platform"  # the name users write: platform.runs, as locally
@@ -31,7 +32,8 @@ class PlatformRecordTables(Construct):
         root = f"s3://{bucket.bucket_name}/{PREFIX}"
         self.database = glue.CfnDatabase(self, "Database", catalog_id=account, database_input=glue.CfnDatabase.
                                          DatabaseInputProperty(name=DATABASE, location_uri=root,
-                                                               description="Insight Lake platform records"))
+                                                               description="Insight Lake platform records",
+                                                               create_table_default_permissions=[]))
         self.tables: dict[str, glue.CfnTable] = {}
         for name in HISTORY:
             location = f"s3://{bucket.bucket_name}/{table_prefix(name)}"
@@ -71,7 +73,7 @@ class ZoneRecordFilters(Construct):
             for i, arn in enumerate(readers):
                 grant = lf.CfnPrincipalPermissions(
                     self, f"{cid}Reader{i}", permissions=["SELECT"], permissions_with_grant_option=[],
-                    principal=lf.CfnPrincipalPermissions.DataLakePrincipalProperty(data_lake_principal_identifier=arn),
+                    principal=lf.CfnPrincipalPermissions.DataLakePrincipalProperty(data_lake_principal_identifier=lf_principal(arn)),
                     resource=lf.CfnPrincipalPermissions.ResourceProperty(
                         data_cells_filter=lf.CfnPrincipalPermissions.DataCellsFilterResourceProperty(
                             database_name=DATABASE, name=f"{zone}_rows", table_catalog_id=account,

@@ -14,9 +14,10 @@ from infra.access import s3_statements
 
 class ProducerAccess(Construct):
     def __init__(self, scope: Construct, id: str, *, zone: str, ingress: s3.IBucket,
-                 producers: Sequence[iam.IRole]) -> None:
+                 producers: Sequence[iam.IRole], policy_name: str) -> None:
         super().__init__(scope, id)
         self.prefix = f"{zone}/"
         self.policy = iam.ManagedPolicy(
-            self, "Policy", description=f"Drop files into insight zone '{zone}' (ingress/{self.prefix} only)",
+            self, "Policy", managed_policy_name=policy_name,  # what an Identity Center permission set references
+            description=f"Drop files into insight zone '{zone}' (ingress/{self.prefix} only)",
             statements=s3_statements(ingress, prefixes=[self.prefix], write=True), roles=list(producers))

@@ -2,8 +2,9 @@
 inside the job) -> "Tables Updated" for the zones that read what this zone publishes.
 
 Started by a staged object of the zone (S3 -> EventBridge) or by an upstream zone's
-"Tables Updated" event (projections only). Glue tasks retry on concurrency limits and
-transient errors; any failure publishes to the zone's alerts topic and fails the execution
+"Tables Updated" event (projections only). Promotions of one table are serialized and coalesced
+(``CoalescedPromotion``): a burst of files makes a handful of ``to_ods`` runs. Glue tasks retry on
+concurrency limits and transient errors; any failure publishes to the zone's alerts topic and fails the execution
 (an alarm on failed executions reaches the platform too).
 
 A staged object of a ``promotion: manual`` dataset first waits for a steward: the approval
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -31,6 +34,7 @@ from constructs import Construct
 
 from infra.access import grant_publish
 from infra.constructs.glue_job import LakeGlueJob
+from infra.constructs.promotion_coalescing import CoalescedPromotion, fields
 
 EVENT_SOURCE = "insight-lake"
 TABLES_UPDATED = "Tables Updated"
@@ -42,8 +46,8 @@ REJECTED = "Rejected"  # lake.approvals.REJECTED: the error `lake reject` fails 
 class PromotionWorkflow(Construct):
     def __init__(self, scope: Construct, id: str, *, zone: str, key: kms.IKey, topic: sns.ITopic,
                  to_ods: LakeGlueJob | None, projections: LakeGlueJob | None,
-                 published_tables: Sequence[str], manual_datasets: Sequence[str] = (),
-                 approval: lambda_.IFunction | None = None) -> None:
+                 published_tables: Sequence[str], ledger: dynamodb.ITable, name: str,
+                 manual_datasets: Sequence[str] = (), approval: lambda_.IFunction | None = None) -> None:
         super().__init__(scope, id)
         waits = bool(to_ods is not None and manual_datasets and approval is not None)
         self.approval = approval if waits else None
@@ -55,9 +59,10 @@ class PromotionWorkflow(Construct):
                 "error": sfn.JsonPath.object_at("$.error")}),
             result_path=sfn.JsonPath.DISCARD).next(failed)
 
-        def glue(name: str, job: LakeGlueJob, arguments: dict[str, object]) -> tasks.GlueStartJobRun:
+        def glue(id: str, job: LakeGlueJob, arguments: dict[str, object],
+                 catch: bool = True) -> tasks.GlueStartJobRun:
             task = tasks.GlueStartJobRun(
-                self, name, glue_job_name=job.job_name, integration_pattern=sfn.IntegrationPattern.RUN_JOB,
+                self, id, glue_job_name=job.job_name, integration_pattern=sfn.IntegrationPattern.RUN_JOB,
                 arguments=sfn.TaskInput.from_object({"--zone": zone, "--run_id": sfn.JsonPath.execution_name,
                                                      **arguments}),
                 result_path=sfn.JsonPath.DISCARD)
@@ -69,7 +74,8 @@ class PromotionWorkflow(Construct):
                            jitter_strategy=sfn.JitterType.FULL)
             task.add_retry(errors=["Glue.AWSGlueException", "States.Timeout"], interval=Duration.minutes(2),
                            backoff_rate=2, max_attempts=2)
-            task.add_catch(notify, errors=["States.ALL"], result_path="$.error")
+            if catch:
+                task.add_catch(notify, errors=["States.ALL"], result_path="$.error")
             return task
 
         done: sfn.IChainable = sfn.Succeed(self, "Done")
@@ -81,25 +87,38 @@ class PromotionWorkflow(Construct):
             announce.add_catch(notify, errors=["States.ALL"], result_path="$.error")
             done = announce.next(done)
 
-        def projections_after(name: str, changed: str) -> sfn.IChainable:
+        def projections_after(id: str, changed: str) -> sfn.IChainable:
             if projections is None:
                 return done
-            return glue(name, projections, {"--changed": changed}).next(done)
+            return glue(id, projections, {"--changed": changed}).next(done)
 
         start: sfn.IChainable = projections_after(
             "BuildProjectionsAfterUpstream", sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.detail.tables")))
         if to_ods is not None:
-            dataset = sfn.Pass(self, "DatasetFromKey", result_path="$.promotion", parameters={
-                # staging key: <zone>/<dataset>/ingest_date=.../<ingest_id>.parquet
-                "dataset": sfn.JsonPath.array_get_item(
-                    sfn.JsonPath.string_split(sfn.JsonPath.string_at("$.detail.object.key"), "/"), 1)})
-            promote = glue("PromoteToOds", to_ods, {"--dataset": sfn.JsonPath.string_at("$.promotion.dataset")})
+            # staging key: <zone>/<dataset>/ingest_date=.../<ingest_id>.parquet
+            dataset = sfn.Pass(self, "DatasetFromKey", result_path="$.promotion", parameters=fields())
+            promote = glue("PromoteToOds", to_ods, {"--dataset": sfn.JsonPath.string_at("$.promotion.dataset")},
+                           catch=False)  # a failure releases the table first (CoalescedPromotion)
             changed = sfn.JsonPath.format('["{}_ods.{}"]', zone, sfn.JsonPath.string_at("$.promotion.dataset"))
-            promote.next(projections_after("BuildProjectionsAfterOds", changed))
-            staged: sfn.IChainable = promote
+            self.arn = Stack.of(self).format_arn(service="states", resource="stateMachine", resource_name=name,
+                                                 arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            hand_over = tasks.CallAwsService(
+                self, "HandOverToAFreshExecution", service="sfn", action="startExecution",
+                iam_resources=[self.arn], result_path=sfn.JsonPath.DISCARD,
+                parameters={"StateMachineArn": self.arn, "Input": sfn.JsonPath.json_to_string(
+                    sfn.JsonPath.object_at("$.handoverInput"))})
+            hand_over.add_catch(notify, errors=["States.ALL"], result_path="$.error")
+            coalesced = CoalescedPromotion(
+                self, "Coalesced", zone=zone, ledger=ledger, promote=promote,
+                after=projections_after("BuildProjectionsAfterOds", changed), failed=notify,
+                hand_over=sfn.Pass(self, "HandOverInput", result_path="$.handoverInput", parameters={
+                    "detail-type": sfn.JsonPath.string_at("$.detail-type"),
+                    "detail": sfn.JsonPath.object_at("$.detail"), "handover": True,
+                }).next(hand_over).next(sfn.Succeed(self, "HandedOver")))
+            staged: sfn.IChainable = coalesced.start
             if waits:
                 assert approval is not None
-                staged = self._approval(zone, manual_datasets, approval, topic, notify, promote)
+                staged = self._approval(zone, manual_datasets, approval, topic, notify, coalesced.start)
             start = (sfn.Choice(self, "WhatChanged")
                      .when(sfn.Condition.string_equals("$.detail-type", "Object Created"), dataset.next(staged))
                      .otherwise(start))
@@ -107,12 +126,18 @@ class PromotionWorkflow(Construct):
         self.log_group = logs.LogGroup(self, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR,
                                        removal_policy=RemovalPolicy.RETAIN)
         self.state_machine = sfn.StateMachine(
-            self, "StateMachine",
+            self, "StateMachine", state_machine_name=name,  # stage-qualified; its hand-over starts it by ARN
             comment=f"Promote insight zone {zone}: to_ods, projections, announce",
             definition_body=sfn.DefinitionBody.from_chainable(start),
             timeout=APPROVAL_WAIT.plus(RUN_TIMEOUT) if waits else RUN_TIMEOUT, tracing_enabled=True,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )
+        # The ledger (its promotion#<zone>#* items, read of ingest#*) is encrypted with the lake key too.
+        if to_ods is not None and ledger.encryption_key is not None:
+            self.state_machine.add_to_role_policy(iam.PolicyStatement(
+                sid="LedgerKeyThroughDynamoDb", actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                resources=[ledger.encryption_key.key_arn], conditions={"StringEquals": {
+                    "kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com"}}))
         # The topic is encrypted with the lake key: the failure alert needs the key too (through SNS only).
         grant_publish(self.state_machine, [topic.topic_arn], key)
 

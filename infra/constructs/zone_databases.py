@@ -39,6 +39,9 @@ class ZoneDatabases(Construct):
                     name=name,
                     description=f"{description} ({layer})".strip(),
                     location_uri=location(buckets[layer], zone),
+                    # No IAMAllowedPrincipals grant on new tables, whatever the account's defaults:
+                    # Lake Formation is the only way in (the lake keeps the account's settings).
+                    create_table_default_permissions=[],
                 ),
             )
             tags = lf.CfnTagAssociation(

@@ -76,5 +76,6 @@ class ZoneWorkgroup(Construct):
             *s3_statements(results, prefixes=[self.prefix], read=True, write=True),
         ]
         self.reader_policy = iam.ManagedPolicy(
-            self, "ReaderPolicy", description=f"Query insight zone '{zone}' through its Athena workgroup",
+            self, "ReaderPolicy", managed_policy_name=f"{name}-readers",  # what a permission set references
+            description=f"Query insight zone '{zone}' through its Athena workgroup",
             statements=statements, roles=list(readers))

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as sources
@@ -89,7 +91,7 @@ class PipelineStack(Stack):
             # One bad object must not retry the nine good ones of its batch.
             fn.function.add_event_source(sources.SqsEventSource(
                 queue.queue, batch_size=10, max_batching_window=Duration.seconds(5),
-                report_batch_item_failures=True))
+                report_batch_item_failures=True, max_concurrency=fn.concurrency))
             return fn, queue
 
         self.receiver, self.receiver_queue = segment(
@@ -141,6 +143,16 @@ class PipelineStack(Stack):
                             self.sweep.function, retry_attempts=2, dead_letter_queue=sweep_dlq.queue,
                             event=events.RuleTargetInput.from_object({"task": task.lower()}))])
 
+        # The freshness alarms ignore missing data (a dataset not loaded yet is not stale), so a sweep
+        # that stopped (schedule disabled, function gone) must alarm on its own: every hour it runs
+        # twice; no invocation in two hours is an alarm, and missing data here is breaching.
+        self.sweep_stopped = cloudwatch.Alarm(
+            self, "SweepStoppedAlarm", alarm_description="The scheduled sweep (reconcile, freshness) stopped running",
+            metric=self.sweep.function.metric_invocations(period=Duration.hours(1), statistic="Sum"),
+            threshold=1, comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=2, datapoints_to_alarm=2, treat_missing_data=cloudwatch.TreatMissingData.BREACHING)
+        self.sweep_stopped.add_alarm_action(actions.SnsAction(self.alerts))
+
         governor_dlq = DeadLetterQueue(self, "GovernorDeadLetters", key=key, alarm_topic=self.alerts,
                                        what="Catalog governor invocations")
         self.governor = CatalogGovernor(self, "CatalogGovernor", code=self.code, key=key, alarm_topic=self.alerts,
@@ -170,7 +182,8 @@ class PipelineStack(Stack):
         self.erasure = ErasureWorkflow(self, "Erasure", jobs=self.erasure_jobs, key=key, topic=self.alerts)
         self.erasure_submitters = ErasureSubmitters(
             self, "ErasureSubmitters", state_machine=self.erasure.state_machine, landing=storage.landing,
-            roles=[a for a in settings.env.lake_admins if ":role/" in a])
+            roles=[a for a in settings.env.lake_admins if ":role/" in a],
+            policy_name=f"{settings.prefix}-erasure-submitters")
         # What `lake forget --target aws` needs (lake/erasure/aws.py reads these outputs or the same
         # names from the environment).
         CfnOutput(self, "ErasureStateMachineArn", value=self.erasure.state_machine.state_machine_arn,

@@ -100,16 +100,21 @@ class StorageStack(Stack):
         self.lf_tags = LfTags(self, "LfTags", zones=zones)
         for tag in self.lf_tags.tags.values():
             tag.node.add_dependency(self.lake_formation.settings)  # created as an administrator
-        # Table metadata (schemas, locations) is encrypted too; readers decrypt it through Glue.
-        glue.CfnDataCatalogEncryptionSettings(
-            self, "CatalogEncryption", catalog_id=self.account,
-            data_catalog_encryption_settings=glue.CfnDataCatalogEncryptionSettings.DataCatalogEncryptionSettingsProperty(
-                encryption_at_rest=glue.CfnDataCatalogEncryptionSettings.EncryptionAtRestProperty(
-                    catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=self.key.key_id),
-                connection_password_encryption=glue.CfnDataCatalogEncryptionSettings.ConnectionPasswordEncryptionProperty(
-                    return_connection_password_encrypted=True, kms_key_id=self.key.key_id)))
+        # Table metadata (schemas, locations) encrypted with the lake key: an account-wide setting
+        # (every database of the account's catalog, and the key every catalog reader then needs), so
+        # only with -c lake:catalogEncryption=true.
+        if s.catalog_encryption:
+            settings_ = glue.CfnDataCatalogEncryptionSettings
+            glue.CfnDataCatalogEncryptionSettings(
+                self, "CatalogEncryption", catalog_id=self.account,
+                data_catalog_encryption_settings=settings_.DataCatalogEncryptionSettingsProperty(
+                    encryption_at_rest=settings_.EncryptionAtRestProperty(
+                        catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=self.key.key_id),
+                    connection_password_encryption=settings_.ConnectionPasswordEncryptionProperty(
+                        return_connection_password_encrypted=True, kms_key_id=self.key.key_id)))
         self.backups = Backups(self, "Backups", key=self.key, table=self.ledger, buckets=[self.ods, self.analytics],
-                               retention_days=s.backup_retention_days, allow_destroy=s.allow_destroy)
+                               retention_days=s.backup_retention_days, allow_destroy=s.allow_destroy,
+                               vault_name=f"{s.prefix}-lake")
 
     def replicate_to(self, replica: ReplicaStack) -> None:
         self.replication = Replication(

@@ -25,7 +25,7 @@ from infra.constructs.promotion_workflow import EVENT_SOURCE, TABLES_UPDATED, Pr
 from infra.constructs.zone_databases import ZoneDatabases
 from infra.constructs.zone_readers import ZoneReaders
 from infra.constructs.zone_workgroup import ZoneWorkgroup
-from infra.principals import imported_role, principal_arn
+from infra.principals import imported_role, is_sso_role, principal_arn
 from infra.settings import Settings
 from infra.stacks.pipeline import SCHEDULES, PipelineStack, object_created
 from infra.stacks.storage import StorageStack
@@ -56,15 +56,19 @@ class ZoneStack(Stack):
         # The tasks alert every zone downstream of a table, and the platform: the topics by name.
         self.alert_topics = [*(self.format_arn(service="sns", resource=alert_topic_name(settings.prefix, z))
                                for z in sorted(cfg.zones)), pipeline.alerts.topic_arn]
+        # Identity Center's roles get nothing attached: their permission sets reference the policies
+        # by name (README "Deploy prerequisites"); Lake Formation grants reach them all the same.
         reader_roles = [imported_role(self, f"Reader-{r}", r, mapping)
-                        for r in sorted(set(spec.readers) | set(spec.pii_readers))]
+                        for r in sorted(set(spec.readers) | set(spec.pii_readers))
+                        if not is_sso_role(principal_arn(self, r, mapping))]
         self.workgroup = ZoneWorkgroup(
             self, "Athena", zone=name, name=f"{settings.prefix}-{name}", results=storage.athena_results,
             key=storage.key, bytes_scanned_cutoff=settings.athena_bytes_scanned_cutoff,
             shared_tables=self.shared_in, readers=reader_roles)
         self.producers = (ProducerAccess(
-            self, "Producers", zone=name, ingress=storage.ingress,
-            producers=[imported_role(self, f"Producer-{p}", p, mapping) for p in sorted(set(spec.producers))])
+            self, "Producers", zone=name, ingress=storage.ingress, policy_name=f"{settings.prefix}-{name}-producers",
+            producers=[imported_role(self, f"Producer-{p}", p, mapping) for p in sorted(set(spec.producers))
+                       if not is_sso_role(principal_arn(self, p, mapping))])
             if spec.producers else None)
         self.alerts = AlertsTopic(self, "Alerts", key=storage.key, display_name=f"Insight zone {name}",
                                   emails=[p.email for p in [*spec.owners, *spec.stewards]],
@@ -105,6 +109,7 @@ class ZoneStack(Stack):
         self.workflow = PromotionWorkflow(self, "Promotion", zone=name, key=storage.key, topic=self.alerts,
                                           to_ods=self.to_ods, projections=self.projections,
                                           published_tables=self.published, manual_datasets=self.manual,
+                                          ledger=storage.ledger, name=f"{settings.prefix}-{name}-promotion",
                                           approval=approval)
         # `lake approve`/`reject` on AWS: attach to the role the zone's stewards use (granted in infra/grants.py).
         self.stewards = (iam.ManagedPolicy(self, "StewardApprovals",

@@ -60,9 +60,10 @@ def test_a_manual_dataset_waits_for_a_steward_on_a_task_token(manual: tuple[Lake
     assert states["DatasetFromKey"]["Next"] == "NeedsApproval"
     assert states["NeedsApproval"]["Choices"] == [
         {"Variable": "$.promotion.dataset", "StringEquals": "cost_centers", "Next": "WaitForApproval"}]
-    assert states["NeedsApproval"]["Default"] == "PromoteToOds"  # expenses: promoted at once
+    # expenses: promoted at once (through the coalesced promotion, which starts by reading the ingest)
+    assert states["NeedsApproval"]["Default"] == "ReadIngest"
     wait = states["WaitForApproval"]
-    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken") and wait["Next"] == "PromoteToOds"
+    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken") and wait["Next"] == "ReadIngest"
     assert wait["TimeoutSeconds"] == APPROVAL_WAIT.to_seconds() == 7 * DAY
     payload = wait["Parameters"]["Payload"]
     assert payload["task_token.$"] == "$$.Task.Token" and payload["staged_key.$"] == "$.detail.object.key"

@@ -84,12 +84,13 @@ def test_ledger_has_point_in_time_recovery_and_kms(storage: Template) -> None:
     })
 
 
-def test_lake_formation_has_admins_and_no_iam_only_defaults(storage: Template) -> None:
+def test_lake_formation_appends_its_admins_and_keeps_the_account_defaults(storage: Template) -> None:
     storage.has_resource_properties("AWS::LakeFormation::DataLakeSettings", {
+        "MutationType": "APPEND",  # more in tests/infra/test_account_safety.py
         "Admins": Match.array_with([
             {"DataLakePrincipalIdentifier": "arn:aws:iam::111111111111:role/InsightLakeAdmin"}]),
-        "CreateDatabaseDefaultPermissions": [],
-        "CreateTableDefaultPermissions": [],
+        "CreateDatabaseDefaultPermissions": Match.absent(),
+        "CreateTableDefaultPermissions": Match.absent(),
     })
 
 

@@ -18,7 +18,7 @@ def test_a_crashing_run_is_recorded_alerted_once_and_releases_its_locks(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     import lake.local.run
 
-    def crash(ctx, zone):  # noqa: ANN001, ANN202
+    def crash(ctx, zone, **_):  # noqa: ANN001, ANN003, ANN202
         raise RuntimeError("An error occurred while calling o123.sql.\n: org.apache.iceberg...")
 
     monkeypatch.setattr(lake.local.run, "run", crash)

@@ -105,9 +105,10 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
     changed = changed | {b.table for b in builds if b.status == "built"}
     builds += rebuild(spark, ctx.cfg, changed) if changed else []
     record_builds(ctx, builds, report.run_id)
-    # "waiting": never built, an input not loaded yet (a zone's first file): no version of it holds the
-    # subject. A failed or skipped one keeps its previous versions, built from the subject's rows.
-    failed = [b for b in builds if b.status not in ("built", "waiting")]
+    # "waiting": never built, an input not loaded yet (a zone's first file); "unchanged": none of its inputs
+    # was rewritten. No version of either holds the subject's rows from the rewritten tables. A failed or
+    # skipped one keeps its previous versions, built from the subject's rows.
+    failed = [b for b in builds if b.status not in ("built", "waiting", "unchanged")]
     builds = [b for b in builds if b.status == "built"]
     if failed:
         raise RuntimeError("erasure incomplete: could not rebuild " + "; ".join(

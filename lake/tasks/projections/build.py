@@ -141,6 +141,7 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
     mine = [p for z in cfg.zones.values() if zone is None or z.name == zone for p in z.projections.values()]
     missing = {p.table for p in mine if not spark.catalog.tableExists(p.table)}
     candidates = build_order(cfg) if last is not None else affected(cfg, changed, missing)
+    changed = set(changed)  # grows with what this run rebuilds: its dependants are due too
     failed: set[str] = set()
     results = []
     for p in candidates:
@@ -182,4 +183,6 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path), reason=reason))
         results[-1].started_at, results[-1].ended_at = started, now()  # for the run log
+        if results[-1].status == "built":
+            changed.add(p.table)
     return results

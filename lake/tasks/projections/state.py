@@ -57,12 +57,18 @@ def _iceberg(spark: SparkSession, table: str) -> Any | None:
     return t
 
 
+EMPTY = 0  # Iceberg snapshot ids are random positive longs: 0 is never one
+
+
 def current_snapshot(spark: SparkSession, table: str) -> int | None:
-    """The table's current Iceberg snapshot id (metadata only, no Spark job); None when the table
-    does not exist, has no snapshot or is not an Iceberg table."""
+    """The table's current Iceberg snapshot id (metadata only, no Spark job); ``EMPTY`` for an Iceberg
+    table with no snapshot yet (empty, and unchanged while it stays so); None when the table does not
+    exist or is not an Iceberg table."""
     t = _iceberg(spark, table)
-    snap = t.currentSnapshot() if t is not None else None
-    return int(snap.snapshotId()) if snap is not None else None
+    if t is None:
+        return None
+    snap = t.currentSnapshot()
+    return int(snap.snapshotId()) if snap is not None else EMPTY
 
 
 def only_compacted(spark: SparkSession, table: str, since: int, now_id: int) -> bool:

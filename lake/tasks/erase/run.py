@@ -33,6 +33,7 @@ from lake.runtime.lock import LOCK_WAIT, for_home, hold, zone_lock
 from lake.tasks.erase import tables
 from lake.tasks.erase.opaque import opaque
 from lake.tasks.erase.transforms import key_text, predicate
+from lake.tasks.projections import state as build_state
 from lake.tasks.projections.build import Build, build, rebuild
 from lake.tasks.projections.task import record_builds
 from lake.tasks.to_ods.tables import columns
@@ -114,6 +115,9 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
         raise RuntimeError("erasure incomplete: could not rebuild " + "; ".join(
             f"{b.table} ({b.status}: {b.error})" for b in failed) + " — fix it and run the erasure again")
     for b in builds:
+        if b.record is not None:  # as a lake run's build: the next run finds it up to date
+            b.record.run_id = report.run_id
+            build_state.save(ctx.records, b.record)
         tables.forget_history(spark, b.table, report.request_id, started_ms)
         report.add(b.table.split("_analytics.")[0], b.table, "rebuilt")
     return {b.table for b in builds}

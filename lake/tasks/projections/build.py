@@ -113,8 +113,8 @@ def build_tested(spark: SparkSession, projection: Projection, cfg: LakeConfig) -
 def _due(spark: SparkSession, p: Projection, changed: set[str], missing: set[str], force: Collection[str],
          last: dict[str, build_state.BuildRecord] | None) -> tuple[str | None, build_state.BuildRecord]:
     """Why ``p`` is built in this run (None: it is not), and what it reads now."""
-    inputs = {t: build_state.current_snapshot(spark, t) for t in sorted(p.reads)} if last is not None else {}
-    record = build_state.BuildRecord(p.table, build_state.fingerprint(p) if last is not None else "", inputs)
+    inputs = {t: build_state.current_snapshot(spark, t) for t in sorted(p.reads)}
+    record = build_state.BuildRecord(p.table, build_state.fingerprint(p), inputs)
     if p.table in force:
         return "rebuild forced", record
     if p.table in missing:
@@ -168,7 +168,9 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
         started = now()
         try:
             if last is None:
-                results.append(Build(p.table, "built", build(spark, p, cfg), sql_file=str(p.path), reason=reason))
+                rows = build(spark, p, cfg)
+                record.snapshot_id = build_state.current_snapshot(spark, p.table)
+                results.append(Build(p.table, "built", rows, sql_file=str(p.path), reason=reason, record=record))
             else:
                 rows, tests = build_tested(spark, p, cfg)
                 record.snapshot_id = build_state.current_snapshot(spark, p.table)

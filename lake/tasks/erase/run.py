@@ -115,11 +115,14 @@ def rebuild_analytics(spark: SparkSession, ctx: Context, changed: set[str], repo
         raise RuntimeError("erasure incomplete: could not rebuild " + "; ".join(
             f"{b.table} ({b.status}: {b.error})" for b in failed) + " — fix it and run the erasure again")
     for b in builds:
-        if b.record is not None:  # as a lake run's build: the next run finds it up to date
-            b.record.run_id = report.run_id
-            build_state.save(ctx.records, b.record)
         tables.forget_history(spark, b.table, report.request_id, started_ms)
         report.add(b.table.split("_analytics.")[0], b.table, "rebuilt")
+    for b in builds:  # as a lake run's builds, so the next run finds them up to date: the snapshots read
+        if b.record is not None:  # now, after the history of every rebuilt table was rewritten
+            b.record.inputs = {t: build_state.current_snapshot(spark, t) for t in b.record.inputs}
+            b.record.snapshot_id = build_state.current_snapshot(spark, b.table)
+            b.record.run_id = report.run_id
+            build_state.save(ctx.records, b.record)
     return {b.table for b in builds}
 
 

@@ -7,12 +7,14 @@ uncommitted files, and the promotion then committed a snapshot whose files were 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import signal
 import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from lake.pii import hmac_hex
@@ -91,6 +93,10 @@ def serialized(assembly: Assembly, tmp_path_factory: pytest.TempPathFactory) -> 
         twin.settle()
         out["executions"] = [e for e in twin.executions() if e["executionArn"] not in before]
         out["runs"] = {r.job: r.state for r in twin.glue.runs if r.job in (to_ods, erase_job)}
+        staged = next(r.staged_key for r in drills.ledger(twin) if r.source_key.endswith(day2.path.name))
+        body = twin.client("s3").get_object(Bucket=scenario.deployment_setting(twin, "STAGING_BUCKET"), Key=staged)
+        out["day2_staged"] = {str(i) for i in pq.read_table(io.BytesIO(body["Body"].read())).column("expense_id")
+                              .to_pylist()}  # the subject's rows erased from staging too
         twin.glue.mirror.export(twin.client("s3"))
         try:
             columns, got = results.read_iceberg(connect(), twin.glue.warehouse / "finance_ods" / "expenses",
@@ -119,6 +125,7 @@ def test_the_erasure_waits_for_the_promotion_in_flight(serialized: dict[str, Any
 def test_the_promotion_survives_and_the_subject_is_erased_from_it(serialized: dict[str, Any]) -> None:
     assert "read_error" not in serialized, serialized.get("read_error")
     ids = {str(r["expense_id"]) for r in serialized["rows"]}
-    assert serialized["day2_others"] <= ids  # the promotion's rows are there: its files survived
+    assert serialized["day2_staged"] <= ids  # the promotion's rows are there: its files survived
+    assert serialized["day2_staged"] <= serialized["day2_others"]
     theirs = {serialized["subject"], *serialized["hashes"]}
     assert not [r for r in serialized["rows"] if theirs & set(map(str, r.values()))]

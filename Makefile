@@ -55,7 +55,10 @@ demo: $(RUNTIME)  ## the whole flow on the embedded default, in ./.lake
 test: $(STAMP) $(CHECKOV) browser postgres  ## the whole test suite (checkov scan, the catalog site in Chromium and CDC against PostgreSQL included)
 	# The twin deploys into moto, whose state is per process: its drills run in a pytest process of their
 	# own, beside the rest of the suite (most of its time is spent waiting on its Glue jobs' processes).
-	$(PY) -m pytest -q -p no:cacheprovider tests/twin > .twin-tests.log 2>&1 & twin=$$!; \
+	# The approval drill fails after other twins in one process (state left behind, not yet found): alone.
+	( $(PY) -m pytest -q -p no:cacheprovider tests/twin --ignore=tests/twin/test_approval_drill.py; a=$$?; \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/twin/test_approval_drill.py; exit $$(( a || $$? )) ) \
+	  > .twin-tests.log 2>&1 & twin=$$!; \
 	$(PY) -m pytest -q -p no:cacheprovider --ignore=tests/twin; suite=$$?; \
 	wait $$twin; twin=$$?; echo "== tests/twin (exit $$twin)"; cat .twin-tests.log; exit $$(( suite || twin ))
 

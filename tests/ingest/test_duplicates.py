@@ -73,3 +73,11 @@ def test_cdc_files_are_not_checked(tmp_path):
     ds = dataset(["id"], cdc=True)
     path, table = staged(tmp_path, ROWS)
     assert find(path, ds, gathered(ds, table)) == duplicates.Duplicates()
+
+
+def test_memory_is_eight_bytes_a_row_whatever_the_key(tmp_path):
+    ds = dataset(["id", "region"])
+    wide = pa.table({"id": pa.array(range(10_000), pa.int64()), "region": ["a long region name " * 5] * 10_000})
+    hashes = gathered(ds, wide, batch=1_000)
+    assert sum(p.nbytes for p in hashes._parts) == 8 * 10_000
+    assert len(hashes.repeated()) == 0

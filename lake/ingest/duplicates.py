@@ -14,6 +14,7 @@ the later row, or the one with the greater ``latestWins`` value) or ``quarantine
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import pyarrow.parquet as pq
 from lake.config import Dataset
 
 EXAMPLES = 5
+RANGES = 16  # the hashes are merged in this many ranges of values (a power of two)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads one column's hash before the next is folded in
 _NULL = np.uint64(0x6A09E667F3BCC909)  # the hash of a missing key value (nulls group together)
 
@@ -86,14 +88,23 @@ class KeyHashes:
             self._parts.append(np.sort(hash_keys(table, self.keys)))  # sorted runs: the final sort merges them
 
     def repeated(self) -> np.ndarray:
-        """The hashes seen more than once (sorted, distinct); empty in the common case."""
-        if not self._parts:
-            return np.empty(0, np.uint64)
-        every = np.concatenate(self._parts)
-        self._parts = []
-        every.sort(kind="stable")  # timsort: merges the per-batch sorted runs
-        twice = every[1:][every[1:] == every[:-1]]
-        return np.unique(twice)
+        """The hashes seen more than once (sorted, distinct); empty in the common case.
+
+        Merged one range of hash values at a time (each sorted part holds it as one slice), so the
+        merge needs 1/``RANGES`` of the hashes' memory on top of them, not a second copy."""
+        parts, self._parts = self._parts, []
+        found = [np.empty(0, np.uint64)]
+        if not parts:
+            return found[0]
+        step = 1 << (64 - (RANGES - 1).bit_length())  # RANGES equal ranges of the 64-bit values
+        bounds = [np.uint64(i * step) for i in range(1, RANGES)]
+        cuts: list[list[int]] = [[0] * len(parts), *([int(np.searchsorted(p, b)) for p in parts] for b in bounds),
+                                 [len(p) for p in parts]]  # where each range starts in each sorted part
+        for lo, hi in pairwise(cuts):
+            run = np.concatenate([p[a:b] for p, a, b in zip(parts, lo, hi, strict=True)])
+            run.sort(kind="stable")  # timsort: merges the per-batch sorted runs
+            found.append(np.unique(run[1:][run[1:] == run[:-1]]))
+        return np.concatenate(found)
 
 
 def find(staged: Path, ds: Dataset, hashes: KeyHashes | None = None) -> Duplicates:

@@ -81,3 +81,20 @@ def test_memory_is_eight_bytes_a_row_whatever_the_key(tmp_path):
     hashes = gathered(ds, wide, batch=1_000)
     assert sum(p.nbytes for p in hashes._parts) == 8 * 10_000
     assert len(hashes.repeated()) == 0
+
+
+def test_repeated_hashes_are_exactly_those_seen_twice_across_every_range():
+    ds = dataset(["id"])
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 2**62, 50_000)
+    ids = np.concatenate([ids, ids[:300], ids[:3]])  # 300 ids twice, 3 of them three times
+    rng.shuffle(ids)
+    hashes = gathered(ds, pa.table({"id": ids}), batch=4_000)
+    every, counts = np.unique(duplicates.hash_keys(pa.table({"id": ids}), ["id"]), return_counts=True)
+    found = hashes.repeated()
+    assert len(found) == 300 and np.array_equal(found, every[counts > 1])
+    assert len({int(h) >> 60 for h in found}) == duplicates.RANGES  # repeats fell in every range
+
+
+def test_a_file_with_no_staged_row_has_no_repeats():
+    assert len(KeyHashes(dataset(["id"])).repeated()) == 0

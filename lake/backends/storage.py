@@ -73,6 +73,38 @@ def _copy_in_kernel(src: BinaryIO, out: BinaryIO) -> None:
         pass
 
 
+def _copy_hashing_in_kernel(src: BinaryIO, out: BinaryIO, src_path: Path, dst_path: Path) -> str | None:
+    """Copy in the kernel while this thread hashes the source (both release the GIL, so on two cores
+    the copy costs about one read); the SHA-256 of what the copy holds. None (nothing written) when
+    the file system has no ``copy_file_range``: the caller then copies through this process."""
+    import threading
+
+    before = _identity(src_path)
+    failed: list[OSError] = []
+
+    def copy() -> None:
+        try:
+            _copy_in_kernel(src, out)
+        except OSError as err:
+            failed.append(err)
+
+    worker = threading.Thread(target=copy, name="copy-in-kernel")
+    worker.start()
+    try:
+        sha = sha256_file(src_path)
+    finally:
+        worker.join()
+    if failed:
+        src.seek(0)
+        out.seek(0)
+        out.truncate()
+        return None
+    if _identity(src_path) != before:  # written while copied: hash what the copy holds
+        out.flush()
+        return sha256_file(dst_path)
+    return sha
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -176,12 +208,15 @@ class LocalStorage:
                 break
 
     def put_file(self, bucket: str, key: str, path: Path, metadata: dict[str, str] | None = None) -> None:
-        h = hashlib.sha256()
         with self.writer(bucket, key) as tmp, path.open("rb") as src, tmp.open("wb") as out:
-            while chunk := src.read(CHUNK):  # one read: copied and hashed (the object's etag) together
-                h.update(chunk)
-                out.write(chunk)
-        self._digests[_identity(self._path(bucket, key))] = h.hexdigest()
+            sha = _copy_hashing_in_kernel(src, out, path, tmp)
+            if sha is None:
+                h = hashlib.sha256()
+                while chunk := src.read(CHUNK):  # one read: copied and hashed (the object's etag) together
+                    h.update(chunk)
+                    out.write(chunk)
+                sha = h.hexdigest()
+        self._digests[_identity(self._path(bucket, key))] = sha
         if metadata is not None:  # replaces the object's metadata, as an S3 PUT does
             self._write_meta(bucket, key, metadata)
 

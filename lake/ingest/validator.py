@@ -91,7 +91,7 @@ def _validate_file(ctx: Context, rec: IngestRecord, ds: Dataset, bucket: str, ke
             ctx.storage.writer(ctx.buckets.staging, skey) as staged:
         rejected = Path(work) / "rejected.csv"
         res = convert(path, ds, lineage, staged, rejected, sha256=rec.sha256 or None)
-        dups = duplicates.Duplicates() if res.file_reason else duplicates.find(staged, ds)
+        dups = duplicates.Duplicates() if res.file_reason else duplicates.find(staged, ds, res.key_hashes)
         if dups.keys:
             res.details["duplicate_keys"] = dups.as_report(ds.options.duplicate_keys)
             if ds.options.duplicate_keys == "latest":

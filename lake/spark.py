@@ -57,7 +57,7 @@ def use_warehouse(spark: SparkSession, warehouse: Path) -> SparkSession:
 _DYNAMIC_ARCHIVE_MAGIC = bytes.fromhex("a8ab0bf0")  # 0xf00baba8, little-endian: a complete dynamic CDS archive
 
 
-def class_archive() -> list[str]:
+def class_archive(variant: str = "") -> list[str]:
     """JVM flags that map Spark's classes from a class-data-sharing archive (AppCDS).
 
     A Spark JVM loads some 10,000 classes at start; mapped from an archive, a small local run
@@ -65,6 +65,8 @@ def class_archive() -> list[str]:
     the first run (``-XX:ArchiveClassesAtExit``, to a file of its own), and put in place by a later
     run once complete; it lives in ``~/.cache/insight-lake`` (~150 MB), keyed by the JDK and the
     jars. A stale or foreign archive is simply not used (``-Xshare:auto``). ``LAKE_SPARK_CDS=0``: off.
+    ``variant``: what else fixes the JVM's class path (the twin's Glue runs add jars and a conf
+    folder); each variant has an archive of its own.
     """
     if os.environ.get("LAKE_SPARK_CDS", "1") == "0":
         return []
@@ -73,7 +75,7 @@ def class_archive() -> list[str]:
     java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) if os.environ.get(
         "JAVA_HOME") else shutil.which("java")
     key = "|".join([os.path.realpath(java or "java"), os.path.dirname(pyspark.__file__), pyspark.__version__,
-                    str(iceberg_jar())])
+                    str(iceberg_jar()), variant])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "insight-lake"
     archive = cache / f"spark-{hashlib.sha1(key.encode()).hexdigest()[:12]}.jsa"
     # The JVM warns on stdout about classes it cannot archive: stdout is the command's answer.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -116,18 +117,19 @@ class GlueRunner:
         script = self.dep.assembly.asset(res.properties["Command"]["ScriptLocation"])
         args = run.arguments
         extra = [self.dep.assembly.asset(u) for u in args.get("--extra-py-files", "").split(",") if u]
+        # The run's Spark properties go to spark-submit as a file, not through SPARK_CONF_DIR: that folder
+        # is on the JVM's class path, which must be the same for every run to share a class-data archive.
         conf_dir = self.work / f"conf-{run.run_id}"
         conf_dir.mkdir()
-        (conf_dir / "spark-defaults.conf").write_text(
-            "\n".join(f"{k} {v}" for k, v in self.spark_conf(args).items()) + "\n")
-        log4j = Path(__file__).parents[1] / "log4j2.properties"
-        (conf_dir / "log4j2.properties").write_bytes(log4j.read_bytes())
+        properties = conf_dir / "spark.properties"
+        properties.write_text("\n".join(f"{k} {v}" for k, v in self.spark_conf(args).items()) + "\n")
         argv = [sys.executable, "-s", str(script), "--JOB_NAME", job.name, "--JOB_RUN_ID", run.run_id]
         for k, v in args.items():
             argv += [k, str(v)]
         env = {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", "TZ": "UTC",
                "JAVA_HOME": os.environ.get("JAVA_HOME", ""), "SPARK_LOCAL_IP": "127.0.0.1",
-               "SPARK_CONF_DIR": str(conf_dir), "PYSPARK_PYTHON": sys.executable,
+               "SPARK_CONF_DIR": str(empty_conf_dir()), "PYSPARK_PYTHON": sys.executable,
+               "PYSPARK_SUBMIT_ARGS": f"--properties-file {properties} pyspark-shell",
                "PYTHONPATH": os.pathsep.join([str(SITE), *map(str, extra)]),
                "TWIN_EXTRA_PY_FILES": os.pathsep.join(map(str, extra)),
                "TWIN_ALLOWED_MODULES": ",".join(sorted(allowed_modules(args.get("--additional-python-modules", "")))),
@@ -136,18 +138,22 @@ class GlueRunner:
         run.log = self.work / f"{res.logical_id}-{run.run_id[:12]}.log"
         timeout = int(res.properties.get("Timeout", 2880)) * 60
         with run.log.open("w") as log:
-            proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(conf_dir))
+            # A process group of its own: the run is its driver and the JVM that PySpark starts, killed
+            # together, and over only when both have exited (a JVM still exiting holds the metastore).
+            proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(conf_dir),
+                                    start_new_session=True)
             run.pid = proc.pid
             fault = self.faults.get(job.name)
             deadline = time.monotonic() + timeout
             while proc.poll() is None:
                 if time.monotonic() > deadline:
-                    proc.kill()
+                    _kill_group(proc.pid)
                     run.state, run.error = "TIMEOUT", f"Job run timed out after {timeout // 60} minutes"
                 if fault is not None and fault(run, self.mirror.root):
-                    proc.kill()
+                    _kill_group(proc.pid)
                     run.state, run.error = "FAILED", "twin drill: the job's process was killed mid-run"
                 time.sleep(0.05)
+            _wait_group(proc.pid)
         self.mirror.absorb(s3)
         catalog.register(self._client("glue", component), self._client("events", component), self.warehouse,
                          f"s3://{CATALOG_BUCKET}/warehouse", before)
@@ -187,8 +193,6 @@ class GlueRunner:
             "spark.master": "local[2]", "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
             "spark.sql.session.timeZone": "UTC", "spark.sql.shuffle.partitions": "4",
             "spark.driver.memory": "1g",
-            # Short jobs on a small machine: the client compiler and one GC thread start faster, cost less CPU.
-            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
             "spark.hadoop.fs.s3.impl": sparkfs.CLASS_NAME, "spark.hadoop.fs.s3a.impl": sparkfs.CLASS_NAME,
             "spark.hadoop.fs.s3.impl.disable.cache": "false",
             "spark.hadoop.fs.s3.twin.root": str(self.mirror.root),
@@ -201,6 +205,7 @@ class GlueRunner:
         if "iceberg" in args.get("--datalake-formats", ""):
             jars.append(str(iceberg_jar()))
         conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
+        conf["spark.driver.extraJavaOptions"] = java_options(conf["spark.driver.extraClassPath"])
         if "--enable-glue-datacatalog" in args:
             # The Glue Data Catalog as Spark's metastore: one Derby metastore for every run of the twin.
             meta = self.work / "glue-data-catalog"
@@ -212,6 +217,51 @@ class GlueRunner:
             if key.endswith(".catalog-impl") and value == GLUE_CATALOG:
                 conf[key[: -len("catalog-impl")] + "warehouse"] = f"s3://{CATALOG_BUCKET}/warehouse"
         return conf
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Any process of the group still running (zombies not counted: whoever reaps them may be slow)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                return True
+    return False
+
+
+def _wait_group(pgid: int, patience: float = 180.0) -> None:
+    """Until the run's JVM has exited too (writing a class-data archive at exit takes seconds)."""
+    deadline = time.monotonic() + patience
+    while _group_alive(pgid):
+        if time.monotonic() > deadline:
+            _kill_group(pgid)
+            return
+        time.sleep(0.1)
+
+
+def empty_conf_dir() -> Path:
+    """Spark's conf folder for every run: empty (a class-data archive refuses non-empty folders on the
+    class path) and the same path for every twin on this machine (so is the class path)."""
+    path = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "insight-lake" / "twin-spark-conf"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def java_options(class_path: str) -> str:
+    """Short jobs on a small machine: the client compiler and one GC thread start faster and cost less
+    CPU, and Spark's classes come mapped from a class-data archive (lake.spark.class_archive; the
+    first run writes it): a twin scenario starts a dozen Glue JVMs, each then takes about half the CPU.
+    Glue's own JVMs are not ours to tune; these options change nothing a job's code can see."""
+    from lake.spark import class_archive
+
+    log4j = Path(__file__).parents[1] / "log4j2.properties"
+    return " ".join(["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", f"-Dlog4j2.configurationFile={log4j}",
+                     *class_archive(variant=f"twin-glue|{empty_conf_dir()}|{class_path}")])
 
 
 def parse_conf(value: str) -> dict[str, str]:

@@ -165,6 +165,6 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
     # The JVM keeps the active session per thread, and plans a thread's statements without one with
     # Spark's default SQL settings (catalog, time zone, ANSI ...): a session started on another thread
     # (lake demo starts it while it drops files) becomes this thread's too.
-    spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)  # type: ignore[attr-defined]
+    spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)  # type: ignore[attr-defined,union-attr]
     spark.sparkContext.setLogLevel("ERROR")
     return use_warehouse(spark, warehouse)

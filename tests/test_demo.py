@@ -20,4 +20,7 @@ def test_the_demo_promotes_builds_queries_and_refuses_the_cross_zone_read(spark,
                   "executive_analytics.spend_by_department"):
         assert f"built {table}" in out
     assert "promoted finance_ods.expenses: 180 staged rows -> 160 rows" in out
-    assert "!! allowed" not in out and "Demo finished" in out
+    assert "access denied: zone executive cannot read finance_ods.expenses" in out and "!! allowed" not in out
+    claims = out.split("Latest version of each claim")[1].split("==")[0]
+    assert "160" in claims  # the upserted claims, read by DuckDB as finance
+    assert "Demo finished" in out

@@ -73,12 +73,16 @@ def demo(home: str | None, config: str | None) -> int:
             print(f"  promoted {p.table}: {p.rows_in} staged rows -> {p.rows_out} rows")
     for b in report.builds:
         print(f"  {b.status} {b.table}: {b.rows if b.status == 'built' else b.error}")
+    engines: dict[str, QueryEngine] = {}  # one per zone: each costs a DuckDB connection and its views
     for zone, title, sql in QUERIES:
         _section(f"{title}  [lake query --zone {zone}]")
-        write(QueryEngine(ctx.cfg, ctx.home, zone).batches(sql), "table")
+        if zone not in engines:
+            engines[zone] = QueryEngine(ctx.cfg, ctx.home, zone)
+        write(engines[zone].batches(sql), "table")
     _section("Zone isolation: executive asks for finance's unpublished ODS table")
     try:
-        QueryEngine(ctx.cfg, ctx.home, "executive").check("SELECT * FROM finance_ods.expenses")
+        (engines.get("executive") or QueryEngine(ctx.cfg, ctx.home, "executive")).check(
+            "SELECT * FROM finance_ods.expenses")
         print("  !! allowed — isolation is broken")
         surprises += 1
     except PermissionError as err:

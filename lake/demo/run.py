@@ -6,6 +6,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lake.home import LakeHome
@@ -42,6 +43,7 @@ def demo(home: str | None, config: str | None) -> int:
     from lake.local.run import run
     from lake.query import QueryEngine
     from lake.runtime.context import Context
+    from lake.spark import local_session
 
     started = time.monotonic()
     h = LakeHome.resolve(home)
@@ -52,26 +54,35 @@ def demo(home: str | None, config: str | None) -> int:
     surprises = 0
     # The producers' files live outside the lake home: ingress keeps the copies, and `lake forget`
     # can vouch for everything under the home.
-    with tempfile.TemporaryDirectory(prefix="lake-samples-") as work:
+    # Spark's JVM starts (seconds of its own) on a thread while the files are dropped (no Spark needed).
+    with ThreadPoolExecutor(1, thread_name_prefix="spark-start") as pool, \
+            tempfile.TemporaryDirectory(prefix="lake-samples-") as work:
+        session = pool.submit(local_session, ctx.home.warehouse)
         for s in generate(Path(work)):
             for rec in drop_file(ctx, s.path, s.zone, s.dataset):
                 reason = f" — {rec.reason}" if rec.reason else ""
                 print(f"  {rec.outcome:<11} {s.zone}/{s.dataset}/{s.path.name}: {rec.rows_staged} rows staged, "
                       f"{rec.rows_quarantined} quarantined{reason}")
                 surprises += rec.outcome != s.expect
+        session.result()
+    spark = local_session(ctx.home.warehouse)  # the session started, made this thread's (lake/spark.py)
     _section("2. Promoting staging -> ODS (PySpark, Iceberg) and building projections")
-    report = run(ctx)
+    report = run(ctx, spark=spark)
     for p in report.promotions:
         if p.ingests:
             print(f"  promoted {p.table}: {p.rows_in} staged rows -> {p.rows_out} rows")
     for b in report.builds:
         print(f"  {b.status} {b.table}: {b.rows if b.status == 'built' else b.error}")
+    engines: dict[str, QueryEngine] = {}  # one per zone: each costs a DuckDB connection and its views
     for zone, title, sql in QUERIES:
         _section(f"{title}  [lake query --zone {zone}]")
-        write(QueryEngine(ctx.cfg, ctx.home, zone).batches(sql), "table")
+        if zone not in engines:
+            engines[zone] = QueryEngine(ctx.cfg, ctx.home, zone)
+        write(engines[zone].batches(sql), "table")
     _section("Zone isolation: executive asks for finance's unpublished ODS table")
     try:
-        QueryEngine(ctx.cfg, ctx.home, "executive").check("SELECT * FROM finance_ods.expenses")
+        (engines.get("executive") or QueryEngine(ctx.cfg, ctx.home, "executive")).check(
+            "SELECT * FROM finance_ods.expenses")
         print("  !! allowed — isolation is broken")
         surprises += 1
     except PermissionError as err:

@@ -71,3 +71,26 @@ def test_traceability_columns(lake: Lake) -> None:
     row = lake.q("finance", "SELECT _ingest_id, _ingested_at, _promoted_at FROM finance_ods.expenses")[0]
     assert row["_ingest_id"] == recs[-1].ingest_id
     assert row["_ingested_at"] <= row["_promoted_at"]
+
+
+def test_first_load_inserts_without_merge_and_a_crash_before_the_ledger_merges_the_same_rows(
+        lake: Lake, monkeypatch) -> None:  # noqa: ANN001
+    # An empty table has nothing to match: the first load inserts the deduplicated batch (no MERGE and
+    # its matching passes); a rerun after a crash before the ledger update MERGEs the same rows, harmlessly.
+    from lake.tasks.to_ods import tables
+
+    merges: list[str] = []
+    real = tables.merge_sql
+    monkeypatch.setattr(tables, "merge_sql", lambda *a, **k: merges.append(a[1]) or real(*a, **k))
+    lake.drop("finance", "expenses", [expense(1, T1, amount="1.00"), expense(1, T2, amount="2.00"),
+                                      expense(2, T1, amount="5.00")])
+    ledger = type(lake.ctx.ledger)
+    mark_promoted = ledger.mark_promoted
+    monkeypatch.setattr(ledger, "mark_promoted", lambda *_: (_ for _ in ()).throw(SystemExit("killed")))
+    with pytest.raises(SystemExit):
+        lake.run()
+    assert merges == [] and amounts(lake) == {1: Decimal("2.00"), 2: Decimal("5.00")}
+    monkeypatch.setattr(ledger, "mark_promoted", mark_promoted)
+    assert lake.run().ok
+    assert merges == ["finance_ods.expenses"] and amounts(lake) == {1: Decimal("2.00"), 2: Decimal("5.00")}
+    assert lake.ctx.ledger.pending_promotion("finance", "expenses") == []

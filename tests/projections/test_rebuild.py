@@ -86,3 +86,15 @@ def test_rebuild_forces_one_projection_and_what_depends_on_it(shop: Shop) -> Non
         rebuild_targets(shop.ctx.cfg, "nope", None)
     every = rebuild_targets(shop.ctx.cfg, None, None)
     assert {b.status for b in shop.project(force=every).values()} == {"built"}
+
+
+def test_a_build_reports_the_rows_its_new_table_holds(shop: Shop) -> None:
+    # Counted from Iceberg's snapshot summary (no Spark job): a replaced table's count is its new rows only.
+    first = shop.project()
+    assert (first["item_totals"].rows, first["top_items"].rows) == (2, 1)
+    shop.ods("orders", [(1, "apple", 5)], ORDERS)
+    again = shop.project()
+    assert (again["item_totals"].rows, again["top_items"].rows) == (1, 1)
+    assert shop.rows("SELECT count(*) FROM shop_analytics.item_totals") == [(1,)]
+    run = [r for r in shop.ctx.records.rows("runs") if r["table_name"] == "shop_analytics.item_totals"]
+    assert sorted(r["rows_out"] for r in run) == [1, 2]

@@ -1,4 +1,5 @@
-"""The local Spark JVM's flags: C1-only JIT by default, and the class-data-sharing archive's life cycle."""
+"""The local Spark JVM's flags: C1-only JIT and the serial collector by default, the class-data-sharing
+archive's life cycle."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def _flag(opts: list[str], prefix: str) -> str | None:
 def test_the_first_run_dumps_the_archive_and_a_later_one_maps_it(cache: Path) -> None:
     opts = spark.java_options()
     assert "-XX:TieredStopAtLevel=1" in opts and "-Xlog:disable" in opts  # no CDS warnings on stdout
+    assert "-XX:+UseSerialGC" in opts  # a heap grown as needed: a small run stays under 1 GB
     dump = Path(_flag(opts, "-XX:ArchiveClassesAtExit=") or "")
     assert dump.parent == cache and dump.name.endswith(f".{os.getpid()}.tmp")
     # The JVM wrote it at exit (the header, with its magic number, last), a while ago.
@@ -65,7 +67,9 @@ def test_switches(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAKE_SPARK_CDS", "0")
     monkeypatch.setenv("LAKE_SPARK_JIT", "full")
     monkeypatch.setenv("LAKE_SPARK_JAVA_OPTIONS", "-Xss4m")
-    assert spark.java_options() == ["-Xss4m"]
+    assert spark.java_options() == ["-XX:+UseSerialGC", "-Xss4m"]
+    monkeypatch.setenv("LAKE_SPARK_JAVA_OPTIONS", "-XX:+UseParallelGC -Xss4m")  # the JVM refuses two collectors
+    assert spark.java_options() == ["-XX:+UseParallelGC", "-Xss4m"]
     monkeypatch.setenv("LAKE_SPARK_JIT", "fast")
     with pytest.raises(ValueError, match="LAKE_SPARK_JIT"):
         spark.java_options()

@@ -83,7 +83,7 @@ def build(spark: SparkSession, projection: Projection, cfg: LakeConfig) -> int:
     back); a denial writes nothing."""
     with _session(spark, projection):
         _replace(_frame(spark, projection, cfg), projection.table)
-    return spark.table(projection.table).count()
+    return build_state.rows_now(spark, projection.table)
 
 
 def audit_table(projection: Projection) -> str:
@@ -97,7 +97,7 @@ def build_tested(spark: SparkSession, projection: Projection, cfg: LakeConfig) -
         df = _frame(spark, projection, cfg)
         if not projection.tests:
             _replace(df, projection.table)
-            return spark.table(projection.table).count(), []
+            return build_state.rows_now(spark, projection.table), []
         candidate = audit_table(projection)
         try:
             _replace(df, candidate)
@@ -107,7 +107,7 @@ def build_tested(spark: SparkSession, projection: Projection, cfg: LakeConfig) -
             _replace(spark.table(candidate), projection.table)
         finally:
             spark.sql(f"DROP TABLE IF EXISTS {candidate} PURGE")
-    return spark.table(projection.table).count(), results
+    return build_state.rows_now(spark, projection.table), results
 
 
 def _due(spark: SparkSession, p: Projection, changed: set[str], missing: set[str], force: Collection[str],

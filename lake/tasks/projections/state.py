@@ -71,6 +71,15 @@ def current_snapshot(spark: SparkSession, table: str) -> int | None:
     return int(snap.snapshotId()) if snap is not None else EMPTY
 
 
+def rows_now(spark: SparkSession, table: str) -> int:
+    """Rows in the table's current snapshot, from Iceberg's snapshot summary (no Spark job); counted
+    when the summary does not say."""
+    t = _iceberg(spark, table)
+    snap = t.currentSnapshot() if t is not None else None
+    total = snap.summary().get("total-records") if snap is not None else None
+    return int(total) if total is not None else spark.table(table).count()
+
+
 def only_compacted(spark: SparkSession, table: str, since: int, now_id: int) -> bool:
     """Whether every snapshot after ``since`` up to ``now_id`` only rewrote files ('replace': compaction,
     same rows), so a projection built from ``since`` is still up to date. False when ``since`` is no

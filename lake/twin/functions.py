@@ -43,13 +43,33 @@ class FunctionSpec:
             owner = dep.by_ref("AWS::Lambda::LayerVersion", layer)
             if owner is not None:
                 folder = dep.assembly.asset(owner.properties["Content"]["S3Key"])
-                layers.append(folder / "python")
+                if foreign_wheels(folder / "python"):  # `make lambda-deps` builds for Lambda's arm64
+                    external.append(f"{owner.logical_id} (built for {foreign_wheels(folder / 'python')})")
+                else:
+                    layers.append(folder / "python")
             else:
                 external.append(str(layer))
         return cls(res.ref, res.attrs["Arn"], res.logical_id, f"{res.stack}/{res.logical_id}", p["Handler"],
                    dep.assembly.asset(p["Code"]["S3Key"]),
                    layers, external, {k: str(v) for k, v in p.get("Environment", {}).get("Variables", {}).items()},
                    int(p.get("Timeout", 3)), int(p.get("MemorySize", 128)))
+
+
+def foreign_wheels(site: Path) -> str | None:
+    """The platform a layer's compiled packages were built for, when this machine cannot load them.
+
+    ``make lambda-deps`` builds the dependency layer for Lambda's arm64; on an x86-64 machine its
+    extension modules cannot be imported, so the twin takes those packages from this machine's
+    environment (the pinned same versions), as it does for AWS-managed layers, and says so."""
+    import platform
+
+    machine = platform.machine()
+    for wheel in site.glob("*.dist-info/WHEEL") if site.is_dir() else []:
+        for line in wheel.read_text(errors="replace").splitlines():
+            tag = line.partition("Tag:")[2].strip()
+            if any(tag.endswith(arch) and arch != machine for arch in ("aarch64", "x86_64")):
+                return tag
+    return None
 
 
 @dataclass

@@ -52,6 +52,8 @@ def all_names(lake: Lake, templates: dict[str, Template]) -> dict[tuple[str, str
 @pytest.mark.slow
 def test_dev_and_prod_in_one_account_and_region_set_no_colliding_physical_name(both: dict) -> None:
     dev, prod = all_names(*both["dev"]), all_names(*both["prod"])
+    collisions = sorted(set(dev) & set(prod))
+    assert not collisions, "\n".join(f"{k}: {dev[k]} and {prod[k]}" for k in collisions)
     # Not vacuous: the catalog names are compared, prod's plain and dev's in its namespace.
     assert ("AWS::Glue::Database", REGION, "finance_ods") in prod
     assert ("AWS::Glue::Database", REGION, "dev_finance_ods") in dev
@@ -64,8 +66,6 @@ def test_dev_and_prod_in_one_account_and_region_set_no_colliding_physical_name(b
     # The account's Lake Formation settings: one owner (prod, the plain namespace), naming both stages' admins.
     assert ("AWS::LakeFormation::DataLakeSettings", REGION,
             "the account's AWS::LakeFormation::DataLakeSettings") in prod
-    collisions = sorted(set(dev) & set(prod))
-    assert not collisions, "\n".join(f"{k}: {dev[k]} and {prod[k]}" for k in collisions)
 
 
 @pytest.mark.slow
@@ -81,6 +81,8 @@ def test_a_namespaced_stage_tells_its_runtime_and_scopes_its_catalog_grants(both
     assert '"TagKey": "dev_layer"' in text and '"TagKey": "layer"' not in text
     assert "database/dev_finance_ods" in text and "database/finance_ods" not in text
     assert "dev_finance_ods.expenses" in text
+    # Its "Tables Updated" events are its own: the default event bus is shared with prod.
+    assert '"Source": ["insight-lake.dev"]' in text or '"source": ["insight-lake.dev"]' in text
     # Prod, the plain namespace, sets no prefix anywhere.
     prod = both["prod"][1]
     assert not [f for t in prod.values() for f in t.find_resources("AWS::Lambda::Function").values()

@@ -66,6 +66,7 @@ def test_dev_and_prod_in_one_account_and_region_set_no_colliding_physical_name(b
     # The account's Lake Formation settings: one owner (prod, the plain namespace), naming both stages' admins.
     assert ("AWS::LakeFormation::DataLakeSettings", REGION,
             "the account's AWS::LakeFormation::DataLakeSettings") in prod
+    both["dev"][1]["Storage"].resource_count_is("AWS::LakeFormation::DataLakeSettings", 0)
 
 
 @pytest.mark.slow
@@ -128,3 +129,19 @@ def test_a_stage_alone_in_its_account_stays_plain(templates: dict[str, Template]
     text = "".join(flatten(t.to_json()) for t in templates.values())
     assert "LAKE_CATALOG_PREFIX" not in text and "--lake_catalog_prefix" not in text
     templates["Storage"].has_resource_properties("AWS::LakeFormation::Tag", {"TagKey": "sensitivity"})
+
+
+def test_one_stage_owns_the_accounts_lake_formation_settings_naming_every_stages_admins() -> None:
+    dev_admin = f"arn:aws:iam::{ACCOUNT}:role/DevLakeAdmin"
+    envs = shared_environments(dev={"lakeAdmins": [dev_admin]})
+
+    def env(stage: str):  # noqa: ANN202
+        return load_settings(cdk.App(context=cdk_context(**{"lake:stage": stage, "lake:environments": envs}))).env
+
+    prod, dev = env("prod"), env("dev")
+    assert (prod.owns_account_settings, dev.owns_account_settings) == (True, False)
+    assert dev_admin in prod.account_admins and f"arn:aws:iam::{ACCOUNT}:role/InsightLakeAdmin" in prod.account_admins
+    # Two namespaced stages, no plain one: the first by name owns them.
+    both_named = shared_environments(prod={"catalogPrefix": "live_"})
+    assert load_settings(cdk.App(context=cdk_context(**{"lake:stage": "dev", "lake:environments": both_named}))
+                         ).env.owns_account_settings

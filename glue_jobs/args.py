@@ -30,6 +30,9 @@ def job_context(args: dict[str, str | None]):  # noqa: ANN201 - Context, importe
         env = arg.upper()
         if args.get(arg):
             os.environ[env] = str(args[arg])
+    from glue_jobs.session import catalog_namespace
     from lake.runtime.context import context_from_env
+
+    catalog_namespace()
 
     return context_from_env()

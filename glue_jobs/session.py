@@ -11,10 +11,15 @@ package only the local runtime installs.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 from pyspark.sql import SparkSession
+
+from lake import namespace, namespace_spark
+
+PREFIX_ARG = "--lake_catalog_prefix"  # infra/constructs/glue_job.py sets it on every job of a namespaced stage
 
 
 def conf_settings(argv: Sequence[str]) -> dict[str, str]:
@@ -32,7 +37,20 @@ def conf_settings(argv: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def catalog_namespace(argv: Sequence[str] | None = None) -> str:
+    """The stage's catalog prefix from the job's arguments, exported as ``LAKE_CATALOG_PREFIX`` (what the
+    backends read) and applied to Spark (lake/namespace_spark.py): the tasks keep the logical names."""
+    args = list(sys.argv if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == PREFIX_ARG and i + 1 < len(args):
+            os.environ[namespace.ENV] = args[i + 1]
+        elif arg.startswith(f"{PREFIX_ARG}="):
+            os.environ[namespace.ENV] = arg.partition("=")[2]
+    return namespace_spark.install()
+
+
 def glue_session(argv: Sequence[str] | None = None) -> SparkSession:
+    catalog_namespace(argv)
     builder = SparkSession.builder
     for key, value in conf_settings(sys.argv if argv is None else argv).items():
         builder = builder.config(key, value)

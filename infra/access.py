@@ -19,6 +19,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from infra.settings import catalog_prefix_of
+from lake.namespace import physical_database, physical_table
+
 READ = ("s3:GetObject", "s3:GetObjectVersion")
 WRITE = ("s3:PutObject", "s3:AbortMultipartUpload")
 DELETE = ("s3:DeleteObject", "s3:DeleteObjectVersion")
@@ -199,6 +202,8 @@ def grant_catalog(principal: iam.IGrantable, scope: Stack, *, databases: Sequenc
         actions += ["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:CreatePartition",
                     "glue:BatchCreatePartition", "glue:UpdatePartition"]
     resources = [scope.format_arn(service="glue", resource="catalog")]
+    prefix = catalog_prefix_of(scope)  # the logical names given, the stage's databases granted
+    databases, tables = [physical_database(d, prefix) for d in databases], [physical_table(t, prefix) for t in tables]
     for db in databases:
         resources += [scope.format_arn(service="glue", resource="database", resource_name=db),
                       scope.format_arn(service="glue", resource="table", resource_name=f"{db}/*")]

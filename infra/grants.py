@@ -35,6 +35,7 @@ from infra.access import (
 )
 from infra.constructs.alerts_topic import alert_topic_name
 from infra.constructs.pii_keys import PLATFORM as PII_PLATFORM
+from infra.settings import catalog_prefix_of
 from infra.stacks.pipeline import ERASURE_TEMP, PipelineStack
 from infra.stacks.storage import QUARANTINE_PREFIX, StorageStack
 from infra.stacks.zone import ZoneStack
@@ -109,15 +110,15 @@ def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: st
         return
     # Every zone holding PII, so IAM names the layers' databases by pattern; Lake Formation grants
     # below are what scope it to those zones.
-    layers = list(lf.READABLE_LAYERS)
+    layers, ns = list(lf.READABLE_LAYERS), catalog_prefix_of(p)
     role.add_to_policy(iam.PolicyStatement(
         sid="ErasureCatalog",
         actions=["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:UpdateTable",
                  "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition", "glue:UpdatePartition",
                  "glue:CreatePartition", "glue:BatchCreatePartition"],
         resources=[p.format_arn(service="glue", resource="catalog"),
-                   *(p.format_arn(service="glue", resource="database", resource_name=f"*_{x}") for x in layers),
-                   *(p.format_arn(service="glue", resource="table", resource_name=f"*_{x}/*") for x in layers)]))
+                   *(p.format_arn(service="glue", resource="database", resource_name=f"{ns}*_{x}") for x in layers),
+                   *(p.format_arn(service="glue", resource="table", resource_name=f"{ns}*_{x}/*") for x in layers)]))
     grant_catalog_key(role, storage.key)
     arn = role.role_arn
     lf.tag_policy_grant(p, "ErasureDatabases", principal=arn, resource_type="DATABASE",
@@ -134,12 +135,13 @@ def _validator_reach(p: PipelineStack, id: str, who: iam.IGrantable, storage: St
     grant_s3(who, storage.staging, write=True)
     grant_ledger(who, storage.ledger)
     grant_records(who, storage.records, delete=True)  # the validator closes alerts of recovered tables
+    ns = catalog_prefix_of(p)
     who.grant_principal.add_to_principal_policy(iam.PolicyStatement(
         actions=["glue:GetDatabase", "glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:GetPartition",
                  "glue:CreatePartition", "glue:BatchCreatePartition"],
         resources=[p.format_arn(service="glue", resource="catalog"),
-                   p.format_arn(service="glue", resource="database", resource_name="*_staging"),
-                   p.format_arn(service="glue", resource="table", resource_name="*_staging/*")]))
+                   p.format_arn(service="glue", resource="database", resource_name=f"{ns}*_staging"),
+                   p.format_arn(service="glue", resource="table", resource_name=f"{ns}*_staging/*")]))
     grant_catalog_key(who, storage.key)
     arn = who.grant_principal.role_arn  # type: ignore[attr-defined]
     lf.tag_policy_grant(p, f"{id}StagingDatabases", principal=arn, resource_type="DATABASE",

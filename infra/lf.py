@@ -9,6 +9,8 @@ Tags (defined once, in the storage stack; values come from the config):
   shared_with_<zone> = true                  a table published to <zone> (key created by that
                                              zone's stack, applied by the governor)
 Landing has no database and no tag: no grant can ever reach it.
+Tag keys are one set per account and region: a namespaced stage's keys carry its catalog prefix
+(``dev_zone``; lake/namespace.py), applied here, so callers write the plain keys.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from aws_cdk import aws_lakeformation as lf
 from constructs import Construct
 
 from infra.principals import lf_principal
+from infra.settings import catalog_prefix_of
+from lake.namespace import tag_key
 
 ZONE, LAYER, SENSITIVITY = "zone", "layer", "sensitivity"
 READABLE_LAYERS = ("staging", "ods", "analytics")
@@ -35,6 +39,11 @@ def shared_with(zone: str) -> str:
     return f"shared_with_{zone}"
 
 
+def key_of(scope: Construct, key: str) -> str:
+    """An LF-tag key as the stage's catalog holds it."""
+    return tag_key(key, catalog_prefix_of(scope))
+
+
 def tag_policy_grant(scope: Construct, id: str, *, principal: str, resource_type: str,
                      expression: Mapping[str, Sequence[str]], permissions: Sequence[str],
                      grantable: Sequence[str] = ()) -> lf.CfnPrincipalPermissions:
@@ -47,7 +56,7 @@ def tag_policy_grant(scope: Construct, id: str, *, principal: str, resource_type
         principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=lf_principal(principal)),
         resource=P.ResourceProperty(lf_tag_policy=P.LFTagPolicyResourceProperty(
             catalog_id=account, resource_type=resource_type,
-            expression=[P.LFTagProperty(tag_key=k, tag_values=list(v)) for k, v in expression.items()])),
+            expression=[P.LFTagProperty(tag_key=key_of(scope, k), tag_values=list(v)) for k, v in expression.items()])),
         permissions=list(permissions),
         permissions_with_grant_option=list(grantable),
     )
@@ -75,6 +84,6 @@ def tag_grant(scope: Construct, id: str, *, principal: str, key: str, values: Se
         scope, id, catalog=account,
         principal=P.DataLakePrincipalProperty(data_lake_principal_identifier=lf_principal(principal)),
         resource=P.ResourceProperty(lf_tag=P.LFTagKeyResourceProperty(
-            catalog_id=account, tag_key=key, tag_values=list(values))),
+            catalog_id=account, tag_key=key_of(scope, key), tag_values=list(values))),
         permissions=list(permissions), permissions_with_grant_option=[],
     )

@@ -141,7 +141,9 @@ def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lak
         return REASONS["indexes"]
     if "approval" in lake_arns and value == lake_arns["approval"] + ":*" and actions == ["lambda:InvokeFunction"]:
         return REASONS["approval"]
-    every_zone = re.search(r":glue:[^:]*:[^:]*:(database/\*_(\w+)|table/\*_(\w+)/\*)$", value)
+    # <prefix>*_<layer>: every zone's database of a layer, in the stage's catalog namespace (lake/namespace.py)
+    every_zone = re.search(r":glue:[^:]*:[^:]*:(database/(?:[a-z][a-z0-9_]*_)?\*_(\w+)|"
+                           r"table/(?:[a-z][a-z0-9_]*_)?\*_(\w+)/\*)$", value)
     if every_zone:
         layer = every_zone.group(2) or every_zone.group(3)
         if all(a.startswith("glue:Get") for a in actions) and layer in ("staging", "ods", "analytics"):

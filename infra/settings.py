@@ -15,6 +15,8 @@ from typing import Any
 
 from constructs import Construct
 
+from lake.namespace import prefix_problem
+
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = re.compile(r"^\d{12}$")
 
@@ -33,6 +35,12 @@ class Environment:
     lake_admins: tuple[str, ...]
     platform_alert_emails: tuple[str, ...] = ()
     sdk_for_pandas_layer: str | None = None
+    # Prefix of every account+region-wide catalog name (lake/namespace.py): "" = plain names.
+    catalog_prefix: str = ""
+    # The account+region singletons (Lake Formation data lake settings, catalog encryption) belong to one
+    # stage of those sharing the account and region; its settings name every sharing stage's admins.
+    owns_account_settings: bool = True
+    account_admins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,10 @@ class Settings:
         return dict(self.principals)
 
     @property
+    def catalog_prefix(self) -> str:
+        return self.env.catalog_prefix
+
+    @property
     def prefix(self) -> str:
         """Stack-name prefix, so that several stages can share one account."""
         return f"InsightLake-{self.env.stage}"
@@ -85,7 +97,8 @@ def _bool(value: Any) -> bool:
     raise SettingsError(f"expected true or false, got {value!r}")
 
 
-def _environment(stage: str, raw: dict[str, Any]) -> Environment:
+def _environment(stage: str, environments: dict[str, Any]) -> Environment:
+    raw = environments[stage]
     account, region = str(raw.get("account", "")), str(raw.get("region", ""))
     if not ACCOUNT.match(account):
         raise SettingsError(f"lake:environments.{stage}.account must be a 12-digit account id, got {account!r}")
@@ -98,7 +111,19 @@ def _environment(stage: str, raw: dict[str, Any]) -> Environment:
     layer = raw.get("sdkForPandasLayerArn")
     if layer and f":{region}:" not in layer:
         raise SettingsError(f"lake:environments.{stage}.sdkForPandasLayerArn must be a layer in {region}")
-    return Environment(stage, account, region, admins, tuple(raw.get("platformAlertEmails") or ()), layer)
+    sharing = sorted(o for o, r in environments.items() if _place(r) == _place(raw))
+    owner = next((o for o in sharing if _default_prefix(o, environments) == ""), sharing[0])
+    every_admin = tuple(sorted({a for o in sharing for a in environments[o].get("lakeAdmins") or ()}))
+    return Environment(stage, account, region, admins, tuple(raw.get("platformAlertEmails") or ()), layer,
+                       catalog_prefix(stage, environments), owner == stage, every_admin)
+
+
+def catalog_prefix_of(scope: Construct) -> str:
+    """The chosen stage's catalog prefix (constructs deep in a stack read it here, as
+    ``reserved_concurrency``); "" when the context names no environments (a bare test app)."""
+    stage = str(_ctx(scope, "stage", "dev"))
+    environments = _json(_ctx(scope, "environments", {}))
+    return catalog_prefix(stage, environments) if stage in environments else ""
 
 
 def reserved_concurrency(scope: Construct) -> bool:
@@ -106,19 +131,38 @@ def reserved_concurrency(scope: Construct) -> bool:
     return _bool(_ctx(scope, "reservedConcurrency", False))
 
 
-def _one_stage_per_catalog(stage: str, environments: dict[str, Any]) -> None:
-    """The Glue Data Catalog and the LF-tags are one per account and region, and the lake's database
-    names (``<zone>_ods``, ``platform``) are the names users write in SQL: two stages in one account
-    must use two regions (every other name the lake sets is prefixed with the stage)."""
-    own = environments[stage]
+def _place(raw: dict[str, Any]) -> tuple[str, str]:
+    return str(raw.get("account", "")), str(raw.get("region", ""))
+
+
+def _default_prefix(stage: str, environments: dict[str, Any]) -> str:
+    """Plain names for a stage alone in its account and region, and for ``prod`` among stages that share
+    one; every other sharing stage defaults to ``<stage>_``."""
+    raw = environments[stage]
+    if "catalogPrefix" in raw:
+        return str(raw["catalogPrefix"])
+    shared = any(o != stage and _place(r) == _place(raw) for o, r in environments.items())
+    return re.sub(r"[^a-z0-9_]", "_", stage.lower()) + "_" if shared and stage != "prod" else ""
+
+
+def catalog_prefix(stage: str, environments: dict[str, Any]) -> str:
+    """The stage's catalog namespace (lake/namespace.py): the Glue databases (``<zone>_ods``, ``platform``),
+    LF-tag keys and the filters on them are one set per account and region, so two stages sharing one
+    must differ by this prefix. Refused when it is malformed or another stage there has the same one."""
+    own = _default_prefix(stage, environments)
+    problem = prefix_problem(own)
+    if problem:
+        raise SettingsError(f"lake:environments.{stage}.catalogPrefix: {problem}")
     for other, raw in environments.items():
-        if other != stage and (str(raw.get("account")), raw.get("region")) == (str(own.get("account")),
-                                                                               own.get("region")):
+        if other != stage and _place(raw) == _place(environments[stage]) \
+                and _default_prefix(other, environments) == own:
+            account, region = _place(raw)
             raise SettingsError(
-                f"lake:environments: stages '{stage}' and '{other}' share account {own.get('account')} and region "
-                f"{own.get('region')}; their Glue databases (<zone>_staging/_ods/_analytics, platform), tables, "
-                "LF-tags (zone, layer, sensitivity, shared_with_<zone>) and data cells filters would collide: "
-                "give each stage its own account, or its own region")
+                f"lake:environments: stages '{stage}' and '{other}' share account {account} and region {region} "
+                f"and the catalog prefix {own!r}: their Glue databases (<zone>_staging/_ods/_analytics, "
+                f"platform) and LF-tags would collide; set lake:environments.{stage}.catalogPrefix (or "
+                f"{other}'s) to a distinct value such as '{stage.lower()}_'")
+    return own
 
 
 def load_settings(scope: Construct) -> Settings:
@@ -128,9 +172,8 @@ def load_settings(scope: Construct) -> Settings:
     if stage not in environments:
         raise SettingsError(f"lake:stage '{stage}' is not one of lake:environments ({', '.join(environments)})")
     replication = _ctx(scope, "replicationRegion")
-    _one_stage_per_catalog(stage, environments)
     return Settings(
-        env=_environment(stage, environments[stage]),
+        env=_environment(stage, environments),
         zones_dir=(ROOT / str(_ctx(scope, "zonesDir", "insight_zones"))).resolve(),
         allow_destroy=_bool(_ctx(scope, "allowDestroy", False)),
         backup_retention_days=int(_ctx(scope, "backupRetentionDays", 35)),

@@ -3,6 +3,8 @@ Lambda that publishes (lambdas/) and the CDK alarms that watch (infra/)."""
 
 from __future__ import annotations
 
+from lake.namespace import physical_table
+
 NAMESPACE = "InsightLake"
 
 # Published by the scheduled freshness sweep, every run, for every table whose contract has a
@@ -13,6 +15,7 @@ FRESHNESS_METRIC = "HoursSinceLoad"
 FRESHNESS_SERVICE = "sweep"
 
 
-def freshness_dimensions(table: str) -> dict[str, str]:
-    """The dimensions of one table's freshness metric (``table`` is ``<zone>_ods.<dataset>``)."""
-    return {"service": FRESHNESS_SERVICE, "table": table}
+def freshness_dimensions(table: str, prefix: str | None = None) -> dict[str, str]:
+    """The dimensions of one table's freshness metric (``table`` is ``<zone>_ods.<dataset>``): the table as
+    the stage's catalog names it, so two stages in one account and region never feed each other's alarms."""
+    return {"service": FRESHNESS_SERVICE, "table": physical_table(table, prefix)}

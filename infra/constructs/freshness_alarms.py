@@ -18,6 +18,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from infra.settings import catalog_prefix_of
 from lake.config import Zone
 from lake.metrics import FRESHNESS_METRIC, NAMESPACE, freshness_dimensions
 
@@ -31,7 +32,7 @@ class FreshnessAlarms(Construct):
                 continue
             table = f"{zone.name}_ods.{name}"
             metric = cloudwatch.Metric(namespace=NAMESPACE, metric_name=FRESHNESS_METRIC,
-                                       dimensions_map=freshness_dimensions(table),
+                                       dimensions_map=freshness_dimensions(table, catalog_prefix_of(self)),
                                        statistic="Maximum", period=sweep_every)
             alarm = cloudwatch.Alarm(
                 self, f"{name.title().replace('_', '')}Stale",

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from infra import lambda_deps
 from infra.constructs.lake_code import code_asset, script_asset
+from infra.settings import catalog_prefix_of
 
 GLUE_VERSION = "5.0"  # Spark 3.5, Python 3.11: what the jobs are tested with locally
 DEFAULT_TIMEOUT_MINUTES = 120
@@ -90,6 +91,8 @@ class LakeGlueJob(Construct):
                 "--enable-continuous-cloudwatch-log": "true",
                 "--job-bookmark-option": "job-bookmark-disable",
                 "--lake_backend": "aws",
+                # A namespaced stage's catalog prefix (glue_jobs/session.py applies it); plain stages set none.
+                **({"--lake_catalog_prefix": prefix} if (prefix := catalog_prefix_of(self)) else {}),
                 **arguments,
             },
         )

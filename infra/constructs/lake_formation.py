@@ -24,6 +24,7 @@ class LakeFormationSettings(Construct):
         *,
         admins: Sequence[str],
         data_buckets: Mapping[str, s3.IBucket],
+        manage_settings: bool = True,
     ) -> None:
         super().__init__(scope, id)
         synthesizer = Stack.of(self).synthesizer
@@ -35,12 +36,14 @@ class LakeFormationSettings(Construct):
         # its default permissions, which other workloads may rely on) stay as they are. The lake's
         # own databases refuse IAMAllowedPrincipals on their tables instead (ZoneDatabases,
         # PlatformRecordTables), so Lake Formation stays the only way into the lake's data.
+        # One per account and region: of two stages sharing one, only the owner sets it, naming both
+        # stages' admins (the deployer role is the same for both: one CDK bootstrap per account and region).
         self.settings = lakeformation.CfnDataLakeSettings(
             self, "Settings",
             mutation_type="APPEND",
             admins=[lakeformation.CfnDataLakeSettings.DataLakePrincipalProperty(
                 data_lake_principal_identifier=lf_principal(a)) for a in [*admins, *deployer]],
-        )
+        ) if manage_settings else None
 
         self.registration_role = iam.Role(
             self, "RegistrationRole",
@@ -56,4 +59,5 @@ class LakeFormationSettings(Construct):
                 use_service_linked_role=False,
                 role_arn=self.registration_role.role_arn,
             )
-            resource.node.add_dependency(self.settings)
+            if self.settings is not None:
+                resource.node.add_dependency(self.settings)

@@ -20,7 +20,8 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.lake_code import ARCHITECTURE, RUNTIME, LakeCode
-from infra.settings import reserved_concurrency
+from infra.settings import catalog_prefix_of, reserved_concurrency
+from lake.namespace import ENV as CATALOG_PREFIX_ENV
 
 
 class LakeFunction(Construct):
@@ -51,6 +52,8 @@ class LakeFunction(Construct):
             sid="WriteOwnLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[self.log_group.log_group_arn]))
         self.concurrency = concurrency
+        # A namespaced stage's functions reach its catalog names (lake/namespace.py); plain stages set nothing.
+        namespace = {CATALOG_PREFIX_ENV: prefix} if (prefix := catalog_prefix_of(self)) else {}
         self.function = lambda_.Function(
             self, "Function",
             description=description,
@@ -61,7 +64,7 @@ class LakeFunction(Construct):
             # their event source's maximum concurrency instead (PipelineStack).
             reserved_concurrent_executions=concurrency if reserved_concurrency(self) else None,
             environment={"POWERTOOLS_SERVICE_NAME": id.lower(), "POWERTOOLS_METRICS_NAMESPACE": "InsightLake",
-                         **environment},
+                         **namespace, **environment},
             environment_encryption=key,
             tracing=lambda_.Tracing.ACTIVE,
             log_group=self.log_group,

@@ -8,7 +8,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_lakeformation as lf
 from constructs import Construct
 
-from infra.lf import GENERAL, LAYER, MAX_TAG_VALUES, PII, READABLE_LAYERS, SENSITIVITY, ZONE
+from infra.lf import GENERAL, LAYER, MAX_TAG_VALUES, PII, READABLE_LAYERS, SENSITIVITY, ZONE, key_of
 
 
 class LfTags(Construct):
@@ -19,6 +19,7 @@ class LfTags(Construct):
                              "in CloudFormation; split the lake or manage the tag's values outside it")
         account = Stack.of(self).account
         self.tags = {
-            key: lf.CfnTag(self, key.title(), catalog_id=account, tag_key=key, tag_values=list(values))
+            key: lf.CfnTag(self, key.title(), catalog_id=account, tag_key=key_of(self, key),
+                           tag_values=list(values))
             for key, values in ((ZONE, sorted(zones)), (LAYER, READABLE_LAYERS), (SENSITIVITY, (PII, GENERAL)))
         }

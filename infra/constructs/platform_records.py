@@ -19,9 +19,15 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.principals import lf_principal
+from infra.settings import catalog_prefix_of
 from lake.backends.athena_records import HISTORY, NO_ZONE, PREFIX, columns, table_prefix
+from lake.namespace import platform_database
 
-DATABASE = "platform"  # the name users write: platform.runs, as locally
+
+def database_name(scope: Construct) -> str:
+    """``platform``, the name users write (platform.runs, as locally), in the stage's catalog namespace."""
+    return platform_database(catalog_prefix_of(scope))
+
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
 
 
@@ -30,6 +36,7 @@ class PlatformRecordTables(Construct):
         super().__init__(scope, id)
         account = Stack.of(self).account
         root = f"s3://{bucket.bucket_name}/{PREFIX}"
+        DATABASE = database_name(self)  # noqa: N806
         self.database = glue.CfnDatabase(self, "Database", catalog_id=account, database_input=glue.CfnDatabase.
                                          DatabaseInputProperty(name=DATABASE, location_uri=root,
                                                                description="Insight Lake platform records",
@@ -60,7 +67,7 @@ class ZoneRecordFilters(Construct):
 
     def __init__(self, scope: Construct, id: str, *, zone: str, readers: Sequence[str]) -> None:
         super().__init__(scope, id)
-        account = Stack.of(self).account
+        account, DATABASE = Stack.of(self).account, database_name(self)  # noqa: N806
         self.filters: dict[str, lf.CfnDataCellsFilter] = {}
         for name in HISTORY:
             cid = name.title().replace("_", "")

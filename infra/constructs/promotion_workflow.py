@@ -35,8 +35,16 @@ from constructs import Construct
 from infra.access import grant_publish
 from infra.constructs.glue_job import LakeGlueJob
 from infra.constructs.promotion_coalescing import CoalescedPromotion, fields
+from infra.settings import catalog_prefix_of
 
 EVENT_SOURCE = "insight-lake"
+
+
+def event_source(scope: Construct) -> str:
+    """The source of the lake's own events: a stage sharing its account and region (and so its default
+    event bus) with another announces under its catalog namespace, so neither rebuilds on the other's."""
+    prefix = catalog_prefix_of(scope)
+    return f"{EVENT_SOURCE}.{prefix.rstrip('_')}" if prefix else EVENT_SOURCE
 TABLES_UPDATED = "Tables Updated"
 RUN_TIMEOUT = Duration.hours(6)  # an execution that promotes and rebuilds
 APPROVAL_WAIT = Duration.days(7)  # how long a promotion waits for a steward's decision
@@ -81,7 +89,7 @@ class PromotionWorkflow(Construct):
         done: sfn.IChainable = sfn.Succeed(self, "Done")
         if published_tables:
             announce = tasks.EventBridgePutEvents(self, "AnnounceTables", result_path=sfn.JsonPath.DISCARD, entries=[
-                tasks.EventBridgePutEventsEntry(source=EVENT_SOURCE, detail_type=TABLES_UPDATED,
+                tasks.EventBridgePutEventsEntry(source=event_source(self), detail_type=TABLES_UPDATED,
                                                 detail=sfn.TaskInput.from_object({
                                                     "zone": zone, "tables": sorted(published_tables)}))])
             announce.add_catch(notify, errors=["States.ALL"], result_path="$.error")

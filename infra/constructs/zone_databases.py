@@ -3,7 +3,8 @@
 tables and columns inherit it until the catalog governor marks non-PII columns ``general``).
 Landing has no database: it is never readable by zone readers.
 
-The names are fixed on purpose: they are the table names users write in SQL everywhere.
+The names are fixed on purpose: they are the table names users write in SQL everywhere (in a
+namespaced stage with the stage's catalog prefix: ``dev_finance_ods``, lake/namespace.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from aws_cdk import aws_lakeformation as lf
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from infra.lf import LAYER, PII, READABLE_LAYERS, SENSITIVITY, ZONE
+from infra.lf import LAYER, PII, READABLE_LAYERS, SENSITIVITY, ZONE, key_of
+from infra.settings import catalog_prefix_of
+from lake.namespace import database
 
 
 def location(bucket: s3.IBucket, zone: str) -> str:
@@ -31,7 +34,7 @@ class ZoneDatabases(Construct):
         account = Stack.of(self).account
         self.databases: dict[str, glue.CfnDatabase] = {}
         for layer in READABLE_LAYERS:
-            name = f"{zone}_{layer}"
+            name = database(zone, layer, catalog_prefix_of(self))
             db = glue.CfnDatabase(
                 self, layer.title(),
                 catalog_id=account,
@@ -46,7 +49,8 @@ class ZoneDatabases(Construct):
             )
             tags = lf.CfnTagAssociation(
                 self, f"{layer.title()}Tags",
-                lf_tags=[lf.CfnTagAssociation.LFTagPairProperty(catalog_id=account, tag_key=k, tag_values=[v])
+                lf_tags=[lf.CfnTagAssociation.LFTagPairProperty(catalog_id=account, tag_key=key_of(self, k),
+                                                            tag_values=[v])
                          for k, v in ((ZONE, zone), (LAYER, layer), (SENSITIVITY, PII))],
                 resource=lf.CfnTagAssociation.ResourceProperty(
                     database=lf.CfnTagAssociation.DatabaseResourceProperty(catalog_id=account, name=name)),

@@ -23,6 +23,7 @@ from infra.lf import (
     SENSITIVITY,
     SHARED_VALUE,
     ZONE,
+    key_of,
     shared_with,
     tag_grant,
     tag_policy_grant,
@@ -38,7 +39,7 @@ class ZoneReaders(Construct):
         if receives_shares:
             # This zone's own key: only the catalog governor applies it, per the publishers' config.
             self.shared_tag = lf.CfnTag(self, "SharedWithTag", catalog_id=Stack.of(self).account,
-                                        tag_key=shared_with(zone), tag_values=[SHARED_VALUE])
+                                        tag_key=key_of(self, shared_with(zone)), tag_values=[SHARED_VALUE])
             tag_grant(self, "GovernorMayApplySharedWith", principal=governor, key=shared_with(zone),
                       values=[SHARED_VALUE], permissions=["ASSOCIATE", "DESCRIBE"]).node.add_dependency(self.shared_tag)
         people = [(arn, False) for arn in readers] + [(arn, True) for arn in pii_readers]

@@ -19,8 +19,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.access import s3_statements
-from infra.constructs.platform_records import DATABASE as PLATFORM_DATABASE
+from infra.constructs.platform_records import database_name as platform_database
 from infra.lf import READABLE_LAYERS
+from infra.settings import catalog_prefix_of
+from lake.namespace import database, physical_table
 
 QUERY_ACTIONS = ["athena:StartQueryExecution", "athena:StopQueryExecution", "athena:GetQueryExecution",
                  "athena:GetQueryResults", "athena:BatchGetQueryExecution", "athena:ListQueryExecutions",
@@ -54,13 +56,14 @@ class ZoneWorkgroup(Construct):
         workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=name)
 
         # platform.* (runs, quality results, ...): Lake Formation's data cells filters give each zone its rows.
-        databases = [f"{zone}_{layer}" for layer in READABLE_LAYERS] + [PLATFORM_DATABASE]
+        prefix = catalog_prefix_of(self)
+        databases = [database(zone, layer, prefix) for layer in READABLE_LAYERS] + [platform_database(self)]
         glue_resources = [stack.format_arn(service="glue", resource="catalog")]
         glue_resources += [stack.format_arn(service="glue", resource="database", resource_name=d) for d in databases]
         glue_resources += [stack.format_arn(service="glue", resource="table", resource_name=f"{d}/*")
                            for d in databases]
         for table in sorted(shared_tables):
-            db, name_ = table.split(".")
+            db, name_ = physical_table(table, prefix).split(".")
             glue_resources += [stack.format_arn(service="glue", resource="database", resource_name=db),
                                stack.format_arn(service="glue", resource="table", resource_name=f"{db}/{name_}")]
 

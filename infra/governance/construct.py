@@ -20,6 +20,7 @@ from constructs import Construct
 from infra import lf
 from infra.constructs.lake_code import LakeCode
 from infra.constructs.lake_function import LakeFunction
+from infra.settings import catalog_prefix_of
 
 TABLE_PERMISSIONS = ["DESCRIBE", "ALTER", "DROP", "INSERT", "SELECT", "DELETE"]  # what LF requires to tag
 
@@ -39,7 +40,8 @@ class CatalogGovernor(Construct):
             sid="TagCatalogResources", resources=["*"],
             actions=["lakeformation:AddLFTagsToResource", "lakeformation:RemoveLFTagsFromResource",
                      "lakeformation:GetResourceLFTags"]))
-        lake_dbs = [f"*_{layer}" for layer in lf.READABLE_LAYERS]
+        ns = catalog_prefix_of(self)  # this stage's databases only (another stage may share the catalog)
+        lake_dbs = [f"{ns}*_{layer}" for layer in lf.READABLE_LAYERS]
         fn.add_to_role_policy(iam.PolicyStatement(
             sid="ReadLakeCatalog", actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables"],
             resources=[stack.format_arn(service="glue", resource="catalog"),
@@ -66,7 +68,8 @@ class CatalogGovernor(Construct):
             source=["aws.glue"],
             detail_type=["Glue Data Catalog Database State Change", "Glue Data Catalog Table State Change"],
             detail={"typeOfChange": ["CreateTable", "UpdateTable"],
-                    "databaseName": [{"suffix": f"_{layer}"} for layer in lf.READABLE_LAYERS]})
+                    "databaseName": [{"wildcard": f"{ns}*_{layer}"} if ns else {"suffix": f"_{layer}"}
+                                     for layer in lf.READABLE_LAYERS]})
         events.Rule(self, "OnTableChange", description="Tag new or changed lake tables", event_pattern=changed,
                     targets=[targets.LambdaFunction(fn, retry_attempts=4, dead_letter_queue=dead_letters)])
         events.Rule(self, "Daily", description="Re-apply every lake table's tags (catches missed events)",

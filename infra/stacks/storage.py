@@ -95,15 +95,18 @@ class StorageStack(Stack):
         CfnOutput(self, "StagingBucketName", value=self.staging.bucket_name,
                   description="STAGING_BUCKET (where platform records are written for Athena)")
 
+        # Another stage in this account and region may own the account's settings (settings.py): deploy it first.
         self.lake_formation = LakeFormationSettings(
-            self, "LakeFormation", admins=s.env.lake_admins, data_buckets=self.data_buckets)
+            self, "LakeFormation", admins=s.env.account_admins or s.env.lake_admins, data_buckets=self.data_buckets,
+            manage_settings=s.env.owns_account_settings)
         self.lf_tags = LfTags(self, "LfTags", zones=zones)
         for tag in self.lf_tags.tags.values():
-            tag.node.add_dependency(self.lake_formation.settings)  # created as an administrator
+            if self.lake_formation.settings is not None:
+                tag.node.add_dependency(self.lake_formation.settings)  # created as an administrator
         # Table metadata (schemas, locations) encrypted with the lake key: an account-wide setting
         # (every database of the account's catalog, and the key every catalog reader then needs), so
         # only with -c lake:catalogEncryption=true.
-        if s.catalog_encryption:
+        if s.catalog_encryption and s.env.owns_account_settings:
             settings_ = glue.CfnDataCatalogEncryptionSettings
             glue.CfnDataCatalogEncryptionSettings(
                 self, "CatalogEncryption", catalog_id=self.account,

@@ -21,7 +21,7 @@ from infra.constructs.glue_job import LakeGlueJob, python_modules
 from infra.constructs.glue_security import GlueSecurity
 from infra.constructs.platform_records import ZoneRecordFilters
 from infra.constructs.producer_access import ProducerAccess
-from infra.constructs.promotion_workflow import EVENT_SOURCE, TABLES_UPDATED, PromotionWorkflow
+from infra.constructs.promotion_workflow import TABLES_UPDATED, PromotionWorkflow, event_source
 from infra.constructs.zone_databases import ZoneDatabases
 from infra.constructs.zone_readers import ZoneReaders
 from infra.constructs.zone_workgroup import ZoneWorkgroup
@@ -124,7 +124,7 @@ class ZoneStack(Stack):
                                   dead_letters=self.event_dlq.queue)
         if self.projections is not None and self.shared_in:
             self.workflow.trigger("OnUpstream", description=f"Tables published to {name} changed: rebuild",
-                                  pattern=events.EventPattern(source=[EVENT_SOURCE], detail_type=[TABLES_UPDATED],
+                                  pattern=events.EventPattern(source=[event_source(self)], detail_type=[TABLES_UPDATED],
                                                               detail={"tables": self.shared_in}),
                                   dead_letters=self.event_dlq.queue)
         failed = cloudwatch.Alarm(

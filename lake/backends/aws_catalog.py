@@ -14,6 +14,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from lake.namespace import database
+
 PARTITION = "ingest_date"
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -63,7 +65,7 @@ class GlueCatalog:
                 "StorageDescriptor": {"Columns": cols, "Location": location, **PARQUET}}
 
     def ensure_staging_table(self, zone: str, dataset: str, bucket: str, schema: pa.Schema) -> None:
-        db, location = f"{zone}_staging", f"s3://{bucket}/{zone}/{dataset}/"
+        db, location = database(zone, "staging"), f"s3://{bucket}/{zone}/{dataset}/"
         wanted = columns(schema)
         try:
             table = self.glue.get_table(**self.catalog, DatabaseName=db, Name=dataset)["Table"]
@@ -89,10 +91,10 @@ class GlueCatalog:
             raise ValueError(f"not a staging key of {zone}/{dataset}: {key}")
         day = parts[2].removeprefix(f"{PARTITION}=")
         self.ensure_staging_table(zone, dataset, bucket, schema)
-        table = self.glue.get_table(**self.catalog, DatabaseName=f"{zone}_staging", Name=dataset)["Table"]
+        table = self.glue.get_table(**self.catalog, DatabaseName=database(zone, "staging"), Name=dataset)["Table"]
         sd = {**table["StorageDescriptor"], "Location": f"s3://{bucket}/{zone}/{dataset}/{PARTITION}={day}/"}
         result = self.glue.batch_create_partition(
-            **self.catalog, DatabaseName=f"{zone}_staging", TableName=dataset,
+            **self.catalog, DatabaseName=database(zone, "staging"), TableName=dataset,
             PartitionInputList=[{"Values": [day], "StorageDescriptor": sd}])
         errors = [e for e in result.get("Errors", [])
                   if e.get("ErrorDetail", {}).get("ErrorCode") != "AlreadyExistsException"]
@@ -102,5 +104,5 @@ class GlueCatalog:
 
     def partitions(self, zone: str, dataset: str) -> list[str]:
         pages = self.glue.get_paginator("get_partitions").paginate(
-            **self.catalog, DatabaseName=f"{zone}_staging", TableName=dataset)
+            **self.catalog, DatabaseName=database(zone, "staging"), TableName=dataset)
         return sorted(p["Values"][0] for page in pages for p in page["Partitions"])

@@ -14,6 +14,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from lake.namespace import database, physical_database
+from lake.namespace_sql import qualify
+
 _ARROW = {"boolean": pa.bool_(), "tinyint": pa.int8(), "smallint": pa.int16(), "integer": pa.int32(),
           "bigint": pa.int64(), "float": pa.float32(), "double": pa.float64(), "real": pa.float32(),
           "date": pa.date32(), "timestamp": pa.timestamp("ms")}
@@ -69,13 +72,16 @@ class AthenaQuery:
         from lake.config.projection import parse_sql, table_refs
 
         refs = sorted(r for r in table_refs(parse_sql(sql)) if "." in r)
-        return refs[0].split(".")[0] if refs else f"{zone}_analytics"
+        return physical_database(refs[0].split(".")[0]) if refs else database(zone, "analytics")
 
     def query(self, zone: str, sql: str) -> pa.Table:
         import awswrangler as wr
         import boto3
 
-        qid = wr.athena.start_query_execution(sql=sql, workgroup=self.workgroup(zone), boto3_session=self.session,
+        # The zone's users write the logical names, on AWS as locally: a namespaced stage's tables are
+        # reached through its prefix (LAKE_CATALOG_PREFIX).
+        qid = wr.athena.start_query_execution(sql=qualify(sql, "athena"), workgroup=self.workgroup(zone),
+                                              boto3_session=self.session,
                                               database=self.database(zone, sql), s3_output=self.output_location(zone))
         wr.athena.wait_query(query_execution_id=qid, boto3_session=self.session)  # raises if the query failed
         client = (self.session or boto3).client("athena")

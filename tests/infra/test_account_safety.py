@@ -10,12 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
 from infra.composer import Lake
-from infra.settings import SettingsError, load_settings
 from tests.infra.conftest import cdk_context, synth
 from tests.infra.helpers import flatten
 
@@ -167,14 +165,6 @@ def test_dev_and_prod_in_one_account_set_no_colliding_physical_name(
     assert ("AWS::Backup::BackupVault", "eu-west-1", "InsightLake-dev-lake") in dev_names
     collisions = sorted(set(dev_names) & set(prod_names))
     assert not collisions, "\n".join(f"{k}: {dev_names[k]} and {prod_names[k]}" for k in collisions)
-
-
-def test_the_same_catalog_names_in_one_region_would_collide_so_synth_refuses_two_stages_there() -> None:
-    envs = cdk_context()["lake:environments"]
-    shared = {**envs, "prod": {**envs["prod"], "account": ACCOUNT, "region": envs["dev"]["region"]}}
-    with pytest.raises(SettingsError, match=r"stages 'prod' and 'dev' share account 111111111111 and region "
-                                            r"eu-west-1; their Glue databases .* own region"):
-        load_settings(cdk.App(context=cdk_context(**{"lake:stage": "prod", "lake:environments": shared})))
 
 
 # --- Identity Center roles as admins and readers -------------------------------------------------

@@ -11,6 +11,8 @@ from aws_lambda_powertools import Logger
 
 from infra.governance.runtime.plan import GENERAL, PII, SENSITIVITY, SHARED_PREFIX, SHARED_VALUE, TablePlan, plan
 from lake.config import LakeConfig, load_config
+from lake.namespace import LAYERS, tag_key
+from lake.namespace import database as lake_database
 
 logger = Logger(service="governor")
 _cfg: LakeConfig | None = None
@@ -30,9 +32,9 @@ def apply(lf: Any, catalog_id: str, p: TablePlan) -> None:
             lf.add_lf_tags_to_resource(
                 CatalogId=catalog_id,
                 Resource={"TableWithColumns": {**table, "ColumnNames": columns[i:i + 100]}},
-                LFTags=[{"CatalogId": catalog_id, "TagKey": SENSITIVITY, "TagValues": [value]}])
+                LFTags=[{"CatalogId": catalog_id, "TagKey": tag_key(SENSITIVITY), "TagValues": [value]}])
     current = lf.get_resource_lf_tags(CatalogId=catalog_id, Resource={"Table": table}).get("LFTagsOnTable", [])
-    stale = [t for t in current if t["TagKey"].startswith(SHARED_PREFIX) and t["TagKey"] not in p.shared_tags]
+    stale = [t for t in current if t["TagKey"].startswith(tag_key(SHARED_PREFIX)) and t["TagKey"] not in p.shared_tags]
     if stale:
         lf.remove_lf_tags_from_resource(CatalogId=catalog_id, Resource={"Table": table},
                                         LFTags=[{"CatalogId": catalog_id, "TagKey": t["TagKey"],
@@ -66,7 +68,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         named = list(detail.get("changedTables") or []) or ([detail["tableName"]] if detail.get("tableName") else [])
         databases = {detail["databaseName"]: named or None}
     else:  # the daily reconcile: every database of every zone
-        databases = {f"{z}_{layer}": None for z in config().zones for layer in ("staging", "ods", "analytics")}
+        databases = {lake_database(z, layer): None for z in config().zones for layer in LAYERS}
     governed = 0
     for database, tables in databases.items():
         try:

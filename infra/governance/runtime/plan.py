@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from lake.config import LakeConfig
 from lake.config.pii_lineage import pii_columns as lineage_pii_columns
+from lake.namespace import logical_database, shared_with
 
 LAYERS = ("staging", "ods", "analytics")
 SENSITIVITY, PII, GENERAL = "sensitivity", "pii", "general"
@@ -34,7 +35,7 @@ class TablePlan:
 
     @property
     def shared_tags(self) -> dict[str, str]:
-        return {f"{SHARED_PREFIX}{z}": SHARED_VALUE for z in self.shared_with}
+        return {shared_with(z): SHARED_VALUE for z in self.shared_with}
 
 
 def zone_and_layer(cfg: LakeConfig, database: str) -> tuple[str, str] | None:
@@ -50,8 +51,10 @@ def pii_columns(cfg: LakeConfig, zone: str, layer: str, table: str) -> set[str]:
 
 
 def plan(cfg: LakeConfig, database: str, table: str, columns: list[str]) -> TablePlan | None:
-    """The tags for one table, or None when the table is not one of the lake's zones."""
-    where = zone_and_layer(cfg, database)
+    """The tags for one table (``database``: as the stage's catalog names it), or None when the table is
+    not one of the lake's zones in this stage's namespace."""
+    logical = logical_database(database)
+    where = zone_and_layer(cfg, logical) if logical else None
     if where is None:
         return None
     zone, layer = where
@@ -59,5 +62,5 @@ def plan(cfg: LakeConfig, database: str, table: str, columns: list[str]) -> Tabl
     result = TablePlan(database, table)
     for col in columns:
         (result.pii_columns if col.lower() in pii else result.general_columns).append(col)
-    result.shared_with = sorted(cfg.zones[zone].spec.published_to(f"{database}.{table}"))
+    result.shared_with = sorted(cfg.zones[zone].spec.published_to(f"{logical}.{table}"))
     return result

@@ -21,6 +21,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lake.config import LakeConfig, Projection
 from lake.config.projection_guard import check_spark_sql
+from lake.namespace import own_table
 from lake.query.grants import AccessDenied
 
 HARMLESS_LEAVES = {"CTERelationRef", "OneRowRelation", "LocalRelation"}
@@ -101,6 +102,7 @@ def plan_violations(spark: SparkSession, df: DataFrame, allowed: set[str]) -> li
             what = table or "files by path (" + ", ".join(df.inputFiles()[:3]) + ")"
         else:
             table, what = None, f"{kind} (not a table)"
+        table = own_table(table) if table else None  # the stage's physical name -> the name granted
         if table is None or table not in allowed:
             out.append(f"reads {what}")
     return out

@@ -27,6 +27,7 @@ from lake.config.problems import plain
 from lake.config.projection import DIALECT, Projection, parse_sql, real_tables
 from lake.config.sql_types import type_problems
 from lake.config.table_schemas import PROMOTED_AT, Columns, contract_tables
+from lake.sql.types import athena_metadata
 
 if TYPE_CHECKING:  # the loader calls this module
     from lake.config.loader import LakeConfig
@@ -136,7 +137,7 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
         report(tree, f"cannot resolve the statement's columns: {plain(str(err)).splitlines()[0]}")
         return out
     _check_columns(tree, schema, report)
-    tree = annotate_types(tree, schema=mapping, dialect=DIALECT)
+    tree = annotate_types(tree, schema=mapping, dialect=DIALECT, expression_metadata=athena_metadata())
     for node, message in type_problems(tree, bare):
         report(node, message)
     if not out.problems and isinstance(tree, exp.Query):

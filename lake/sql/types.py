@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
@@ -39,7 +40,7 @@ def annotate(tree: exp.Expr, schema: Schema | None) -> None:
         copy = qualify(copy, schema=dict(schema or {}), dialect="trino", validate_qualify_columns=False,
                        quote_identifiers=False, identify=False)
     try:
-        annotate_types(copy, schema=dict(schema or {}), dialect="trino")
+        annotate_types(copy, schema=dict(schema or {}), dialect="trino", expression_metadata=athena_metadata())
     except (sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
         return
     found = {n.meta[_KEY]: n.type for n in copy.walk() if _KEY in n.meta and n.type is not None}
@@ -122,6 +123,33 @@ def _aggregate(node: exp.Expr) -> exp.DataType | None:
     return arg  # min, max
 
 
+_TRINO_RULES: dict[type, Any] = {
+    exp.Literal: lambda n: literal_type(n) if not n.is_string else None,
+    **{cls: _arith for cls in (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)},
+    exp.Sum: _aggregate, exp.Avg: _aggregate,
+}
+
+
+def _with_trino_rule(cls: type, spec: dict[str, Any]) -> dict[str, Any]:
+    def annotate(annotator: Any, node: exp.Expr) -> None:
+        if base := spec.get("annotator"):
+            base(annotator, node)
+        elif returns := spec.get("returns"):
+            annotator._set_type(node, returns)
+        if (trino := _TRINO_RULES[cls](node)) is not None:
+            annotator._set_type(node, trino)
+    return {**spec, "annotator": annotate}
+
+
+def athena_metadata() -> dict[type, dict[str, Any]]:
+    """sqlglot's Trino type annotators with Trino's own result types where sqlglot's generic ones differ
+    (``1.5`` is DECIMAL(2,1), ``sum(decimal(p,s))`` DECIMAL(38,s), ``avg`` keeps DECIMAL(p,s), decimal
+    arithmetic's precision and scale): pass as ``annotate_types(..., expression_metadata=...)``. Children
+    are typed first, so a column read from a CTE or subquery carries the corrected type outwards."""
+    base = Dialect.get_or_raise("trino").EXPRESSION_METADATA
+    return {**base, **{cls: _with_trino_rule(cls, base.get(cls, {})) for cls in _TRINO_RULES}}
+
+
 def type_of(node: exp.Expr | None) -> exp.DataType | None:
     """The Athena type of ``node``; None when it cannot be told."""
     if node is None:
@@ -138,7 +166,7 @@ def type_of(node: exp.Expr | None) -> exp.DataType | None:
         return _aggregate(node)
     if isinstance(node, exp.Window):
         return type_of(node.this)
-    found = node.meta.get("sqlglot_type")
+    found = node.meta.get("sqlglot_type") or node.type  # node.type: a tree annotated in place (compile)
     if found is None or found.this in (T.UNKNOWN, T.NULL):
         return None
     return found

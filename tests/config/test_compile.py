@@ -198,3 +198,9 @@ def test_output_types_are_trinos_result_types() -> None:
     avg = compile_sql("SELECT avg(amount) AS a, amount + 1.005 AS b FROM finance_ods.expenses GROUP BY amount",
                       "finance", Upstream(tables, set(tables)))
     assert avg.columns == {"a": "decimal(12,2)", "b": "decimal(14,3)"}
+
+
+def test_syntax_errors_quote_the_users_text_not_sqlglots_tokens() -> None:
+    [problem] = compile_sql("SELECT x\nFROM WHERE", "a", UPSTREAM).problems
+    assert (problem.line, problem.message) == \
+        (2, "not valid Athena SQL: Expected table name but got 'WHERE' near 'WHERE'")

@@ -102,7 +102,7 @@ def regexp_extract_no_match(node: exp.Expr) -> exp.Expr:
 
 
 def decimal_arithmetic(node: exp.Expr) -> exp.Expr:
-    """Trino's decimal type of + - * (Spark and DuckDB widen differently; the value is the same)."""
+    """Trino's decimal type of + - * % (Spark and DuckDB widen differently; the value is the same)."""
     result = type_of(node)
     if result is not None and result.this == T.DECIMAL and decimal_ps(result):
         return cast(done(node), result)

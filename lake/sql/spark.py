@@ -142,7 +142,7 @@ def fix(node: exp.Expr) -> exp.Expr:
     node = athena.shared(node)
     if isinstance(node, (exp.DayOfWeekIso, exp.TimeToUnix, exp.DateAdd)):
         return _times(node)
-    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)) and not isinstance(node.expression, exp.Interval):
         return athena.decimal_arithmetic(node)
     if isinstance(node, exp.Div):
         return _division(node)

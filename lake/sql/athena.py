@@ -101,6 +101,32 @@ def regexp_extract_no_match(node: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=test, true=done(node))])
 
 
+def split_part_beyond_fields(node: exp.Expr) -> exp.Expr:
+    """Trino: split_part(s, d, i) is NULL when s has fewer than i fields; Spark and DuckDB return ''."""
+    if not isinstance(node, exp.SplitPart) or is_done(node):
+        return node
+    s, d, i = (node.args.get(k) for k in ("this", "delimiter", "part_index"))
+    if s is None or d is None or i is None:
+        return node
+    # fields = occurrences of d + 1; occurrences = (length(s) - length(replace(s, d, ''))) / length(d)
+    gone = exp.Sub(this=exp.Length(this=s.copy()),
+                   expression=exp.Length(this=exp.Replace(this=s.copy(), expression=d.copy(),
+                                                          replacement=exp.Literal.string(""))))
+    fields = exp.Add(this=exp.IntDiv(this=exp.Paren(this=gone), expression=exp.Length(this=d.copy())),
+                     expression=exp.Literal.number(1))
+    return exp.Case(ifs=[exp.If(this=exp.GT(this=i.copy(), expression=fields), true=exp.Null())], default=done(node))
+
+
+def null_if_any_null(node: exp.Expr) -> exp.Expr:
+    """Trino: greatest and least are NULL when an argument is NULL (Spark skips NULLs; sqlglot's DuckDB
+    output already says so)."""
+    if not isinstance(node, (exp.Greatest, exp.Least)) or is_done(node) or node.args.get("ignore_nulls"):
+        return node
+    args = [node.this, *node.expressions]
+    test = exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in args])
+    return exp.Case(ifs=[exp.If(this=test, true=exp.Null())], default=done(node))
+
+
 def decimal_arithmetic(node: exp.Expr) -> exp.Expr:
     """Trino's decimal type of + - * % (Spark and DuckDB widen differently; the value is the same)."""
     result = type_of(node)
@@ -121,7 +147,7 @@ def date_stays_date(node: exp.Expr) -> exp.Expr:
 
 def shared(node: exp.Expr) -> exp.Expr:
     for rewrite in (date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
-                    regexp_extract_no_match):
+                    regexp_extract_no_match, split_part_beyond_fields):
         node = rewrite(node)
     return node
 

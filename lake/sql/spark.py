@@ -140,6 +140,8 @@ def fix(node: exp.Expr) -> exp.Expr:
     if athena.is_done(node):
         return node
     node = athena.shared(node)
+    if isinstance(node, (exp.Greatest, exp.Least)):
+        return athena.null_if_any_null(node)
     if isinstance(node, (exp.DayOfWeekIso, exp.TimeToUnix, exp.DateAdd)):
         return _times(node)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)) and not isinstance(node.expression, exp.Interval):

@@ -10,6 +10,7 @@ not DOUBLE; integer and decimal arithmetic, ``sum`` and ``avg`` follow Trino's r
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 import sqlglot
@@ -47,6 +48,26 @@ def annotate(tree: exp.Expr, schema: Schema | None) -> None:
     for node in tree.walk():
         if node.meta.get(_KEY) in found:
             node.meta["sqlglot_type"] = found[node.meta[_KEY]]
+
+
+_DECIMAL_TEXT = re.compile(r"^\s*[+-]?(\d*)(?:\.(\d*))?\s*$")
+
+
+def trino_decimals(tree: exp.Expr) -> None:
+    """Spell out the DECIMAL a statement leaves bare, as Trino reads it (Spark reads a bare DECIMAL as
+    decimal(10,0), DuckDB as decimal(18,3)): the typed literal ``DECIMAL '1.005'`` is decimal(4,3), its own
+    digits; any other bare DECIMAL (``CAST(x AS DECIMAL)``) is decimal(38,0)."""
+    for node in list(tree.find_all(exp.DataType)):
+        if node.this != T.DECIMAL or node.expressions:
+            continue
+        parent, p, s = node.parent, 38, 0
+        # sqlglot parses the typed literal as a Cast without CAST's own arguments (format, safe, ...)
+        literal = isinstance(parent, exp.Cast) and "format" not in parent.args and parent.args.get("to") is node \
+            and isinstance(parent.this, exp.Literal) and parent.this.is_string
+        if literal and (m := _DECIMAL_TEXT.match(parent.this.this)) and (m[1] or m[2]):  # type: ignore[union-attr]
+            s = len(m[2] or "")
+            p = max(len(m[1].lstrip("0")) + s, 1)
+        node.replace(exp.DataType.build(f"DECIMAL({p}, {s})"))
 
 
 def literal_type(lit: exp.Literal) -> exp.DataType | None:

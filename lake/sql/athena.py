@@ -117,6 +117,25 @@ def split_part_beyond_fields(node: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=exp.GT(this=i.copy(), expression=fields), true=exp.Null())], default=done(node))
 
 
+def ieee_logs_and_roots(node: exp.Expr) -> exp.Expr:
+    """Trino computes sqrt, ln and log in IEEE 754 doubles: sqrt(-1) and ln(-1) are NaN, ln(0) is -Infinity.
+    DuckDB raises an error, Spark returns NULL for a logarithm of 0 or less."""
+    if isinstance(node, (exp.Sqrt, exp.Ln)):
+        arg = node.this
+    elif isinstance(node, exp.Log) and node.args.get("expression") is not None:
+        arg = node.expression
+    else:
+        return node
+    if is_done(node):
+        return node
+    nan = exp.cast(exp.Literal.string("NaN"), "DOUBLE")
+    ifs = [exp.If(this=exp.LT(this=arg.copy(), expression=exp.Literal.number(0)), true=nan)]
+    if not isinstance(node, exp.Sqrt):
+        minus_inf = exp.Neg(this=exp.cast(exp.Literal.string("Infinity"), "DOUBLE"))
+        ifs.append(exp.If(this=exp.EQ(this=arg.copy(), expression=exp.Literal.number(0)), true=minus_inf))
+    return exp.Case(ifs=ifs, default=done(node))
+
+
 def null_if_any_null(node: exp.Expr) -> exp.Expr:
     """Trino: greatest and least are NULL when an argument is NULL (Spark skips NULLs; sqlglot's DuckDB
     output already says so)."""
@@ -147,7 +166,7 @@ def date_stays_date(node: exp.Expr) -> exp.Expr:
 
 def shared(node: exp.Expr) -> exp.Expr:
     for rewrite in (date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
-                    regexp_extract_no_match, split_part_beyond_fields):
+                    regexp_extract_no_match, split_part_beyond_fields, ieee_logs_and_roots):
         node = rewrite(node)
     return node
 

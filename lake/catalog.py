@@ -63,7 +63,8 @@ def entry(cfg: LakeConfig, home: LakeHome | Tables, table: str) -> dict[str, Any
             "published_to": sorted(spec.published_to(table))}
 
 
-def catalog(cfg: LakeConfig, home: LakeHome, zone: str | None = None, principal: str | None = None) -> list[dict]:
+def catalog(cfg: LakeConfig, home: LakeHome | Tables, zone: str | None = None,
+            principal: str | None = None) -> list[dict]:
     return [entry(cfg, home, t) for t in visible(cfg, zone, principal)]
 
 

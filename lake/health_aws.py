@@ -72,6 +72,13 @@ class GlueTables:
         self.glue, self.s3 = session.client("glue"), session.client("s3")
         self.catalog = {"CatalogId": catalog_id} if catalog_id else {}
 
+    @classmethod
+    def of_clients(cls, glue: Any, s3: Any) -> GlueTables:
+        """Over clients the caller made already (the twin's, an assumed role's)."""
+        out = cls.__new__(cls)
+        out.glue, out.s3, out.catalog = glue, s3, {}
+        return out
+
     def _table(self, table: str) -> dict[str, Any] | None:
         db, name = glue_name(table)
         try:

@@ -100,8 +100,43 @@ def test_describe_and_docs_site_show_the_same_state_on_aws(deployed: Context) ->
     assert site_data(deployed)["tables"]["finance_ods.expenses"]["rows"] == 9
 
 
+def test_lake_catalog_lists_rows_now_on_aws(deployed: Context, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import lake.cli
+
+    monkeypatch.setattr(lake.cli, "_ctx", lambda args: deployed)
+    assert lake.cli.main(["catalog", "--zone", "finance", "--json"]) == 0
+    rows = {r["table"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["finance_ods.expenses"]["rows"] == 9 and rows["finance_staging.expenses"]["rows"] == 1503
+
+
 def test_glue_tables_use_the_callers_session(deployed: Context) -> None:
     """Another session (e.g. an assumed role) is what reads: here one with no access to the region's tables."""
     other = boto3.Session(region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y")
     assert stored(GlueTables(other), "finance_ods.expenses") == (None, None, None)
     assert stored(GlueTables(boto3.Session()), "finance_ods.expenses")[0] == 9
+
+
+def test_lake_status_with_lake_backend_aws_reads_the_deployment(deployed: Context, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  tmp_path: Path) -> None:
+    """An operator's `lake status` with LAKE_BACKEND=aws: the deployment's ledger, records and tables."""
+    from lake.cli import main
+    from lake.runtime import context as runtime
+    from tests.backends.test_records import records_table
+    from tests.ingest.test_aws_backends import ledger_table
+
+    monkeypatch.setenv("LAKE_BACKEND", "aws")
+    monkeypatch.delenv("RECORDS_TABLE", raising=False)
+    assert main(["status", "--config", str(ZONES)]) == 2
+    assert "LAKE_BACKEND=aws: set LEDGER_TABLE, RECORDS_TABLE" in capsys.readouterr().err
+    env = {"LEDGER_TABLE": ledger_table(), "RECORDS_TABLE": records_table(), "LAKE_HOME": str(tmp_path / "t")}
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    runtime._from_env.cache_clear()
+    assert main(["status", "--zone", "finance", "--json", "--config", str(ZONES)]) == 0
+    rows = {r["table"]: r for r in json.loads(capsys.readouterr().out)["tables"]}
+    assert (rows["finance_ods.expenses"]["rows"], rows["finance_ods.expenses"]["health"]) == (9, "never loaded")
+    assert main(["describe", "finance_staging.expenses", "--json", "--config", str(ZONES)]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == 1503
+    runtime._from_env.cache_clear()

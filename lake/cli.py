@@ -114,30 +114,29 @@ AWS_REPLAY_ENV = ("LEDGER_TABLE", "LANDING_BUCKET", "STAGING_BUCKET")
 AWS_STATE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE")
 
 
-def _state_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
-    """What lake status / describe / catalog / docs read: the local lake, or with LAKE_BACKEND=aws the
-    deployment's ledger, platform records and tables (Glue, S3), with the caller's AWS credentials."""
+def _backend_ctx(args: argparse.Namespace, required: tuple[str, ...]):  # noqa: ANN202 - a Context, imported late
+    """The local lake, or with LAKE_BACKEND=aws the deployment named by the environment (``required``:
+    the settings the command needs); None, said on stderr, when one is missing."""
     if os.environ.get("LAKE_BACKEND") != "aws":
         return _ctx(args)
-    if missing := [v for v in AWS_STATE_ENV if not os.environ.get(v)]:
+    if missing := [v for v in required if not os.environ.get(v)]:
         print(f"lake {args.command} with LAKE_BACKEND=aws: set {', '.join(missing)}", file=sys.stderr)
         return None
     from lake.runtime.context import context_from_env
 
     return context_from_env(args.home, args.config)
+
+
+def _state_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
+    """What lake status / describe / catalog / docs read: the local lake, or with LAKE_BACKEND=aws the
+    deployment's ledger, platform records and tables (Glue, S3), with the caller's AWS credentials."""
+    return _backend_ctx(args, AWS_STATE_ENV)
 
 
 def _replay_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
     """The local lake, or with LAKE_BACKEND=aws the deployment's ledger and buckets (files too big for
     this process go to the Glue job named by GLUE_VALIDATE_JOB)."""
-    if os.environ.get("LAKE_BACKEND") != "aws":
-        return _ctx(args)
-    if missing := [v for v in AWS_REPLAY_ENV if not os.environ.get(v)]:
-        print(f"lake {args.command} with LAKE_BACKEND=aws: set {', '.join(missing)}", file=sys.stderr)
-        return None
-    from lake.runtime.context import context_from_env
-
-    return context_from_env(args.home, args.config)
+    return _backend_ctx(args, AWS_REPLAY_ENV)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from lake.sql import athena
-from lake.sql.types import Schema, T, decimal_ps, type_of
+from lake.sql.types import BIGINT_FUNCTIONS, Schema, T, decimal_ps, type_of
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -137,6 +137,12 @@ def _times(node: exp.Expr) -> exp.Expr:
 
 
 def fix(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, BIGINT_FUNCTIONS) and not athena.is_done(node):  # Spark answers INT
+        return athena.cast(_fix(node), "BIGINT")
+    return _fix(node)
+
+
+def _fix(node: exp.Expr) -> exp.Expr:
     if athena.is_done(node):
         return node
     node = athena.shared(node)

@@ -23,6 +23,10 @@ T = exp.DataType.Type
 Schema = dict[str, dict[str, dict[str, str]]]  # db -> table -> column -> type (Trino spelling)
 INTEGERS = {T.TINYINT: 1, T.SMALLINT: 2, T.INT: 3, T.BIGINT: 4}
 FLOATS = {T.DOUBLE, T.FLOAT}
+# Functions Trino types BIGINT (functions/datetime.html, string.html, array.html); Spark answers INT.
+BIGINT_FUNCTIONS: tuple[type, ...] = tuple(getattr(exp, n) for n in (
+    "Length", "StrPosition", "ArraySize", "DateDiff", "Extract", "Year", "Quarter", "Month", "WeekOfYear", "Week",
+    "Day", "DayOfMonth", "DayOfWeek", "DayOfWeekIso", "DayOfYear", "YearOfWeek", "Hour", "Minute", "Second"))
 _DIGITS = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19}  # as decimal(p, 0) in decimal arithmetic
 _KEY = "lake_tid"
 
@@ -148,6 +152,7 @@ _TRINO_RULES: dict[type, Any] = {
     exp.Literal: lambda n: literal_type(n) if not n.is_string else None,
     **{cls: _arith for cls in (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)},
     exp.Sum: _aggregate, exp.Avg: _aggregate,
+    **{cls: lambda n: exp.DataType.build("BIGINT") for cls in BIGINT_FUNCTIONS},
 }
 
 
@@ -187,6 +192,8 @@ def type_of(node: exp.Expr | None) -> exp.DataType | None:
         return _aggregate(node)
     if isinstance(node, exp.Window):
         return type_of(node.this)
+    if isinstance(node, BIGINT_FUNCTIONS):
+        return exp.DataType.build("BIGINT")
     found = node.meta.get("sqlglot_type") or node.type  # node.type: a tree annotated in place (compile)
     if found is None or found.this in (T.UNKNOWN, T.NULL):
         return None

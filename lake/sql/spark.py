@@ -136,6 +136,9 @@ def _times(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_ORDERED = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.PercentRank, exp.CumeDist, exp.Lag, exp.Lead)
+
+
 def fix(node: exp.Expr) -> exp.Expr:
     if isinstance(node, BIGINT_FUNCTIONS) and not athena.is_done(node):  # Spark answers INT
         return athena.cast(_fix(node), "BIGINT")
@@ -156,6 +159,11 @@ def _fix(node: exp.Expr) -> exp.Expr:
         return _division(node)
     if isinstance(node, (exp.Sum, exp.Avg)) and not isinstance(node.parent, exp.Window):
         return _aggregate(node)
+    if isinstance(node, exp.Window) and isinstance(node.this, _ORDERED) and not node.args.get("order"):
+        # Trino numbers rows in an arbitrary order when OVER has no ORDER BY; Spark refuses the window.
+        # Every row is a peer under ORDER BY NULL: the same answers (rank() is 1 for all).
+        node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.Null())]))
+        return node
     if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
         inner = _aggregate(node.this)  # the cast goes around the window
         return athena.cast(athena.done(node), inner.to) if isinstance(inner, exp.Cast) else node

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from lake.config import LakeConfig
-from lake.health import TableHealth, iceberg_metadata, stored, table_health
+from lake.health import TableHealth, Tables, iceberg_metadata, stored, table_health, tables_of
 from lake.home import LakeHome
 from lake.query.grants import Grants, owner, pii_columns
 from lake.runtime.context import Context
@@ -54,7 +54,7 @@ def visible(cfg: LakeConfig, zone: str | None = None, principal: str | None = No
     return sorted(t for t in grants.tables if t in cfg.all_tables())
 
 
-def entry(cfg: LakeConfig, home: LakeHome, table: str) -> dict[str, Any]:
+def entry(cfg: LakeConfig, home: LakeHome | Tables, table: str) -> dict[str, Any]:
     zone, layer, _ = owner(table)
     rows, _, updated = stored(home, table)
     spec = cfg.zones[zone].spec
@@ -63,11 +63,12 @@ def entry(cfg: LakeConfig, home: LakeHome, table: str) -> dict[str, Any]:
             "published_to": sorted(spec.published_to(table))}
 
 
-def catalog(cfg: LakeConfig, home: LakeHome, zone: str | None = None, principal: str | None = None) -> list[dict]:
+def catalog(cfg: LakeConfig, home: LakeHome | Tables, zone: str | None = None,
+            principal: str | None = None) -> list[dict]:
     return [entry(cfg, home, t) for t in visible(cfg, zone, principal)]
 
 
-def _columns(cfg: LakeConfig, home: LakeHome, table: str) -> list[dict[str, Any]]:
+def _columns(cfg: LakeConfig, home: LakeHome | Tables, table: str) -> list[dict[str, Any]]:
     zone, layer, name = owner(table)
     pii = pii_columns(cfg, table)
     ds = cfg.zones[zone].datasets.get(name) if layer != "analytics" else None
@@ -105,10 +106,11 @@ def describe(ctx: Context, table: str, state: TableHealth | None = None) -> dict
     cfg = ctx.cfg
     if table not in cfg.all_tables():
         raise KeyError(table)
-    out = entry(cfg, ctx.home, table)
+    tables = tables_of(ctx)  # the lake home, or Glue and S3 on AWS
+    out = entry(cfg, tables, table)
     zone, layer, name = owner(table)
     ds = cfg.zones[zone].datasets.get(name)
-    out["columns"] = _columns(cfg, ctx.home, table)
+    out["columns"] = _columns(cfg, tables, table)
     out["primary_key"] = ds.primary_key if ds and layer != "analytics" else []
     out["upstream"], out["downstream"] = upstream(cfg, table), downstream(cfg, table)
     out["quality"] = _quality(ctx, table)

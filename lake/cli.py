@@ -111,19 +111,32 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 AWS_REPLAY_ENV = ("LEDGER_TABLE", "LANDING_BUCKET", "STAGING_BUCKET")
+AWS_STATE_ENV = ("LEDGER_TABLE", "RECORDS_TABLE")
 
 
-def _replay_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
-    """The local lake, or with LAKE_BACKEND=aws the deployment's ledger and buckets (files too big for
-    this process go to the Glue job named by GLUE_VALIDATE_JOB)."""
+def _backend_ctx(args: argparse.Namespace, required: tuple[str, ...]):  # noqa: ANN202 - a Context, imported late
+    """The local lake, or with LAKE_BACKEND=aws the deployment named by the environment (``required``:
+    the settings the command needs); None, said on stderr, when one is missing."""
     if os.environ.get("LAKE_BACKEND") != "aws":
         return _ctx(args)
-    if missing := [v for v in AWS_REPLAY_ENV if not os.environ.get(v)]:
+    if missing := [v for v in required if not os.environ.get(v)]:
         print(f"lake {args.command} with LAKE_BACKEND=aws: set {', '.join(missing)}", file=sys.stderr)
         return None
     from lake.runtime.context import context_from_env
 
     return context_from_env(args.home, args.config)
+
+
+def _state_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
+    """What lake status / describe / catalog / docs read: the local lake, or with LAKE_BACKEND=aws the
+    deployment's ledger, platform records and tables (Glue, S3), with the caller's AWS credentials."""
+    return _backend_ctx(args, AWS_STATE_ENV)
+
+
+def _replay_ctx(args: argparse.Namespace):  # noqa: ANN202 - a Context, imported late
+    """The local lake, or with LAKE_BACKEND=aws the deployment's ledger and buckets (files too big for
+    this process go to the Glue job named by GLUE_VALIDATE_JOB)."""
+    return _backend_ctx(args, AWS_REPLAY_ENV)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -278,11 +291,14 @@ def _assume(role_arn: str):  # noqa: ANN202 - a boto3.Session; boto3 is imported
 
 def cmd_catalog(args: argparse.Namespace) -> int:
     from lake.catalog import catalog, render_catalog
+    from lake.health import tables_of
     from lake.query import AccessDenied
 
-    ctx = _ctx(args)
+    ctx = _state_ctx(args)
+    if ctx is None:
+        return USAGE
     try:
-        rows = catalog(ctx.cfg, ctx.home, args.zone, getattr(args, "principal", None))
+        rows = catalog(ctx.cfg, tables_of(ctx), args.zone, getattr(args, "principal", None))
     except AccessDenied as err:
         print(str(err), file=sys.stderr)
         return USAGE
@@ -293,7 +309,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 def cmd_describe(args: argparse.Namespace) -> int:
     from lake.catalog import describe, render_describe
 
-    ctx = _ctx(args)
+    ctx = _state_ctx(args)
+    if ctx is None:
+        return USAGE
     try:
         d = describe(ctx, args.table.lower())
     except KeyError:
@@ -306,7 +324,9 @@ def cmd_describe(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from lake.docs_site import write_site
 
-    ctx = _ctx(args)
+    ctx = _state_ctx(args)
+    if ctx is None:
+        return USAGE
     page = write_site(ctx, Path(args.out) if args.out else ctx.home.root / "docs")
     print(f"catalog site written: {page}")
     return OK
@@ -316,7 +336,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     from lake.approvals import waiting
     from lake.status import status
 
-    ctx = _ctx(args)
+    ctx = _state_ctx(args)
+    if ctx is None:
+        return USAGE
     rows = status(ctx, args.zone)
     held = waiting(ctx, args.zone)
     dead: list[dict] = []

@@ -7,6 +7,8 @@ Sources, all metadata (no table scan): the ingest ledger (loads, quarantines, un
 ``platform.runs`` (last run), ``platform.open_alerts``, ``platform.quality_results`` and the table as
 stored: rows and snapshot from the current Iceberg snapshot's summary (ODS, analytics) or the
 staged files' Parquet footers (staging). "rows" is what the table holds now, never a sum of loads.
+Locally the tables are read in the lake home; on AWS (``LAKE_BACKEND=aws``: S3 storage) in the Glue
+Data Catalog and S3 (``lake.health_aws``), with the caller's boto3 session.
 
 Health, one word: ``never loaded`` (nothing loaded / built yet), ``failing`` (the last run failed or
 halted, the dataset's newest file was quarantined, an alert is open, or a quality rule failed its
@@ -18,9 +20,10 @@ contract's freshness SLA), else ``fresh``.
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from lake.backends.ledger import IngestRecord, _ago, lapsed, open_quarantine
 from lake.home import LakeHome
@@ -94,29 +97,75 @@ def _iso(ms: float | None) -> str | None:
     return datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="seconds") if ms else None
 
 
-def iceberg_metadata(home: LakeHome, table: str) -> dict[str, Any] | None:
-    meta = home.table_location(table) / "metadata"
-    hint = meta / "version-hint.text"
-    if not hint.exists():
-        return None
-    return json.loads((meta / f"v{hint.read_text().strip()}.metadata.json").read_text())
+class Tables(Protocol):
+    """A lake's tables as stored: ``LocalTables`` (the lake home) or ``lake.health_aws.GlueTables``."""
+
+    def metadata(self, table: str) -> dict[str, Any] | None: ...  # the current Iceberg metadata
+
+    def staged(self, table: str) -> tuple[int, float] | None: ...  # (rows, newest mtime) of staged files
 
 
-def stored(home: LakeHome, table: str) -> tuple[int | None, int | None, str | None]:
+class LocalTables:
+    """The tables of the lake home, as ``stored`` reads them (the AWS side: lake.health_aws.GlueTables)."""
+
+    def __init__(self, home: LakeHome):
+        self.home = home
+
+    def metadata(self, table: str) -> dict[str, Any] | None:
+        meta = self.home.table_location(table) / "metadata"
+        hint = meta / "version-hint.text"
+        if not hint.exists():
+            return None
+        return json.loads((meta / f"v{hint.read_text().strip()}.metadata.json").read_text())
+
+    def staged(self, table: str) -> tuple[int, float] | None:
+        """(rows, newest file's mtime in epoch seconds); None when nothing is staged."""
+        import pyarrow.parquet as pq
+
+        zone, _, name = owner(table)
+        files = list((self.home.staging / zone / name).rglob("*.parquet"))
+        if not files:
+            return None
+        return sum(pq.read_metadata(f).num_rows for f in files), max(f.stat().st_mtime for f in files)
+
+
+_GLUE: weakref.WeakKeyDictionary[Any, Tables] = weakref.WeakKeyDictionary()
+
+
+def tables_of(ctx: Context, session: Any | None = None) -> Tables:
+    """Where ``ctx``'s tables are stored: the lake home, or on AWS (S3 storage) the Glue Data Catalog and
+    S3, read with ``session`` (default: the caller's default boto3 session)."""
+    from lake.backends.storage import S3Storage
+
+    if isinstance(ctx.storage, S3Storage):
+        from lake.health_aws import GlueTables
+
+        if session is not None:
+            return GlueTables(session)
+        if ctx.storage not in _GLUE:  # one set of clients per context, not one per table described
+            _GLUE[ctx.storage] = GlueTables()
+        return _GLUE[ctx.storage]
+    return LocalTables(ctx.home)
+
+
+def _tables(where: LakeHome | Tables) -> Tables:
+    return LocalTables(where) if isinstance(where, LakeHome) else where
+
+
+def iceberg_metadata(where: LakeHome | Tables, table: str) -> dict[str, Any] | None:
+    return _tables(where).metadata(table)
+
+
+def stored(where: LakeHome | Tables, table: str) -> tuple[int | None, int | None, str | None]:
     """(rows now, snapshot id, last update) of a table as stored; all None when never written.
 
     Iceberg: the current snapshot's summary. Spark writes copy-on-write or position deletes (one
     deleted row each), never equality deletes, so ``total-records - total-position-deletes`` is exact."""
-    zone, layer, name = owner(table)
-    if layer == "staging":
-        import pyarrow.parquet as pq
-
-        files = list((home.staging / zone / name).rglob("*.parquet"))
-        if not files:
-            return None, None, None
-        return (sum(pq.read_metadata(f).num_rows for f in files), None,
-                _iso(max(f.stat().st_mtime for f in files) * 1000))
-    md = iceberg_metadata(home, table)
+    tables = _tables(where)
+    if owner(table)[1] == "staging":
+        found = tables.staged(table)
+        return (None, None, None) if found is None else (found[0], None, _iso(found[1] * 1000))
+    md = tables.metadata(table)
     if md is None:
         return None, None, None
     current = md.get("current-snapshot-id")
@@ -164,6 +213,7 @@ class _Sources:
         for q in sorted(ctx.records.rows("quality_results", zone), key=lambda q: q["checked_at"] or ""):
             self.quality[(q["table_name"], q["rule"])] = q  # the newest check of each rule wins
         self.cutoff = _ago(lease_seconds())
+        self.tables = tables_of(ctx)
 
     def last_run(self, table: str, task: str) -> tuple[dict | None, dict | None]:
         """The table's latest run of ``task`` (skipped no-ops aside) and its latest successful one."""
@@ -179,7 +229,7 @@ class _Sources:
 def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
     zone, layer, name = owner(table)
     z = ctx.cfg.zones[zone]
-    rows, snapshot, updated = stored(ctx.home, table)
+    rows, snapshot, updated = stored(src.tables, table)
     latest, ok = src.last_run(table, RUN_TASK[layer])
     alerts = src.alerts.get(table, [])
     ds = z.datasets.get(name) if layer != "analytics" else None

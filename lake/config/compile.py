@@ -27,6 +27,7 @@ from lake.config.problems import plain
 from lake.config.projection import DIALECT, Projection, parse_sql, real_tables
 from lake.config.sql_types import type_problems
 from lake.config.table_schemas import PROMOTED_AT, Columns, contract_tables
+from lake.sql.types import athena_metadata
 
 if TYPE_CHECKING:  # the loader calls this module
     from lake.config.loader import LakeConfig
@@ -62,6 +63,10 @@ class Positions:
         return self.at(min(starts)) if starts else (1 + self.line_offset, 1)
 
 
+# sqlglot names a token by its repr in some messages ("Expected table name but got <Token token_type: ...>")
+_TOKEN = re.compile(r"<Token token_type: [\w.]+, text: (?P<text>.*?), line: \d+, col: \d+, .*?>")
+
+
 def parse_problems(err: sqlglot.errors.SqlglotError, line_offset: int = 0) -> list[SqlProblem]:
     """sqlglot's parse error as plain-text problems at the user's line and column (its own message
     underlines with terminal escape codes and gives the column where the token ends)."""
@@ -71,8 +76,8 @@ def parse_problems(err: sqlglot.errors.SqlglotError, line_offset: int = 0) -> li
         token = plain(d.get("highlight") or "")
         line, end = int(d.get("line") or 1), int(d.get("col") or 1)
         near = f" near '{token}'" if token.strip() else ""
-        out.append(SqlProblem(line + line_offset, max(1, end - len(token) + 1),
-                              f"not valid Athena SQL: {d.get('description') or 'syntax error'}{near}"))
+        what = _TOKEN.sub(lambda m: f"'{m['text']}'", d.get("description") or "syntax error")
+        out.append(SqlProblem(line + line_offset, max(1, end - len(token) + 1), f"not valid Athena SQL: {what}{near}"))
     if not out:
         text = plain(str(err)).strip().splitlines()
         out.append(SqlProblem(1 + line_offset, 1, f"not valid Athena SQL: {text[0] if text else 'syntax error'}"))
@@ -136,7 +141,7 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
         report(tree, f"cannot resolve the statement's columns: {plain(str(err)).splitlines()[0]}")
         return out
     _check_columns(tree, schema, report)
-    tree = annotate_types(tree, schema=mapping, dialect=DIALECT)
+    tree = annotate_types(tree, schema=mapping, dialect=DIALECT, expression_metadata=athena_metadata())
     for node, message in type_problems(tree, bare):
         report(node, message)
     if not out.problems and isinstance(tree, exp.Query):

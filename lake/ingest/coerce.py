@@ -34,7 +34,9 @@ def _integer(raw: pa.Array, t: ColumnType) -> Coerced:
     syntax = pc.match_substring_regex(s, _INT_RE)
     digits = pc.utf8_length(pc.replace_substring_regex(s, r"^[+-]?0*", ""))
     huge = pc.and_kleene(syntax, pc.greater(digits, 19))
-    cand = where(s, pc.and_kleene(syntax, pc.invert(huge)))
+    # "+3" is 3, as Athena's CAST and DuckDB's CSV reader read it; Arrow's integer cast refuses the "+"
+    unsigned = pc.replace_substring_regex(s, r"^\+", "")
+    cand = where(unsigned, pc.and_kleene(syntax, pc.invert(huge)))
     wide, overflow = bisect_cast(cand, pa.int64())
     bits = t.int_bits or 64
     lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1

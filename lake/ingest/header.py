@@ -15,11 +15,22 @@ from lake.ingest.readers import FileRejected
 _DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe", ",": "comma"}
 
 
+def _abbreviates(short: str, long: str) -> bool:
+    """``qty`` for ``quantity``, ``id`` for ``ident``: same first letter, the short name's letters in order."""
+    if len(short) < 2 or len(short) >= len(long) or short[0] != long[0]:
+        return False
+    rest = iter(long)
+    return all(ch in rest for ch in short)
+
+
 def did_you_mean(missing: list[str], unknown: list[str]) -> dict[str, str]:
-    """missing column -> the unknown header name that most resembles it (difflib), where one does."""
+    """missing column -> the unknown header name that most resembles it (difflib), or that one abbreviates
+    the other (a renamed ``qty`` -> ``quantity`` is as likely as a typo), where one does."""
     out: dict[str, str] = {}
     for name in missing:
-        close = difflib.get_close_matches(name.lower(), [u.lower() for u in unknown], n=1, cutoff=0.6)
+        lowered = [u.lower() for u in unknown]
+        close = difflib.get_close_matches(name.lower(), lowered, n=1, cutoff=0.6) or [
+            u for u in lowered if _abbreviates(name.lower(), u) or _abbreviates(u, name.lower())][:1]
         if close:
             out[name] = next(u for u in unknown if u.lower() == close[0])
     return out

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from lake.sql import duck, spark
 from lake.sql.support import not_supported
-from lake.sql.types import Schema, annotate
+from lake.sql.types import Schema, annotate, trino_decimals
 
 DIALECT = "trino"
 __all__ = ["NotSupported", "Schema", "check", "not_supported", "parse", "to_duckdb", "to_spark"]
@@ -35,6 +35,7 @@ def parse(sql: str) -> exp.Expr:
 def check(tree: exp.Expr, schema: Schema | None) -> list[str]:
     """Annotate ``tree`` with Athena types (from ``schema``: db -> table -> column -> type) and list what is
     not supported."""
+    trino_decimals(tree)
     annotate(tree, schema)
     return not_supported(tree)
 

@@ -101,8 +101,53 @@ def regexp_extract_no_match(node: exp.Expr) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=test, true=done(node))])
 
 
+def split_part_beyond_fields(node: exp.Expr) -> exp.Expr:
+    """Trino: split_part(s, d, i) is NULL when s has fewer than i fields; Spark and DuckDB return ''."""
+    if not isinstance(node, exp.SplitPart) or is_done(node):
+        return node
+    s, d, i = (node.args.get(k) for k in ("this", "delimiter", "part_index"))
+    if s is None or d is None or i is None:
+        return node
+    # fields = occurrences of d + 1; occurrences = (length(s) - length(replace(s, d, ''))) / length(d)
+    gone = exp.Sub(this=exp.Length(this=s.copy()),
+                   expression=exp.Length(this=exp.Replace(this=s.copy(), expression=d.copy(),
+                                                          replacement=exp.Literal.string(""))))
+    fields = exp.Add(this=exp.IntDiv(this=exp.Paren(this=gone), expression=exp.Length(this=d.copy())),
+                     expression=exp.Literal.number(1))
+    return exp.Case(ifs=[exp.If(this=exp.GT(this=i.copy(), expression=fields), true=exp.Null())], default=done(node))
+
+
+def ieee_logs_and_roots(node: exp.Expr) -> exp.Expr:
+    """Trino computes sqrt, ln and log in IEEE 754 doubles: sqrt(-1) and ln(-1) are NaN, ln(0) is -Infinity.
+    DuckDB raises an error, Spark returns NULL for a logarithm of 0 or less."""
+    if isinstance(node, (exp.Sqrt, exp.Ln)):
+        arg = node.this
+    elif isinstance(node, exp.Log) and node.args.get("expression") is not None:
+        arg = node.expression
+    else:
+        return node
+    if is_done(node):
+        return node
+    nan = exp.cast(exp.Literal.string("NaN"), "DOUBLE")
+    ifs = [exp.If(this=exp.LT(this=arg.copy(), expression=exp.Literal.number(0)), true=nan)]
+    if not isinstance(node, exp.Sqrt):
+        minus_inf = exp.Neg(this=exp.cast(exp.Literal.string("Infinity"), "DOUBLE"))
+        ifs.append(exp.If(this=exp.EQ(this=arg.copy(), expression=exp.Literal.number(0)), true=minus_inf))
+    return exp.Case(ifs=ifs, default=done(node))
+
+
+def null_if_any_null(node: exp.Expr) -> exp.Expr:
+    """Trino: greatest and least are NULL when an argument is NULL (Spark skips NULLs; sqlglot's DuckDB
+    output already says so)."""
+    if not isinstance(node, (exp.Greatest, exp.Least)) or is_done(node) or node.args.get("ignore_nulls"):
+        return node
+    args = [node.this, *node.expressions]
+    test = exp.or_(*[exp.Is(this=a.copy(), expression=exp.Null()) for a in args])
+    return exp.Case(ifs=[exp.If(this=test, true=exp.Null())], default=done(node))
+
+
 def decimal_arithmetic(node: exp.Expr) -> exp.Expr:
-    """Trino's decimal type of + - * (Spark and DuckDB widen differently; the value is the same)."""
+    """Trino's decimal type of + - * % (Spark and DuckDB widen differently; the value is the same)."""
     result = type_of(node)
     if result is not None and result.this == T.DECIMAL and decimal_ps(result):
         return cast(done(node), result)
@@ -121,7 +166,7 @@ def date_stays_date(node: exp.Expr) -> exp.Expr:
 
 def shared(node: exp.Expr) -> exp.Expr:
     for rewrite in (date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
-                    regexp_extract_no_match):
+                    regexp_extract_no_match, split_part_beyond_fields, ieee_logs_and_roots):
         node = rewrite(node)
     return node
 

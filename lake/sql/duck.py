@@ -142,7 +142,7 @@ def fix(node: exp.Expr) -> exp.Expr:
         return node
     if isinstance(node, exp.Window):
         return _window(node)
-    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)) and not isinstance(node.expression, exp.Interval):
         return athena.decimal_arithmetic(node)
     if isinstance(node, (exp.ArraySize, exp.ArrayDistinct)):
         return _arrays(node)

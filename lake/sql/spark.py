@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from lake.sql import athena
-from lake.sql.types import Schema, T, decimal_ps, type_of
+from lake.sql.types import BIGINT_FUNCTIONS, Schema, T, decimal_ps, type_of
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -136,18 +136,34 @@ def _times(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_ORDERED = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.PercentRank, exp.CumeDist, exp.Lag, exp.Lead)
+
+
 def fix(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, BIGINT_FUNCTIONS) and not athena.is_done(node):  # Spark answers INT
+        return athena.cast(_fix(node), "BIGINT")
+    return _fix(node)
+
+
+def _fix(node: exp.Expr) -> exp.Expr:
     if athena.is_done(node):
         return node
     node = athena.shared(node)
+    if isinstance(node, (exp.Greatest, exp.Least)):
+        return athena.null_if_any_null(node)
     if isinstance(node, (exp.DayOfWeekIso, exp.TimeToUnix, exp.DateAdd)):
         return _times(node)
-    if isinstance(node, (exp.Add, exp.Sub, exp.Mul)) and not isinstance(node.expression, exp.Interval):
+    if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)) and not isinstance(node.expression, exp.Interval):
         return athena.decimal_arithmetic(node)
     if isinstance(node, exp.Div):
         return _division(node)
     if isinstance(node, (exp.Sum, exp.Avg)) and not isinstance(node.parent, exp.Window):
         return _aggregate(node)
+    if isinstance(node, exp.Window) and isinstance(node.this, _ORDERED) and not node.args.get("order"):
+        # Trino numbers rows in an arbitrary order when OVER has no ORDER BY; Spark refuses the window.
+        # Every row is a peer under ORDER BY NULL: the same answers (rank() is 1 for all).
+        node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.Null())]))
+        return node
     if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
         inner = _aggregate(node.this)  # the cast goes around the window
         return athena.cast(athena.done(node), inner.to) if isinstance(inner, exp.Cast) else node

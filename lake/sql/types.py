@@ -10,10 +10,12 @@ not DOUBLE; integer and decimal arithmetic, ``sum`` and ``avg`` follow Trino's r
 from __future__ import annotations
 
 import contextlib
+import re
 from typing import Any
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 
@@ -21,6 +23,10 @@ T = exp.DataType.Type
 Schema = dict[str, dict[str, dict[str, str]]]  # db -> table -> column -> type (Trino spelling)
 INTEGERS = {T.TINYINT: 1, T.SMALLINT: 2, T.INT: 3, T.BIGINT: 4}
 FLOATS = {T.DOUBLE, T.FLOAT}
+# Functions Trino types BIGINT (functions/datetime.html, string.html, array.html); Spark answers INT.
+BIGINT_FUNCTIONS: tuple[type, ...] = tuple(getattr(exp, n) for n in (
+    "Length", "StrPosition", "ArraySize", "DateDiff", "Extract", "Year", "Quarter", "Month", "WeekOfYear", "Week",
+    "Day", "DayOfMonth", "DayOfWeek", "DayOfWeekIso", "DayOfYear", "YearOfWeek", "Hour", "Minute", "Second"))
 _DIGITS = {T.TINYINT: 3, T.SMALLINT: 5, T.INT: 10, T.BIGINT: 19}  # as decimal(p, 0) in decimal arithmetic
 _KEY = "lake_tid"
 
@@ -39,13 +45,33 @@ def annotate(tree: exp.Expr, schema: Schema | None) -> None:
         copy = qualify(copy, schema=dict(schema or {}), dialect="trino", validate_qualify_columns=False,
                        quote_identifiers=False, identify=False)
     try:
-        annotate_types(copy, schema=dict(schema or {}), dialect="trino")
+        annotate_types(copy, schema=dict(schema or {}), dialect="trino", expression_metadata=athena_metadata())
     except (sqlglot.errors.SqlglotError, AssertionError, KeyError, ValueError):
         return
     found = {n.meta[_KEY]: n.type for n in copy.walk() if _KEY in n.meta and n.type is not None}
     for node in tree.walk():
         if node.meta.get(_KEY) in found:
             node.meta["sqlglot_type"] = found[node.meta[_KEY]]
+
+
+_DECIMAL_TEXT = re.compile(r"^\s*[+-]?(\d*)(?:\.(\d*))?\s*$")
+
+
+def trino_decimals(tree: exp.Expr) -> None:
+    """Spell out the DECIMAL a statement leaves bare, as Trino reads it (Spark reads a bare DECIMAL as
+    decimal(10,0), DuckDB as decimal(18,3)): the typed literal ``DECIMAL '1.005'`` is decimal(4,3), its own
+    digits; any other bare DECIMAL (``CAST(x AS DECIMAL)``) is decimal(38,0)."""
+    for node in list(tree.find_all(exp.DataType)):
+        if node.this != T.DECIMAL or node.expressions:
+            continue
+        parent, p, s = node.parent, 38, 0
+        # sqlglot parses the typed literal as a Cast without CAST's own arguments (format, safe, ...)
+        literal = isinstance(parent, exp.Cast) and "format" not in parent.args and parent.args.get("to") is node \
+            and isinstance(parent.this, exp.Literal) and parent.this.is_string
+        if literal and (m := _DECIMAL_TEXT.match(parent.this.this)) and (m[1] or m[2]):  # type: ignore[union-attr]
+            s = len(m[2] or "")
+            p = max(len(m[1].lstrip("0")) + s, 1)
+        node.replace(exp.DataType.build(f"DECIMAL({p}, {s})"))
 
 
 def literal_type(lit: exp.Literal) -> exp.DataType | None:
@@ -122,6 +148,34 @@ def _aggregate(node: exp.Expr) -> exp.DataType | None:
     return arg  # min, max
 
 
+_TRINO_RULES: dict[type, Any] = {
+    exp.Literal: lambda n: literal_type(n) if not n.is_string else None,
+    **{cls: _arith for cls in (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)},
+    exp.Sum: _aggregate, exp.Avg: _aggregate,
+    **{cls: lambda n: exp.DataType.build("BIGINT") for cls in BIGINT_FUNCTIONS},
+}
+
+
+def _with_trino_rule(cls: type, spec: dict[str, Any]) -> dict[str, Any]:
+    def annotate(annotator: Any, node: exp.Expr) -> None:
+        if base := spec.get("annotator"):
+            base(annotator, node)
+        elif returns := spec.get("returns"):
+            annotator._set_type(node, returns)
+        if (trino := _TRINO_RULES[cls](node)) is not None:
+            annotator._set_type(node, trino)
+    return {**spec, "annotator": annotate}
+
+
+def athena_metadata() -> dict[type, dict[str, Any]]:
+    """sqlglot's Trino type annotators with Trino's own result types where sqlglot's generic ones differ
+    (``1.5`` is DECIMAL(2,1), ``sum(decimal(p,s))`` DECIMAL(38,s), ``avg`` keeps DECIMAL(p,s), decimal
+    arithmetic's precision and scale): pass as ``annotate_types(..., expression_metadata=...)``. Children
+    are typed first, so a column read from a CTE or subquery carries the corrected type outwards."""
+    base = Dialect.get_or_raise("trino").EXPRESSION_METADATA
+    return {**base, **{cls: _with_trino_rule(cls, base.get(cls, {})) for cls in _TRINO_RULES}}
+
+
 def type_of(node: exp.Expr | None) -> exp.DataType | None:
     """The Athena type of ``node``; None when it cannot be told."""
     if node is None:
@@ -138,7 +192,9 @@ def type_of(node: exp.Expr | None) -> exp.DataType | None:
         return _aggregate(node)
     if isinstance(node, exp.Window):
         return type_of(node.this)
-    found = node.meta.get("sqlglot_type")
+    if isinstance(node, BIGINT_FUNCTIONS):
+        return exp.DataType.build("BIGINT")
+    found = node.meta.get("sqlglot_type") or node.type  # node.type: a tree annotated in place (compile)
     if found is None or found.this in (T.UNKNOWN, T.NULL):
         return None
     return found

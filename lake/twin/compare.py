@@ -41,6 +41,12 @@ def compare(twin: Results, local: Results) -> list[Line]:
         else:
             lines.append(Line("table", table, t == loc, f"{len(t)} rows" if t == loc else
                               f"{len(t)} rows vs {len(loc)} locally; {_diff(t, loc)}"))
+    for table in sorted(set(twin.rows_now) | set(local.rows_now)):
+        # lake status's "rows" (read from the table's metadata on each side) is the rows the table holds
+        tn, ln = twin.rows_now.get(table), local.rows_now.get(table)
+        held = len(twin.tables[table]) if table in twin.tables else None
+        ok = tn == ln == held or (held is None and tn == ln and tn in (None, 0))
+        lines.append(Line("status rows", table, ok, f"{tn}" if ok else f"twin {tn}, local {ln}, table holds {held}"))
     for name in sorted(set(twin.quarantine_reports) | set(local.quarantine_reports)):
         t, loc = twin.quarantine_reports.get(name), local.quarantine_reports.get(name)
         lines.append(Line("quarantine report", name, t == loc,

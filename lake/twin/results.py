@@ -33,6 +33,7 @@ class Results:
     alerts: list[tuple[str, str]] = field(default_factory=list)  # (recipient, subject)
     queries: dict[str, Any] = field(default_factory=dict)  # "zone: sql" -> rows, or the error's kind
     platform_runs: dict[str, Any] = field(default_factory=dict)  # "zone: sql" -> platform.runs as that zone
+    rows_now: dict[str, int | None] = field(default_factory=dict)  # table -> "rows" as lake status reads it
 
 
 # The demo's queries, and the isolation check it makes: the same answers (or the same refusal).

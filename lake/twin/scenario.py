@@ -60,6 +60,11 @@ def twin_results(twin: Twin, cfg: LakeConfig) -> R.Results:
                 body = s3.get_object(Bucket=landing, Key=obj["Key"])["Body"].read()
                 out.quarantine_reports[R.report_key(obj["Key"])] = R.normalised_report(body)
     twin.glue.mirror.export(s3)
+    from lake.health import stored
+    from lake.health_aws import GlueTables
+
+    glue_tables = GlueTables.of_clients(twin.client("glue"), s3)  # as lake status reads a deployment
+    out.rows_now = {t: stored(glue_tables, t)[0] for t in R.table_names(cfg)}
     con = connect()
     for table in R.table_names(cfg):
         db, name = table.split(".")
@@ -98,6 +103,9 @@ def local_results(home: Path, config: str | None = None) -> R.Results:
     for f in quarantine.rglob("*.report.json"):
         out.quarantine_reports[R.report_key(f.relative_to(ctx.home.landing).as_posix())] = (
             R.normalised_report(f.read_bytes()))
+    from lake.health import stored
+
+    out.rows_now = {t: stored(ctx.home, t)[0] for t in R.table_names(ctx.cfg)}
     con = connect()
     for table in R.table_names(ctx.cfg):
         got = R.read_iceberg(con, ctx.home.table_location(table), moved=False)

@@ -123,9 +123,9 @@ def test_shipped_projections_compile_to_typed_outputs() -> None:
     cfg = load_config(ZONES)
     assert cfg.schemas["finance_analytics.expense_summary"] == {
         "month": "date", "cost_center_id": "varchar", "department": "varchar", "category": "varchar",
-        "currency": "varchar", "total_amount": "decimal(12,2)", "expense_count": "bigint",
-        "_promoted_at": "timestamp"}
-    assert cfg.schemas["executive_analytics.spend_by_department"]["total_amount"] == "decimal(12,2)"
+        "currency": "varchar", "total_amount": "decimal(38,2)", "expense_count": "bigint",
+        "_promoted_at": "timestamp"}  # SUM(decimal(12,2)) is decimal(38,2) in Athena
+    assert cfg.schemas["executive_analytics.spend_by_department"]["total_amount"] == "decimal(38,2)"
 
 
 UPSTREAM = Upstream(tables={"a_ods.t": {"id": "bigint", "tags": "array(varchar)", "d": "date", "s": "varchar"},
@@ -179,3 +179,28 @@ def test_positions_count_a_metadata_header_split_off_the_statement(zones_copy: P
     cfg = load_config(ZONES)
     compiled = compile_sql(p.sql, "finance", Upstream(cfg.schemas, cfg.readable_by("finance")), _header_lines(p))
     assert [(x.line, x.col) for x in compiled.problems] == [(4, 8)]
+
+
+def test_output_types_are_trinos_result_types() -> None:
+    """Downstream projections are checked against the types Athena returns, not sqlglot's generic ones."""
+    cfg = load_config(ZONES)
+    from lake.config.table_schemas import contract_tables
+
+    tables = dict(contract_tables({z.name: z.datasets for z in cfg.zones.values()}))
+    sql = ("WITH s AS (SELECT category, sum(amount) AS total FROM finance_ods.expenses GROUP BY category)\n"
+           "SELECT category, total, avg(total) OVER () AS mean, total / 3 AS third, total * 1.5 AS more,\n"
+           "       7 / 2 AS i, 1.5 AS lit, count(*) OVER () AS n FROM s")
+    compiled = compile_sql(sql, "finance", Upstream(tables, set(tables)))
+    assert compiled.problems == []
+    assert compiled.columns == {"category": "varchar", "total": "decimal(38,2)", "mean": "decimal(38,2)",
+                                "third": "decimal(38,2)", "more": "decimal(38,3)", "i": "integer",
+                                "lit": "decimal(2,1)", "n": "bigint"}
+    avg = compile_sql("SELECT avg(amount) AS a, amount + 1.005 AS b FROM finance_ods.expenses GROUP BY amount",
+                      "finance", Upstream(tables, set(tables)))
+    assert avg.columns == {"a": "decimal(12,2)", "b": "decimal(14,3)"}
+
+
+def test_syntax_errors_quote_the_users_text_not_sqlglots_tokens() -> None:
+    [problem] = compile_sql("SELECT x\nFROM WHERE", "a", UPSTREAM).problems
+    assert (problem.line, problem.message) == \
+        (2, "not valid Athena SQL: Expected table name but got 'WHERE' near 'WHERE'")

@@ -71,6 +71,14 @@ def test_integers_and_their_ranges():
                       "not an integer", None]
 
 
+def test_integers_with_a_leading_plus_sign():
+    """Athena reads CAST('+3' AS INTEGER) as 3 (and DuckDB's CSV reader too): never "out of range"."""
+    values, errors = run("int", ["+3", "-4", "+0", "+2147483648", "++1", "+"])
+    assert values == [3, -4, 0, None, None, None]
+    assert errors == [None, None, None, "out of range for int (-2147483648..2147483647)", "not an integer",
+                      "not an integer"]
+
+
 def test_required_values_missing_or_blank():
     assert run("string", ["a", "", "  ", None], required=True)[1] == \
         [None] + ["required value is missing"] * 3

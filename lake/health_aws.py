@@ -16,9 +16,12 @@ from urllib.parse import urlparse
 
 
 def glue_name(table: str) -> tuple[str, str]:
-    """``finance_ods.expenses`` -> the Glue (database, table) it is registered as."""
+    """``finance_ods.expenses`` -> the Glue (database, table) it is registered as (the stage's catalog
+    prefix on the database, lake.namespace)."""
+    from lake.namespace import physical_database
+
     db, name = table.split(".", 1)
-    return db, name
+    return physical_database(db), name
 
 
 def _s3_url(url: str) -> tuple[str, str]:

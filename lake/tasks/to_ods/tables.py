@@ -21,10 +21,34 @@ def ddl(ds: Dataset, table: str) -> str:
 
 
 def row_count(spark: SparkSession, table: str) -> int:
-    """Rows in the table's current snapshot, from Iceberg's snapshot summary: no data scan."""
-    rows = spark.sql(f"SELECT summary['total-records'] AS n FROM {table}.snapshots "
-                     "ORDER BY committed_at DESC LIMIT 1").collect()
+    """Rows in the table's current snapshot (main's), from Iceberg's snapshot summary: no data scan.
+    Main's, not the latest: an audit branch's snapshot (``publish``) can be newer."""
+    rows = spark.sql(f"SELECT s.summary['total-records'] AS n FROM {table}.snapshots s JOIN {table}.refs r "
+                     "ON s.snapshot_id = r.snapshot_id WHERE r.name = 'main'").collect()
     return int(rows[0]["n"]) if rows and rows[0]["n"] is not None else spark.table(table).count()
+
+
+AUDIT_BRANCH = "lake_audit"
+
+
+def audit_branch(spark: SparkSession, table: str) -> str:
+    """Write-audit-publish: a branch at main's state, where a write lands unseen until ``publish``.
+    Replaced if a crashed run left one. Returns the identifier to write to."""
+    spark.sql(f"ALTER TABLE {table} CREATE OR REPLACE BRANCH {AUDIT_BRANCH}")
+    return f"{table}.branch_{AUDIT_BRANCH}"
+
+
+def publish(spark: SparkSession, table: str) -> None:
+    """Make the audited write the table's state: main fast-forwards to the branch (a metadata commit)."""
+    catalog = spark.catalog.currentCatalog()
+    spark.sql(f"CALL {catalog}.system.fast_forward('{table}', 'main', '{AUDIT_BRANCH}')")
+    discard(spark, table)
+
+
+def discard(spark: SparkSession, table: str) -> None:
+    """Drop the audit branch: main never saw its write. Its files wait for snapshot expiry and orphan
+    cleanup (the promotion may not delete data files)."""
+    spark.sql(f"ALTER TABLE {table} DROP BRANCH IF EXISTS {AUDIT_BRANCH}")
 
 
 def columns(spark: SparkSession, table: str) -> dict[str, str]:

@@ -167,9 +167,16 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     key = zone_key(ctx.home.platform / "keys", ds.zone)
     dropped = [c for c, t in treatments.items() if t == "drop"]
     cols = T.ods_columns([c.name for c in ds.columns], dropped, False) + ["_promoted_at"]
-    observed = T.protect_pii(flagged.observe(observation, *quality.measures(ds.quality, flags)), treatments, key)
-    good = quality.kept(observed, ds.quality, flags).withColumn("_promoted_at", F.current_timestamp())
-    T.latest_per_key(good, ds.primary_key, ds.options.latest_wins).select(*cols).createOrReplaceTempView("batch")
+    good = quality.kept(flagged.observe(observation, *quality.measures(ds.quality, flags)), ds.quality, flags)
+    # PII treated after the dedupe when neither key nor ordering column is PII (they would change):
+    # only the surviving rows are hashed, and the shuffle carries the short raw values.
+    late = not {*ds.primary_key, ds.options.latest_wins} & treatments.keys()
+    if not late:
+        good = T.protect_pii(good, treatments, key)
+    latest = T.latest_per_key(good, ds.primary_key, ds.options.latest_wins)
+    if late:
+        latest = T.protect_pii(latest, treatments, key)
+    latest.withColumn("_promoted_at", F.current_timestamp()).select(*cols).createOrReplaceTempView("batch")
     # Into an empty table every deduplicated row is new: an append does what the MERGE would, without
     # joining the batch to the table.
     empty = tables.row_count(spark, table) == 0

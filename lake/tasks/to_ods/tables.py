@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -21,11 +23,14 @@ def ddl(ds: Dataset, table: str) -> str:
 
 
 def row_count(spark: SparkSession, table: str) -> int:
-    """Rows in the table's current snapshot (main's), from Iceberg's snapshot summary: no data scan.
-    Main's, not the latest: an audit branch's snapshot (``publish``) can be newer."""
-    rows = spark.sql(f"SELECT s.summary['total-records'] AS n FROM {table}.snapshots s JOIN {table}.refs r "
-                     "ON s.snapshot_id = r.snapshot_id WHERE r.name = 'main'").collect()
-    return int(rows[0]["n"]) if rows and rows[0]["n"] is not None else spark.table(table).count()
+    """Rows in main's current snapshot, from its summary: no Spark job at all. Main's, not the
+    newest snapshot: an audit branch's write (``audit_branch``) can be newer."""
+    jvm: Any = spark._jvm  # type: ignore[attr-defined]
+    iceberg = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
+    iceberg.refresh()  # the catalog caches the table; the write just committed
+    snap = iceberg.currentSnapshot()
+    rows = snap.summary().get("total-records") if snap is not None else "0"
+    return int(rows) if rows is not None else spark.table(table).count()
 
 
 AUDIT_BRANCH = "lake_audit"

@@ -79,7 +79,8 @@ def evolve(spark: SparkSession, ds: Dataset, table: str) -> list[str]:
         spark.sql(f"ALTER TABLE {table} ADD COLUMN `{name}` {sql_type}")
     for name, sql_type in plan.widen:
         spark.sql(f"ALTER TABLE {table} ALTER COLUMN `{name}` TYPE {sql_type}")
-    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('{VERSION_PROPERTY}'='{ds.version}')")
+    if plan.changes or contract_version(spark, table) != ds.version:  # else no metadata commit per run
+        spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('{VERSION_PROPERTY}'='{ds.version}')")
     return []
 
 

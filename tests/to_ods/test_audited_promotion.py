@@ -74,3 +74,17 @@ def test_a_branch_left_by_a_crashed_run_is_replaced(lake: Lake) -> None:
     p = promote(lake)
     assert (p.status, p.rows_out) == ("promoted", 2) and refs(lake) == ["main"]
     assert ods(lake) == {1: Decimal("1.00"), 2: Decimal("2.00")}
+
+
+def test_metrics_that_never_arrive_fail_the_run_instead_of_hanging(spark) -> None:  # noqa: ANN001
+    from pyspark.sql import Observation
+    from pyspark.sql import functions as F
+
+    from lake.tasks.to_ods.promote import _metrics
+
+    ran, never = Observation("ran"), Observation("never")
+    spark.range(7).observe(ran, F.count(F.lit(1)).alias("n")).collect()
+    spark.range(3).observe(never, F.count(F.lit(1)).alias("n"))  # no action: no metrics ever
+    assert _metrics(spark, ran, seconds=5) == {"n": 7}
+    with pytest.raises(RuntimeError, match="did not arrive within 1 s"):
+        _metrics(spark, never, seconds=1)

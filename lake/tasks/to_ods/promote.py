@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+from py4j.protocol import Py4JJavaError
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
@@ -186,7 +188,7 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
             spark.table("batch").writeTo(target).append()
         else:
             spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
-        counts = observation.get  # the write ran the batch's one pass: its metrics are in
+        counts = _metrics(spark, observation)  # the write ran the batch's one pass
     except BaseException:
         tables.discard(spark, table)
         raise
@@ -203,6 +205,19 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     ctx.ledger.mark_promoted(result.ingests, run_id)
     result.rows_out = tables.row_count(spark, table)
     return result
+
+
+def _metrics(spark: SparkSession, observation: Observation, seconds: int = 120) -> dict:
+    """An observation's metrics once its query ran. They come through Spark's listener bus, which drops
+    events when overloaded: a lost one must fail the run (nothing published), not hang it forever, as
+    ``Observation.get`` would."""
+    jvm: Any = spark._jvm  # type: ignore[attr-defined]
+    jo: Any = observation._jo  # type: ignore[attr-defined]
+    try:
+        jvm.scala.concurrent.Await.result(jo.future(), jvm.scala.concurrent.duration.Duration.apply(seconds, "s"))
+    except Py4JJavaError as err:
+        raise RuntimeError(f"the quality metrics of the promotion's write did not arrive within {seconds} s") from err
+    return observation.get
 
 
 def column_groups(ds: Dataset, pending: list[IngestRecord]) -> list[tuple[int, int, list[str]]]:

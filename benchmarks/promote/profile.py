@@ -68,7 +68,7 @@ class Timers:
 
 
 def install(ctx) -> Timers:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import DataFrame, DataFrameWriterV2, SparkSession
     from pyspark.sql.catalog import Catalog
 
     from lake.tasks.to_ods import promote as job
@@ -77,13 +77,16 @@ def install(ctx) -> Timers:
 
     t = Timers()
     t.wrap(job, "promote", "promote (total)")
-    for owner, names in ((job, ["_prepare", "_staged", "_pending"]), (quality, ["evaluate", "split"]),
-                         (tables, ["hold_back"]), (T, ["protect_pii", "latest_per_key"])):
+    for owner, names in ((job, ["_prepare", "_staged", "_pending", "_promote_audited"]),
+                         (quality, ["evaluate", "split", "flag", "kept", "held"]),
+                         (tables, ["hold_back", "row_count", "audit_branch", "publish", "discard"]),
+                         (T, ["protect_pii", "latest_per_key"])):
         for n in names:
             if hasattr(owner, n):
                 t.wrap(owner, n, f"{owner.__name__.rsplit('.', 1)[-1]}.{n}")
     for cls, names in ((DataFrame, ["count", "collect", "cache", "unpersist", "createOrReplaceTempView"]),
-                       (SparkSession, ["sql", "createDataFrame"]), (Catalog, ["tableExists"])):
+                       (SparkSession, ["sql", "createDataFrame"]), (Catalog, ["tableExists"]),
+                       (DataFrameWriterV2, ["append"])):
         for n in names:
             t.wrap(cls, n, only_ours=True)
     t.wrap(ctx.ledger, "pending_promotion", "ledger.pending_promotion")

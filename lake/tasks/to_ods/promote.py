@@ -7,9 +7,12 @@ which the latest-wins (or lsn-ordered) MERGE makes harmless.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from py4j.protocol import Py4JJavaError
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from lake import approvals
@@ -99,20 +102,14 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     if not pending:
         return result
     result.ingests = [r.ingest_id for r in pending]
+    groups = column_groups(ds, pending)
+    if not ds.options.cdc and len(groups) == 1:
+        return _promote_audited(spark, ctx, ds, table, pending, groups[0][2], run_id, result)
 
     # Rules see the values as delivered (before hashing), and are measured once per batch. No
     # .cache(): re-reading columnar Parquet for the MERGE costs less than caching every row.
     batch, checks, result.rows_in = quality.evaluate(ds.quality, _staged(spark, ctx, ds, pending))
-    result.checks = checks
-    for c in checks:
-        ctx.records.add("quality_results", run_id=run_id, zone=zone, table_name=table, rule=c.rule,
-                        column_name=c.column, metric=c.metric, action=c.action, passed=c.passed,
-                        failing_rows=c.failing_rows, measured=c.measured, detail=c.detail,
-                        ingest_ids=result.ingests, checked_at=now())
-    halts = [c for c in checks if c.action == "halt" and not c.passed]
-    if halts:
-        result.status = "halted"
-        result.error = "; ".join(f"{c.rule}: {c.detail}" for c in halts)
+    if _checked(ctx, zone, run_id, result, checks):
         return result  # nothing from the batch is promoted; the ingests stay pending
 
     treatments = {c.name: c.pii for c in ds.columns if c.pii}
@@ -129,7 +126,7 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
     good = good.withColumn("_promoted_at", F.current_timestamp())
     # One MERGE per run of consecutive ingests that carried the same columns, in ingest order: each
     # updates only the columns its files had, so a column absent from a file keeps its ODS values.
-    for first, last, carried in column_groups(ds, pending):
+    for first, last, carried in groups:
         part = good if first == 0 and last == len(pending) - 1 else good.where(
             F.col("_ingest_seq").between(first, last))
         if ds.options.cdc:
@@ -151,6 +148,83 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
         ctx.ledger.mark_promoted(result.ingests[first:last + 1], run_id)
     result.rows_out = tables.row_count(spark, table)
     return result
+
+
+def _checked(ctx: Context, zone: str, run_id: str, result: Promotion, checks: list[quality.RuleResult]) -> bool:
+    """Record the rules' results; True (and the result halted) when a halting rule failed."""
+    result.checks = checks
+    for c in checks:
+        ctx.records.add("quality_results", run_id=run_id, zone=zone, table_name=result.table, rule=c.rule,
+                        column_name=c.column, metric=c.metric, action=c.action, passed=c.passed,
+                        failing_rows=c.failing_rows, measured=c.measured, detail=c.detail,
+                        ingest_ids=result.ingests, checked_at=now())
+    halts = [c for c in checks if c.action == "halt" and not c.passed]
+    if halts:
+        result.status = "halted"
+        result.error = "; ".join(f"{c.rule}: {c.detail}" for c in halts)
+    return bool(halts)
+
+
+def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str, pending: list[IngestRecord],
+                     carried: list[str], run_id: str, result: Promotion) -> Promotion:
+    """Promote in one pass over the batch (write-audit-publish): the rules are measured by the write
+    itself (``DataFrame.observe``), which lands on an audit branch that main fast-forwards to only
+    when no halting rule failed. The common case: no CDC, all ingests carrying the same columns."""
+    flagged, flags = quality.flag(ds.quality, _staged(spark, ctx, ds, pending))  # values as delivered
+    observation = Observation(f"quality_{uuid.uuid4().hex}")
+    treatments = {c.name: c.pii for c in ds.columns if c.pii}
+    key = zone_key(ctx.home.platform / "keys", ds.zone)
+    dropped = [c for c, t in treatments.items() if t == "drop"]
+    cols = T.ods_columns([c.name for c in ds.columns], dropped, False) + ["_promoted_at"]
+    good = quality.kept(flagged.observe(observation, *quality.measures(ds.quality, flags)), ds.quality, flags)
+    # PII treated after the dedupe when neither key nor ordering column is PII (they would change):
+    # only the surviving rows are hashed, and the shuffle carries the short raw values.
+    late = not {*ds.primary_key, ds.options.latest_wins} & treatments.keys()
+    if not late:
+        good = T.protect_pii(good, treatments, key)
+    latest = T.latest_per_key(good, ds.primary_key, ds.options.latest_wins)
+    if late:
+        latest = T.protect_pii(latest, treatments, key)
+    latest.withColumn("_promoted_at", F.current_timestamp()).select(*cols).createOrReplaceTempView("batch")
+    # Into an empty table every deduplicated row is new: an append does what the MERGE would, without
+    # joining the batch to the table.
+    empty = tables.row_count(spark, table) == 0
+    target = tables.audit_branch(spark, table)
+    try:
+        if empty:
+            spark.table("batch").writeTo(target).append()
+        else:
+            spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
+        counts = _metrics(spark, observation)  # the write ran the batch's one pass
+    except BaseException:
+        tables.discard(spark, table)
+        raise
+    result.rows_in = int(counts["_n"])
+    if _checked(ctx, ds.zone, run_id, result, quality.results(ds.quality, counts)):
+        tables.discard(spark, table)
+        return result  # main never saw the batch; the ingests stay pending
+    result.rows_quarantined = int(counts["_held"] or 0)
+    if result.rows_quarantined:  # from the unobserved rows: the observation is this write's alone
+        held = quality.held(T.protect_pii(flagged, treatments, key), ds.quality, flags)
+        tables.hold_back(spark, table, held.drop("_ingest_seq"), run_id)
+    tables.publish(spark, table)
+    # Only after Iceberg committed: a crash before this line re-merges the same rows next run.
+    ctx.ledger.mark_promoted(result.ingests, run_id)
+    result.rows_out = tables.row_count(spark, table)
+    return result
+
+
+def _metrics(spark: SparkSession, observation: Observation, seconds: int = 120) -> dict:
+    """An observation's metrics once its query ran. They come through Spark's listener bus, which drops
+    events when overloaded: a lost one must fail the run (nothing published), not hang it forever, as
+    ``Observation.get`` would."""
+    jvm: Any = spark._jvm  # type: ignore[attr-defined]
+    jo: Any = observation._jo  # type: ignore[attr-defined]
+    try:
+        jvm.scala.concurrent.Await.result(jo.future(), jvm.scala.concurrent.duration.Duration.apply(seconds, "s"))
+    except Py4JJavaError as err:
+        raise RuntimeError(f"the quality metrics of the promotion's write did not arrive within {seconds} s") from err
+    return observation.get
 
 
 def column_groups(ds: Dataset, pending: list[IngestRecord]) -> list[tuple[int, int, list[str]]]:

@@ -62,31 +62,51 @@ def failing(rule: QualityRule, df: DataFrame) -> Column | None:
     raise ValueError(f"unsupported quality metric '{rule.metric}' in rule {rule.name}")
 
 
-def evaluate(rules: tuple[QualityRule, ...], df: DataFrame) -> tuple[DataFrame, list[RuleResult], int]:
-    """Flag rows with the rules they fail (``_failed_rules``) and measure every rule in one pass.
-
-    Returns the flagged rows, each rule's result, and the batch's row count (from the same pass).
-    """
+def flag(rules: tuple[QualityRule, ...], df: DataFrame) -> tuple[DataFrame, list[int]]:
+    """Add a boolean column ``_q<i>`` per row-level rule i (true where the row fails it)."""
     flags = []
     for i, rule in enumerate(rules):
         expr = failing(rule, df)
         if expr is not None:
             df = df.withColumn(f"_q{i}", F.coalesce(expr, F.lit(False)))
             flags.append(i)
-    sums = [F.sum(F.col(f"_q{i}").cast("long")).alias(f"_q{i}") for i in flags] + [F.count(F.lit(1)).alias("_n")]
-    counts = df.agg(*sums).collect()[0].asDict()
-    results = []
+    return df, flags
+
+
+def measures(rules: tuple[QualityRule, ...], flags: list[int]) -> list[Column]:
+    """The aggregates every rule is measured by: failing rows per flag, the batch's rows (``_n``) and
+    the rows a quarantine rule holds back (``_held``; a row may fail several)."""
+    return [F.sum(F.col(f"_q{i}").cast("long")).alias(f"_q{i}") for i in flags] + [
+        F.count(F.lit(1)).alias("_n"), F.sum(_held_rows(rules, flags).cast("long")).alias("_held")]
+
+
+def results(rules: tuple[QualityRule, ...], counts: dict) -> list[RuleResult]:
+    """Each rule's verdict from the ``measures`` of its batch."""
+    out = []
     for i, rule in enumerate(rules):
         measured = counts["_n"] if rule.column is None else counts[f"_q{i}"] or 0
-        check = _OPS[rule.operator]
-        passed = bool(check(measured, rule.threshold))
+        passed = bool(_OPS[rule.operator](measured, rule.threshold))
         detail = f"{rule.metric} = {measured} ({rule.operator} {rule.threshold})"
-        results.append(RuleResult(rule.name, rule.column, rule.metric, rule.action, passed,
-                                  0 if rule.column is None else int(measured), float(measured), detail))
+        out.append(RuleResult(rule.name, rule.column, rule.metric, rule.action, passed,
+                              0 if rule.column is None else int(measured), float(measured), detail))
+    return out
+
+
+def label(df: DataFrame, rules: tuple[QualityRule, ...], flags: list[int]) -> DataFrame:
+    """Replace the ``_q<i>`` flags by ``_failed_rules``, the names of the rules the row fails."""
     failed_names = F.array_compact(F.array(*[F.when(F.col(f"_q{i}"), F.lit(rules[i].name)) for i in flags])) \
         if flags else F.array().cast("array<string>")
-    df = df.withColumn("_failed_rules", failed_names).drop(*[f"_q{i}" for i in flags])
-    return df, results, int(counts["_n"])
+    return df.withColumn("_failed_rules", failed_names).drop(*[f"_q{i}" for i in flags])
+
+
+def evaluate(rules: tuple[QualityRule, ...], df: DataFrame) -> tuple[DataFrame, list[RuleResult], int]:
+    """Flag rows with the rules they fail (``_failed_rules``) and measure every rule in one pass.
+
+    Returns the flagged rows, each rule's result, and the batch's row count (from the same pass).
+    """
+    df, flags = flag(rules, df)
+    counts = df.agg(*measures(rules, flags)).collect()[0].asDict()
+    return label(df, rules, flags), results(rules, counts), int(counts["_n"])
 
 
 def split(df: DataFrame, rules: tuple[QualityRule, ...]) -> tuple[DataFrame, DataFrame]:
@@ -96,3 +116,23 @@ def split(df: DataFrame, rules: tuple[QualityRule, ...]) -> tuple[DataFrame, Dat
         return df, df.limit(0)
     hit = F.arrays_overlap(F.col("_failed_rules"), F.array(*[F.lit(n) for n in held]))
     return df.where(~hit), df.where(hit)
+
+
+
+def _held_rows(rules: tuple[QualityRule, ...], flags: list[int]) -> Column:
+    hit = F.lit(False)
+    for i in flags:
+        if rules[i].action == "quarantine":
+            hit = hit | F.col(f"_q{i}")
+    return hit
+
+
+def kept(df: DataFrame, rules: tuple[QualityRule, ...], flags: list[int]) -> DataFrame:
+    """``split``'s rows to promote, from rows still carrying their ``_q<i>`` flags: filtered on the
+    booleans alone, without building each row's array of rule names."""
+    return df.where(~_held_rows(rules, flags)).drop(*[f"_q{i}" for i in flags])
+
+
+def held(df: DataFrame, rules: tuple[QualityRule, ...], flags: list[int]) -> DataFrame:
+    """``split``'s rows to hold back (with ``_failed_rules``), from rows carrying their flags."""
+    return label(df.where(_held_rows(rules, flags)), rules, flags)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -21,10 +23,37 @@ def ddl(ds: Dataset, table: str) -> str:
 
 
 def row_count(spark: SparkSession, table: str) -> int:
-    """Rows in the table's current snapshot, from Iceberg's snapshot summary: no data scan."""
-    rows = spark.sql(f"SELECT summary['total-records'] AS n FROM {table}.snapshots "
-                     "ORDER BY committed_at DESC LIMIT 1").collect()
-    return int(rows[0]["n"]) if rows and rows[0]["n"] is not None else spark.table(table).count()
+    """Rows in main's current snapshot, from its summary: no Spark job at all. Main's, not the
+    newest snapshot: an audit branch's write (``audit_branch``) can be newer."""
+    jvm: Any = spark._jvm  # type: ignore[attr-defined]
+    iceberg = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
+    iceberg.refresh()  # the catalog caches the table; the write just committed
+    snap = iceberg.currentSnapshot()
+    rows = snap.summary().get("total-records") if snap is not None else "0"
+    return int(rows) if rows is not None else spark.table(table).count()
+
+
+AUDIT_BRANCH = "lake_audit"
+
+
+def audit_branch(spark: SparkSession, table: str) -> str:
+    """Write-audit-publish: a branch at main's state, where a write lands unseen until ``publish``.
+    Replaced if a crashed run left one. Returns the identifier to write to."""
+    spark.sql(f"ALTER TABLE {table} CREATE OR REPLACE BRANCH {AUDIT_BRANCH}")
+    return f"{table}.branch_{AUDIT_BRANCH}"
+
+
+def publish(spark: SparkSession, table: str) -> None:
+    """Make the audited write the table's state: main fast-forwards to the branch (a metadata commit)."""
+    catalog = spark.catalog.currentCatalog()
+    spark.sql(f"CALL {catalog}.system.fast_forward('{table}', 'main', '{AUDIT_BRANCH}')")
+    discard(spark, table)
+
+
+def discard(spark: SparkSession, table: str) -> None:
+    """Drop the audit branch: main never saw its write. Its files wait for snapshot expiry and orphan
+    cleanup (the promotion may not delete data files)."""
+    spark.sql(f"ALTER TABLE {table} DROP BRANCH IF EXISTS {AUDIT_BRANCH}")
 
 
 def columns(spark: SparkSession, table: str) -> dict[str, str]:
@@ -50,7 +79,8 @@ def evolve(spark: SparkSession, ds: Dataset, table: str) -> list[str]:
         spark.sql(f"ALTER TABLE {table} ADD COLUMN `{name}` {sql_type}")
     for name, sql_type in plan.widen:
         spark.sql(f"ALTER TABLE {table} ALTER COLUMN `{name}` TYPE {sql_type}")
-    spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('{VERSION_PROPERTY}'='{ds.version}')")
+    if plan.changes or contract_version(spark, table) != ds.version:  # else no metadata commit per run
+        spark.sql(f"ALTER TABLE {table} SET TBLPROPERTIES ('{VERSION_PROPERTY}'='{ds.version}')")
     return []
 
 

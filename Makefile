@@ -101,7 +101,7 @@ bench-install: $(RUNTIME)  ## a fresh clone until `make demo` answers, empty cac
 	$(PY) -m benchmarks.install.bench $(ARGS)
 
 bench-synth: $(STAMP)
-	$(PY) benchmarks/synth/bench.py
+	$(PY) benchmarks/synth/bench.py $(ARGS)
 
 clean:
 	rm -rf .lake cdk.out

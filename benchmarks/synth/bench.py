@@ -1,12 +1,13 @@
 """Synth benchmark: a generated lake of N zones x D datasets, synthesized as ``cdk synth`` does.
 
-    .venv/bin/python benchmarks/synth/bench.py [--zones 50] [--datasets 10]
+    .venv/bin/python benchmarks/synth/bench.py [--zones 50] [--datasets 10] [--record]
 
 Reports the time to load and validate the config, to build the construct tree, and to
 synthesize (templates, assets, cdk-nag); the number of stacks; the largest stack's resource
 count (CloudFormation's limit is 500) and template size (1 MB when uploaded from S3). Writes
 benchmarks/synth/out/result.json and compares with baseline.json; exit 1 if a stack breaks a
-CloudFormation limit.
+CloudFormation limit. Prints its README row (benchmarks/figures.py); ``--record`` writes it on a
+quiet machine. Its baseline is CloudFormation's limit, not another program.
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--zones", type=int, default=50)
     p.add_argument("--datasets", type=int, default=10)
+    from benchmarks import figures
+
+    figures.add_arguments(p)
     args = p.parse_args()
+    bench = figures.Run("synth", args)
     result = run(args.zones, args.datasets)
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "result.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -81,7 +86,12 @@ def main() -> int:
         print(f"{key:<{width}}  {value!s:<40} {'(baseline ' + str(was) + ')' if was is not None else ''}")
     ok = result["largest_stack_resources"] < MAX_RESOURCES and result["largest_template_bytes"] < MAX_TEMPLATE_BYTES
     print("OK: every stack within CloudFormation's limits" if ok else "FAIL: a stack exceeds a CloudFormation limit")
-    return 0 if ok else 1
+    share = result["largest_stack_resources"] / MAX_RESOURCES
+    row = (f"{args.zones} zones × {args.datasets} datasets, synthesized with cdk-nag | {result['stacks']} stacks in "
+           f"{result['total_s']:.0f} s, largest stack {result['largest_stack_resources']} resources, largest template "
+           f"{result['largest_template_bytes'] / 1e3:.0f} kB | CloudFormation's limits: 500 resources, 1 MB | "
+           f"**{share:.0%}** of the resource limit | every stack within both")
+    return bench.finish(row, result, True, ok)
 
 
 if __name__ == "__main__":

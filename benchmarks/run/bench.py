@@ -38,12 +38,16 @@ PROJECTIONS = sorted(p.stem for p in (ZONE / "aviation" / "projections").glob("*
 
 
 def timed(cmd: list[str], env: dict) -> dict:
-    """Run ``cmd`` to its end: wall seconds, CPU seconds and peak RSS of its process tree."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=figures.REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    with TreeSampler(proc.pid, interval=0.05, keep_ended=True) as mem:
-        out = proc.communicate()[0].decode(errors="replace")
-    seconds = time.perf_counter() - start
+    """Run ``cmd`` until it exits (as a user gets the prompt back): wall seconds, CPU seconds and peak RSS
+    of its process tree. Output goes to a file: a pipe would also wait for the JVM's own exit."""
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=figures.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with TreeSampler(proc.pid, interval=0.05, keep_ended=True) as mem:
+            proc.wait()
+        seconds = time.perf_counter() - start
+        log.seek(0)
+        out = log.read().decode(errors="replace")
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-3000:]}")
     return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(mem.cpu_seen.values()), 1),

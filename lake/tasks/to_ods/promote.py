@@ -42,8 +42,9 @@ class Promotion:
 def _staged(spark: SparkSession, ctx: Context, ds: Dataset, pending: list[IngestRecord]) -> DataFrame:
     paths = [str(ctx.storage.local_path(ctx.buckets.staging, r.staged_key) or f"s3://{ctx.buckets.staging}/"
                  f"{r.staged_key}") for r in pending if r.staged_key]
-    # Older files predate columns the contract added since: merge schemas, fill with nulls.
-    df = spark.read.option("mergeSchema", "true").parquet(*paths)
+    # Older files predate columns the contract added since: merge schemas, fill with nulls. One file
+    # has one schema: merging would cost a Spark job over the footers for nothing.
+    df = spark.read.option("mergeSchema", str(len(paths) > 1).lower()).parquet(*paths)
     for c in ds.columns:
         if c.name not in df.columns:
             df = df.withColumn(c.name, F.lit(None).cast(c.type.sql))

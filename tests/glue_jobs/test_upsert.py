@@ -93,5 +93,6 @@ def test_first_load_inserts_without_merge_and_a_crash_before_the_ledger_merges_t
     monkeypatch.setattr(ledger, "mark_promoted", mark_promoted)
     assert lake.run().ok
     # (the MERGE targets the table's audit branch, published to main after the quality counts)
-    assert [m.split(".branch_")[0] for m in merges] == ["finance_ods.expenses"] and amounts(lake) == {1: Decimal("2.00"), 2: Decimal("5.00")}
+    assert [m.split(".branch_")[0] for m in merges] == ["finance_ods.expenses"]
+    assert amounts(lake) == {1: Decimal("2.00"), 2: Decimal("5.00")}
     assert lake.ctx.ledger.pending_promotion("finance", "expenses") == []

@@ -43,8 +43,8 @@ class FunctionSpec:
             owner = dep.by_ref("AWS::Lambda::LayerVersion", layer)
             if owner is not None:
                 folder = dep.assembly.asset(owner.properties["Content"]["S3Key"])
-                if foreign_wheels(folder / "python"):  # `make lambda-deps` builds for Lambda's arm64
-                    external.append(f"{owner.logical_id} (built for {foreign_wheels(folder / 'python')})")
+                if foreign := foreign_wheels(folder / "python"):  # `make lambda-deps` builds for arm64
+                    external.append(f"{owner.logical_id} (built for {foreign})")
                 else:
                     layers.append(folder / "python")
             else:

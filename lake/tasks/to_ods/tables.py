@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from lake.config import Dataset, evolution
+from lake.tasks.projections.state import rows_now
 
 VERSION_PROPERTY = "lake.contract.version"
 
@@ -23,14 +22,8 @@ def ddl(ds: Dataset, table: str) -> str:
 
 
 def row_count(spark: SparkSession, table: str) -> int:
-    """Rows in main's current snapshot, from its summary: no Spark job at all. Main's, not the
-    newest snapshot: an audit branch's write (``audit_branch``) can be newer."""
-    jvm: Any = spark._jvm  # type: ignore[attr-defined]
-    iceberg = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
-    iceberg.refresh()  # the catalog caches the table; the write just committed
-    snap = iceberg.currentSnapshot()
-    rows = snap.summary().get("total-records") if snap is not None else "0"
-    return int(rows) if rows is not None else spark.table(table).count()
+    """Rows in main's current snapshot, from its summary: no Spark job at all."""
+    return rows_now(spark, table)
 
 
 AUDIT_BRANCH = "lake_audit"

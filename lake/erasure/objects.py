@@ -10,6 +10,7 @@ so ``lake run`` does not promote it again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lake.backends.ledger import IngestRecord
@@ -30,9 +31,10 @@ class Rewritten:
     sha256: str
 
 
-def rewrite_object(ctx: Context, bucket: str, key: str, layout: Layout, subject: Subject,
-                   drop: RowTest | None = None) -> Rewritten | None:
-    """Rewrite one object without the subject's rows; None when it held none."""
+def rewrite_object(ctx: Context, bucket: str, key: str, layout: Layout, subject: Subject, drop: RowTest | None = None,
+                   before_put: Callable[[ObjectInfo, str], None] | None = None) -> Rewritten | None:
+    """Rewrite one object without the subject's rows; None when it held none. ``before_put`` learns the
+    object as it was and the new bytes' sha256 before they are written (and their event is emitted)."""
     with scratch() as work:
         with ctx.storage.readable(bucket, key) as src:
             if drop is None and not might_hold(src, layout, subject):
@@ -46,6 +48,8 @@ def rewrite_object(ctx: Context, bucket: str, key: str, layout: Layout, subject:
         meta = dict(old.metadata)
         if "sha256" in meta:  # the landing copy's provenance names its bytes
             meta["sha256"] = sha
+        if before_put is not None:
+            before_put(old, sha)
         ctx.storage.put_file(bucket, key, out, metadata=meta or None)
     ctx.storage.purge_old_versions(bucket, key)
     return Rewritten(res, old, ctx.storage.head(bucket, key), sha)
@@ -62,13 +66,22 @@ def erase_ingress(ctx: Context, subject: Subject, report: ErasureReport,
         # Hidden files (ignored by the flow) are rewritten too: a producer may have put anything in them.
         r = None if ignored(listed.key) else route(ctx.cfg, listed.key)
         layout = Layout.of(r.dataset if r else None, subject.kind.name, listed.key.rsplit("/", 1)[-1])
-        done = rewrite_object(ctx, bucket, listed.key, layout, subject)
+        recs = [rec for rec in by_source.get((bucket, listed.key), []) if rec.duplicate_of is None]
+
+        def claim(old: ObjectInfo, sha: str, recs: list[IngestRecord] = recs) -> None:
+            # S3 emits the new version's event at once, and the receiver may take it before the ledger
+            # learns the version below: the new bytes are claimed first, so it records a duplicate.
+            for rec in recs:
+                if rec.zone and rec.dataset and rec.version == (old.version_id or old.etag):
+                    ctx.ledger.claim_content(rec.zone, rec.dataset, sha, rec.ingest_id)
+
+        done = rewrite_object(ctx, bucket, listed.key, layout, subject, before_put=claim)
         if done is None:
             continue
         report.add(r.zone if r else None, _s3(bucket, listed.key), "rewrote", done.rows.removed)
         old_version, new_version = done.old.version_id or done.old.etag, done.new.version_id or done.new.etag
-        for rec in by_source.get((bucket, listed.key), []):
-            if rec.version == old_version and rec.duplicate_of is None:
+        for rec in recs:
+            if rec.version == old_version:
                 ctx.ledger.erased(rec.ingest_id, report.request_id, version=new_version, size=done.new.size)
 
 

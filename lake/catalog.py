@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from lake.config import LakeConfig
-from lake.health import TableHealth, Tables, iceberg_metadata, stored, table_health, tables_of
+from lake.health import TableHealth, Tables, TableUnreadable, iceberg_metadata, stored, table_health, tables_of
 from lake.home import LakeHome
 from lake.query.grants import Grants, owner, pii_columns
 from lake.runtime.context import Context
@@ -56,11 +56,15 @@ def visible(cfg: LakeConfig, zone: str | None = None, principal: str | None = No
 
 def entry(cfg: LakeConfig, home: LakeHome | Tables, table: str) -> dict[str, Any]:
     zone, layer, _ = owner(table)
-    rows, _, updated = stored(home, table)
+    problem = None
+    try:
+        rows, _, updated = stored(home, table)
+    except TableUnreadable as err:  # one broken table, the others still listed
+        rows, updated, problem = None, None, str(err)
     spec = cfg.zones[zone].spec
     return {"table": table, "zone": zone, "layer": layer, "owner": ", ".join(o.email for o in spec.owners),
             "description": _description(cfg, table), "rows": rows, "last_update": updated,
-            "published_to": sorted(spec.published_to(table))}
+            "published_to": sorted(spec.published_to(table)), "problem": problem}
 
 
 def catalog(cfg: LakeConfig, home: LakeHome | Tables, zone: str | None = None,
@@ -75,7 +79,10 @@ def _columns(cfg: LakeConfig, home: LakeHome | Tables, table: str) -> list[dict[
     if ds is not None:
         return [{"name": c.name, "type": c.type.sql, "description": c.description, "pii": c.is_pii,
                  "primary_key": c.primary_key, "required": c.required} for c in ds.columns]
-    md = iceberg_metadata(home, table)
+    try:
+        md = iceberg_metadata(home, table)
+    except TableUnreadable:
+        return []  # the table's "problem" says why
     if md is None:
         return []
     schema = next(s for s in md["schemas"] if s["schema-id"] == md.get("current-schema-id", 0))
@@ -123,6 +130,8 @@ def render_describe(d: dict[str, Any]) -> str:
              f"rows: {d['rows'] if d['rows'] is not None else '-'}   snapshot: {d['snapshot_id'] or '-'}   "
              f"last update: {d['last_update'] or '-'}   health: {d['health']}",
              f"primary key: {', '.join(d['primary_key']) or '-'}", "", "columns:"]
+    if d.get("problem"):
+        lines[1:1] = [f"PROBLEM: {d['problem']}"]
     for c in d["columns"]:
         flags = " ".join(f for f, on in (("PII", c["pii"]), ("PK", c["primary_key"]), ("required", c["required"]))
                          if on)
@@ -155,5 +164,7 @@ def render_catalog(rows: list[dict[str, Any]]) -> str:
         rows_txt = "-" if r["rows"] is None else str(r["rows"])
         out.append(f"{r['table']:<46} {r['layer']:<9} {rows_txt:>7}  {r['last_update'] or '-':<25} "
                    f"{r['owner']} — {r['description'][:60]}")
+        if r.get("problem"):
+            out.append(f"  PROBLEM: {r['problem']}")
     return "\n".join(out)
 

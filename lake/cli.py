@@ -362,7 +362,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             pending = f" (+{row['pending_rows']} staged, awaiting lake run)" if row["pending_rows"] else ""
             print(f"{row['table']:<45} {row['health']:<13} rows={rows_now:<7}{pending} "
                   f"last_load={row['last_load'] or '-'}  open_quarantines={len(row['open_quarantines'])}"
-                  + (f"  error={row['error']}" if row.get("error") else ""))
+                  + (f"  error={row['error']}" if row.get("error") else "")
+                  + (f"\n  problem: {row['problem']}" if row.get("problem") else ""))
     return OK
 
 

@@ -84,6 +84,7 @@ class TableHealth:
     open_alerts: list[str] = field(default_factory=list)
     failed_rules: list[str] = field(default_factory=list)
     last_run: LastRun | None = None
+    problem: str | None = None  # the table as stored cannot be read (TableUnreadable): what and where
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready; ``last_run_id`` and ``error`` kept flat for scripts that read ``lake status --json``."""
@@ -91,6 +92,16 @@ class TableHealth:
         d["last_run_id"] = self.last_run.run_id if self.last_run else None
         d["error"] = self.last_run.error if self.last_run and self.last_run.status != "succeeded" else None
         return d
+
+
+class TableUnreadable(RuntimeError):
+    """A table whose stored state cannot be read (its catalog entry points at a missing or broken Iceberg
+    metadata file): shown as that table's problem, the other tables still answer."""
+
+    def __init__(self, table: str, location: str, reason: str):
+        self.table, self.location, self.reason = table, location, reason
+        super().__init__(f"{table}: cannot read its Iceberg metadata at {location}: {reason}; restore that file "
+                         "or point the catalog's metadata_location at the table's newest metadata file")
 
 
 def _iso(ms: float | None) -> str | None:
@@ -229,7 +240,11 @@ class _Sources:
 def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
     zone, layer, name = owner(table)
     z = ctx.cfg.zones[zone]
-    rows, snapshot, updated = stored(src.tables, table)
+    problem = None
+    try:
+        rows, snapshot, updated = stored(src.tables, table)
+    except TableUnreadable as err:
+        (rows, snapshot, updated), problem = (None, None, None), str(err)
     latest, ok = src.last_run(table, RUN_TASK[layer])
     alerts = src.alerts.get(table, [])
     ds = z.datasets.get(name) if layer != "analytics" else None
@@ -238,8 +253,9 @@ def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
     base: dict[str, Any] = {"table": table, "zone": zone, "layer": layer, "rows": rows, "snapshot_id": snapshot,
             "owner": ", ".join(o.email for o in z.spec.owners), "last_update": updated, "open_alerts": alerts,
             "failed_rules": failed, "last_run": LastRun(latest["run_id"], latest["task"], latest["status"],
-                                                        latest["ended_at"], latest["error"]) if latest else None}
-    run_failed = bool(latest and latest["status"] in ("failed", "halted"))
+                                                        latest["ended_at"], latest["error"]) if latest else None,
+            "problem": problem}
+    run_failed = bool(latest and latest["status"] in ("failed", "halted")) or problem is not None
     if layer == "analytics":
         last = ok["ended_at"] if ok else None
         health = "failing" if run_failed or alerts or failed else "fresh" if ok else "never loaded"

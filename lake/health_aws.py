@@ -14,6 +14,19 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
+from lake.health import TableUnreadable
+
+
+def _s3_reason(err: Any) -> str:
+    code = err.response.get("Error", {}).get("Code", "")
+    if code in ("NoSuchKey", "404", "NotFound"):
+        return "the S3 object does not exist (NoSuchKey)"
+    if code == "NoSuchBucket":
+        return "the S3 bucket does not exist (NoSuchBucket)"
+    if code in ("AccessDenied", "403"):
+        return "access denied reading the S3 object (AccessDenied)"
+    return f"S3 refused the read ({code or err})"
+
 
 def glue_name(table: str) -> tuple[str, str]:
     """``finance_ods.expenses`` -> the Glue (database, table) it is registered as (the stage's catalog
@@ -90,13 +103,30 @@ class GlueTables:
             return None  # not created yet: the first commit (or staged file) creates it
 
     def metadata(self, table: str) -> dict[str, Any] | None:
-        """The Iceberg table's current metadata; None when the table was never created."""
+        """The Iceberg table's current metadata; None when the table was never created.
+
+        Raises ``TableUnreadable`` (naming the table and its metadata location) when the catalog points at
+        an object that is missing, not readable or not JSON: one broken table, not a failed command."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         found = self._table(table)
         location = (found or {}).get("Parameters", {}).get("metadata_location")
         if not location:
             return None
-        bucket, key = _s3_url(location)
-        return json.loads(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        try:
+            bucket, key = _s3_url(location)
+            body = self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as err:
+            raise TableUnreadable(table, location, _s3_reason(err)) from err
+        except (BotoCoreError, ValueError) as err:
+            raise TableUnreadable(table, location, str(err)) from err
+        try:
+            md = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise TableUnreadable(table, location, f"not Iceberg metadata JSON ({err})") from err
+        if not isinstance(md, dict):
+            raise TableUnreadable(table, location, "not Iceberg metadata JSON (not an object)")
+        return md
 
     def staged(self, table: str) -> tuple[int, float] | None:
         """(rows, newest file's mtime in epoch seconds) of a staging table; None when nothing is staged."""

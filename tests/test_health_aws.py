@@ -140,3 +140,44 @@ def test_lake_status_with_lake_backend_aws_reads_the_deployment(deployed: Contex
     assert main(["describe", "finance_staging.expenses", "--json", "--config", str(ZONES)]) == 0
     assert json.loads(capsys.readouterr().out)["rows"] == 1503
     runtime._from_env.cache_clear()
+
+
+@pytest.mark.parametrize(("broken", "reason"), [
+    ("missing", "the S3 object does not exist (NoSuchKey)"),
+    ("not json", "not Iceberg metadata JSON"),
+])
+def test_a_table_with_a_broken_metadata_location_shows_its_problem_not_a_crash(
+        deployed: Context, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        broken: str, reason: str) -> None:
+    """The catalog points at a metadata file that is gone (or not JSON): that table shows which table, which
+    location and what is wrong; every other table still shows its state."""
+    import lake.cli
+
+    s3 = boto3.client("s3")
+    key = "finance_ods/expenses/metadata/00002-abc.metadata.json"
+    location = f"s3://{WAREHOUSE}/{key}"
+    if broken == "missing":
+        s3.delete_object(Bucket=WAREHOUSE, Key=key)
+    else:
+        s3.put_object(Bucket=WAREHOUSE, Key=key, Body=b"{truncated")
+    rows = {r["table"]: r for r in status(deployed, "finance")}
+    bad = rows["finance_ods.expenses"]
+    assert bad["rows"] is None and bad["health"] == "failing"
+    assert bad["problem"].startswith(f"finance_ods.expenses: cannot read its Iceberg metadata at {location}: {reason}")
+    summary = rows["finance_analytics.expense_summary"]
+    assert (summary["rows"], summary["problem"]) == (9, None)
+
+    monkeypatch.setattr(lake.cli, "_ctx", lambda args: deployed)
+    monkeypatch.setattr(lake.cli, "_state_ctx", lambda args: deployed)
+    assert lake.cli.main(["status", "--zone", "finance"]) == 0
+    out = capsys.readouterr().out
+    assert f"problem: finance_ods.expenses: cannot read its Iceberg metadata at {location}: {reason}" in out
+    assert "finance_analytics.expense_summary" in out and "rows=9" in out
+    assert lake.cli.main(["describe", "finance_ods.expenses"]) == 0
+    assert f"PROBLEM: finance_ods.expenses: cannot read its Iceberg metadata at {location}" in capsys.readouterr().out
+    assert describe(deployed, "finance_ods.expenses")["columns"]  # the contract's columns still show
+    assert lake.cli.main(["catalog", "--zone", "finance", "--json"]) == 0
+    listed = {r["table"]: r for r in json.loads(capsys.readouterr().out)}
+    assert location in listed["finance_ods.expenses"]["problem"] and reason in listed["finance_ods.expenses"]["problem"]
+    assert listed["finance_staging.expenses"]["rows"] == 1503
+    assert site_data(deployed)["tables"]["finance_ods.expenses"]["problem"] is not None

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lake.config.contract_checks import check_keys, freshness_hours, odcs_message
+from lake.config.contract_checks import Shape, check_keys, freshness_hours, odcs_message
 from lake.config.problems import Problems
 from lake.config.subjects import KINDS, unknown_kind_message
 from lake.config.types import ColumnType, TypeError_, parse_type
@@ -192,52 +192,62 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
     errors = sorted(jsonschema.Draft201909Validator(odcs_schema()).iter_errors(doc), key=lambda e: list(e.path))
     for e in errors:
         problems.add(path, ".".join(str(p) for p in e.absolute_path) or "-", odcs_message(e))
-    if errors:
-        return None
-
+    # The rest is checked where the document is well formed (``shape``), so every error shows at once.
+    shape = Shape(errors)
     name = doc.get("name") or path.stem
-    if name != path.stem:
+    if shape.ok("name") and name != path.stem:
         problems.add(path, "name", f"'{name}' must match the file name '{path.stem}'")
-    if doc.get("domain") != zone:
+    if shape.ok("domain") and doc.get("domain") != zone:
         problems.add(path, "domain", f"'{doc.get('domain')}' must be the zone '{zone}'")
-    if doc["apiVersion"] != ODCS_API_VERSION:
-        problems.add(path, "apiVersion", f"'{doc['apiVersion']}': this platform reads {ODCS_API_VERSION}")
+    if shape.ok("apiVersion") and doc.get("apiVersion") != ODCS_API_VERSION:
+        problems.add(path, "apiVersion", f"'{doc.get('apiVersion')}': this platform reads {ODCS_API_VERSION}")
     objects = doc.get("schema") or []
+    if not isinstance(objects, list) or not all(isinstance(o, dict) for o in objects):
+        return None  # the ODCS errors say what is wrong with it
     if len(objects) != 1:
         problems.add(path, "schema", f"a dataset contract describes exactly one table, found {len(objects)}")
         return None
     obj = objects[0]
 
-    try:
-        options = PlatformOptions.model_validate(_custom(doc.get("customProperties")))
-    except ValidationError as err:
-        _pydantic_problems(problems, path, "customProperties", err)
-        options = PlatformOptions.model_validate({})
+    options = PlatformOptions.model_validate({})
+    if shape.ok("customProperties"):
+        try:
+            options = PlatformOptions.model_validate(_custom(doc.get("customProperties")))
+        except ValidationError as err:
+            _pydantic_problems(problems, path, "customProperties", err)
 
     columns: list[Column] = []
-    rules = _rules(obj.get("quality"), None, "schema[0]", path, problems)
+    rules = _rules(obj.get("quality"), None, "schema[0]", path, problems) if shape.ok("schema", 0, "quality") else []
+    props = [p if isinstance(p, dict) else {} for p in (obj.get("properties") or [])] \
+        if isinstance(obj.get("properties"), list) else []
+    named = [i for i, p in enumerate(props) if shape.ok("schema", 0, "properties", i, "name") and "name" in p]
     seen: set[str] = set()
-    for i, prop in enumerate(obj.get("properties") or []):
-        where = f"schema[0].properties[{i}]"
+    for i, prop in enumerate(props):
+        where, at = f"schema[0].properties[{i}]", ("schema", 0, "properties", i)
+        if i not in named:
+            continue  # no usable name: the ODCS error says so
         cname = prop["name"]
         if cname.lower() in seen:
             problems.add(path, f"{where}.name", f"column '{cname}' is declared twice")
         seen.add(cname.lower())
+        if not shape.ok(*at, "physicalType"):
+            continue
         try:
             ctype = parse_type(prop.get("physicalType") or "")
         except TypeError_ as err:
             problems.add(path, f"{where}.physicalType", str(err))
             continue
         logical = prop.get("logicalType")
-        if logical and logical not in ctype.logical:
+        if logical and shape.ok(*at, "logicalType") and logical not in ctype.logical:
             problems.add(path, f"{where}.logicalType",
                          f"'{logical}' does not fit physicalType '{ctype.sql}' "
                          f"(expected {'/'.join(sorted(ctype.logical))})")
-        try:
-            copts = ColumnOptions.model_validate(_custom(prop.get("customProperties")))
-        except ValidationError as err:
-            _pydantic_problems(problems, path, f"{where}.customProperties", err)
-            copts = ColumnOptions()
+        copts = ColumnOptions()
+        if shape.ok(*at, "customProperties"):
+            try:
+                copts = ColumnOptions.model_validate(_custom(prop.get("customProperties")))
+            except ValidationError as err:
+                _pydantic_problems(problems, path, f"{where}.customProperties", err)
         if copts.subject is not None and not _subject_ok(copts.subject, ctype, f"{where}.customProperties.subject",
                                                           path, problems):
             copts = ColumnOptions()
@@ -247,20 +257,25 @@ def parse_contract(doc: Any, path: Path, zone: str, problems: Problems) -> Datas
             pii=_pii_treatment(prop, options),
             subject=copts.subject, input_format=(prop.get("logicalTypeOptions") or {}).get("format"),
             description=prop.get("description", "")))
-        rules += _rules(prop.get("quality"), cname, where, path, problems)
+        if shape.ok(*at, "quality"):
+            rules += _rules(prop.get("quality") or [], cname, where, path, problems)
 
-    names = {c.name for c in columns}
+    names = {props[i]["name"] for i in named}  # a column whose type is wrong is still a column: no cascade
+    all_named = len(named) == len(props)  # else a column named nowhere may be the one referred to
     for col in options.pii:
-        if col not in names:
+        if all_named and col not in names:
             problems.add(path, f"customProperties.pii.{col}", f"PII treatment for '{col}', which is not in the schema")
-    if not any(c.primary_key for c in columns):
+    keys_known = all(shape.ok("schema", 0, "properties", i, "primaryKey") for i in range(len(props)))
+    if keys_known and props and not any(p.get("primaryKey") for p in props):
         problems.add(path, "schema[0].properties", "no column is marked primaryKey")
-    if options.latest_wins and options.latest_wins not in names:
+    if all_named and options.latest_wins and options.latest_wins not in names:
         problems.add(path, "customProperties.latestWins",
                      f"ordering column '{options.latest_wins}' is not in the schema")
 
-    check_keys(obj.get("properties") or [], path, problems)
-    freshness = freshness_hours(doc, path, problems)
+    check_keys(props, path, problems, lambda i, fld: shape.ok("schema", 0, "properties", i, fld))
+    freshness = freshness_hours(doc, path, problems, lambda i: shape.ok("slaProperties", i))
+    if errors:
+        return None
     return Dataset(zone=zone, name=name, path=path, version=str(doc["version"]),
                    description=(doc.get("description") or {}).get("purpose", ""),
                    columns=tuple(columns), options=options, quality=tuple(rules),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +26,45 @@ def odcs_message(e: jsonschema.ValidationError) -> str:
     return f"ODCS: {e.message}"
 
 
-def check_keys(props: list[dict[str, Any]], path: Path, problems: Problems) -> None:
-    """A key column must be required (a null key cannot be upserted), and key positions are unique."""
+class Shape:
+    """Where a document broke the ODCS JSON Schema: a check reads only the parts that are well formed, so a
+    schema error is reported once and never hides (nor cascades into) the other checks of the file."""
+
+    def __init__(self, errors: Iterable[jsonschema.ValidationError]):
+        self.bad: set[tuple[Any, ...]] = set()
+        for e in errors:
+            at = tuple(e.absolute_path)
+            if e.validator == "required" and isinstance(e.instance, dict):  # the missing keys, not the parent
+                self.bad |= {(*at, k) for k in e.validator_value if k not in e.instance}
+            elif e.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(e.instance, dict):
+                known = set((e.schema or {}).get("properties", {}))  # type: ignore[union-attr]
+                self.bad |= {(*at, k) for k in e.instance if k not in known}
+            else:
+                self.bad.add(at)
+
+    def ok(self, *at: Any) -> bool:
+        """Nothing at, inside or above ``at`` broke the schema."""
+        return not any(b[:len(at)] == at or at[:len(b)] == b for b in self.bad)
+
+
+def _always(*_: Any) -> bool:
+    return True
+
+
+def check_keys(props: list[Any], path: Path, problems: Problems,
+               ok: Callable[[int, str], bool] = _always) -> None:
+    """A key column must be required (a null key cannot be upserted), and key positions are unique.
+    ``ok(i, field)``: the field of property i is well formed (see ``Shape``)."""
     positions: dict[int, str] = {}
     for i, prop in enumerate(props):
-        if not prop.get("primaryKey"):
+        if not isinstance(prop, dict) or not isinstance(prop.get("name"), str) or not ok(i, "primaryKey") \
+                or not prop.get("primaryKey"):
             continue
-        if not prop.get("required"):
+        if ok(i, "required") and not prop.get("required"):
             problems.add(path, f"schema[0].properties[{i}].required",
                          f"key column '{prop['name']}' must be required: true (a row without a key cannot be "
                          "matched on upsert)")
-        pos = prop.get("primaryKeyPosition", -1)
+        pos = prop.get("primaryKeyPosition", -1) if ok(i, "primaryKeyPosition") else -1
         if pos in positions:
             problems.add(path, f"schema[0].properties[{i}].primaryKeyPosition",
                          f"primaryKeyPosition {pos} is also given to '{positions[pos]}'; each key column needs "
@@ -44,11 +73,14 @@ def check_keys(props: list[dict[str, Any]], path: Path, problems: Problems) -> N
             positions[pos] = prop["name"]
 
 
-def freshness_hours(doc: dict[str, Any], path: Path, problems: Problems) -> float | None:
-    """The freshness SLA in hours (``slaProperties``: value and unit, hours when no unit is given)."""
+def freshness_hours(doc: dict[str, Any], path: Path, problems: Problems,
+                    ok: Callable[[int], bool] = _always) -> float | None:
+    """The freshness SLA in hours (``slaProperties``: value and unit, hours when no unit is given).
+    ``ok(i)``: entry i is well formed (see ``Shape``)."""
     hours = None
-    for i, sla in enumerate(doc.get("slaProperties") or []):
-        if sla["property"] != "freshness":
+    slas = doc.get("slaProperties") or []
+    for i, sla in enumerate(slas if isinstance(slas, list) else []):
+        if not isinstance(sla, dict) or not ok(i) or sla.get("property") != "freshness":
             continue
         unit = str(sla.get("unit", "h")).strip().lower()
         value = sla.get("value")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from lake.sql.types import FLOATS, INTEGERS, T, decimal_ps, is_kind, type_of
+from lake.sql.types import FLOATS, INTEGERS, ROUNDING, T, decimal_ps, is_kind, type_of
 
 Rewrite = Callable[[exp.Expr], exp.Expr]
 _DONE = "lake_done"
@@ -164,8 +164,23 @@ def date_stays_date(node: exp.Expr) -> exp.Expr:
     return node
 
 
+def rounding_type(node: exp.Expr) -> exp.Expr:
+    """round, ceil, floor, sign and truncate return Trino's type (lake.sql.types._rounding): Spark and DuckDB
+    type them their own way (DuckDB: sign a TINYINT, ceil of an integer a DOUBLE; both keep round(x, d)'s
+    scale at d). Of an integer, round, ceil and floor are the integer itself."""
+    if not isinstance(node, ROUNDING) or is_done(node):
+        return node
+    result = type_of(node)
+    if result is None:
+        return node
+    whole = isinstance(node, (exp.Ceil, exp.Floor)) or (isinstance(node, exp.Round) and not node.args.get("decimals"))
+    if whole and is_kind(type_of(node.this), INTEGERS):
+        return cast(node.this, result)
+    return cast(done(node), result)
+
+
 def shared(node: exp.Expr) -> exp.Expr:
-    for rewrite in (date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
+    for rewrite in (rounding_type, date_stays_date, round_before_integer_cast, exact_distinct, substr_from_zero,
                     regexp_extract_no_match, split_part_beyond_fields, ieee_logs_and_roots):
         node = rewrite(node)
     return node

@@ -42,7 +42,11 @@ def _nonzero(divisor: exp.Expr) -> exp.Expr:
 def exact_division(a: exp.Expr, b: exp.Expr, s1: int, s2: int, result: exp.DataType) -> exp.Expr:
     """a / b rounded half up to the result's scale, in HUGEINT arithmetic (never through DOUBLE)."""
     p, s = decimal_ps(result) or (38, 0)
-    n = f"CAST(CAST(_a AS DECIMAL(38, {s1})) * {10 ** (s + s2)} AS HUGEINT)"
+    # a * 10^(s + s2) as a whole number, in HUGEINT from the start (a DECIMAL(38) product overflows at 10^38,
+    # e.g. the sum of two decimal(37,2) near their maximum, where HUGEINT still holds it)
+    dec = f"CAST(_a AS DECIMAL(38, {s1}))"
+    k = 10 ** (s + s2)
+    n = f"(CAST(trunc({dec}) AS HUGEINT) * {k} + CAST(({dec} - trunc({dec})) * {k} AS HUGEINT))"
     d = f"CAST(CAST(_b AS DECIMAL(38, {s2})) * {10 ** s2} AS HUGEINT)"
     q = f"sign({n}) * sign({d}) * ((2 * abs({n}) + abs({d})) // (2 * abs({d})))"
     # times an exact 10^-s (a decimal literal): dividing by 10^s would go through DOUBLE again
@@ -71,6 +75,11 @@ def _aggregate(node: exp.Expr) -> exp.Expr:
         s = decimal_ps(arg)[1]  # type: ignore[index]
         total = exp.Sum(this=node.this.copy())
         return exact_division(athena.done(total), exp.Count(this=node.this.copy()), s, 0, result)
+    if isinstance(node, exp.Sum) and arg is not None and arg.this == T.DECIMAL and decimal_ps(result):
+        # DuckDB keeps a decimal(38, s) sum in a HUGEINT and lets it pass 38 digits; Trino: "Decimal overflow"
+        limit = 10 ** (38 - decimal_ps(result)[1])  # type: ignore[index]
+        return _template(f"CASE WHEN abs(CAST(trunc(_s) AS HUGEINT)) >= CAST('{limit}' AS HUGEINT) "
+                         "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(node))
     if isinstance(node, (exp.Sum, exp.CountIf)) and (is_kind(arg, INTEGERS) or isinstance(node, exp.CountIf)):
         return athena.cast(athena.done(node), result)  # DuckDB: HUGEINT; Trino: BIGINT
     return node

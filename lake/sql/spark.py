@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from lake.sql import athena
-from lake.sql.types import BIGINT_FUNCTIONS, Schema, T, decimal_ps, type_of
+from lake.sql.types import BIGINT_FUNCTIONS, FLOATS, ROUNDING, Schema, T, decimal_ps, is_kind, type_of
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -136,12 +136,45 @@ def _times(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_WHOLE = exp.Literal.number("4503599627370496e0")  # 2^52: a double this large is a whole number already
+
+
+def _rounding(node: exp.Expr) -> exp.Expr:
+    """Spark's ROUND of a double rounds its decimal spelling (round(1.005e0, 2) = 1.01; Trino, as Java's
+    Math.round of 1.005 * 100 = 100.4999..., answers 1.0); its CEIL and FLOOR of a double answer a BIGINT
+    (overflowing past 2^63); sqlglot writes truncate as a cast to BIGINT and drops truncate(x, d)."""
+    arg, x = type_of(node.this), node.this
+    if is_kind(arg, FLOATS) and isinstance(node, exp.Round):  # Trino: -(Math.round(-x * f) / f) below 0
+        f = exp.Anonymous(this="POWER", expressions=[exp.Literal.number(10),
+                                                     node.args.get("decimals") or exp.Literal.number(0)])
+        up = lambda v: exp.Div(this=athena.done(exp.Round(this=exp.Mul(this=v, expression=f.copy()))),  # noqa: E731
+                               expression=f.copy())
+        below = exp.Neg(this=exp.Paren(this=up(exp.Neg(this=x.copy()))))
+        return athena.cast(exp.Case(ifs=[exp.If(this=exp.LT(this=x.copy(), expression=exp.Literal.number(0)),
+                                                true=below)], default=up(x.copy())), "DOUBLE")
+    if is_kind(arg, FLOATS) and isinstance(node, (exp.Ceil, exp.Floor, exp.Trunc)):
+        whole = athena.cast(x.copy(), "BIGINT") if isinstance(node, exp.Trunc) \
+            else athena.done(type(node)(this=x.copy()))
+        small = exp.LT(this=exp.Abs(this=x.copy()), expression=_WHOLE.copy())
+        return athena.cast(exp.Case(ifs=[exp.If(this=small, true=athena.cast(whole, "DOUBLE"))], default=x), "DOUBLE")
+    result = type_of(node)
+    if isinstance(node, exp.Trunc) and result is not None and result.this == T.DECIMAL:  # toward zero
+        places = node.args.get("decimals")
+        ceil, floor = (athena.done(cls(this=x.copy(), decimals=places.copy() if places else None))
+                       for cls in (exp.Ceil, exp.Floor))
+        test = exp.LT(this=x.copy(), expression=exp.Literal.number(0))
+        return athena.cast(exp.Case(ifs=[exp.If(this=test, true=ceil)], default=floor), result)
+    return node
+
+
 _ORDERED = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile, exp.PercentRank, exp.CumeDist, exp.Lag, exp.Lead)
 
 
 def fix(node: exp.Expr) -> exp.Expr:
     if isinstance(node, BIGINT_FUNCTIONS) and not athena.is_done(node):  # Spark answers INT
         return athena.cast(_fix(node), "BIGINT")
+    if isinstance(node, ROUNDING) and not athena.is_done(node):
+        node = _rounding(node)
     return _fix(node)
 
 

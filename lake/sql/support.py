@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from lake.sql.athena import division_kind
-from lake.sql.types import FLOATS, T, is_kind, type_of
+from lake.sql.types import FLOATS, INTEGERS, ROUNDING, T, is_kind, type_of
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In, exp.Ordered)
 
@@ -68,6 +68,24 @@ def _function(node: exp.Expr) -> str | None:
     return None
 
 
+def _rounding(node: exp.Expr) -> str | None:
+    arg, name = type_of(node.this), _sql(node)
+    places = node.args.get("decimals")
+    if arg is None:
+        return (f"not supported: {name}: the argument's type cannot be told here, so neither can Athena's "
+                "answer (a DOUBLE rounds as Java does, a DECIMAL keeps its scale); hint: CAST it, "
+                "e.g. round(CAST(x AS DECIMAL(12, 2)), 1) or round(CAST(x AS DOUBLE), 1)")
+    if isinstance(node, exp.Trunc) and (is_kind(arg, INTEGERS) or (places is not None and is_kind(arg, FLOATS))):
+        return (f"not supported: {name}: Athena has truncate(x) for DECIMAL and DOUBLE and truncate(x, d) for "
+                "DECIMAL only; hint: truncate(CAST(x AS DECIMAL(p, s)), d)")
+    if places is not None and arg.this == T.DECIMAL and not (isinstance(places, exp.Literal) and not places.is_string
+                                                              or isinstance(places, exp.Neg)
+                                                              and isinstance(places.this, exp.Literal)):
+        return (f"not supported: {name}: with a DECIMAL, the number of decimal places must be a number written "
+                "in the statement (Spark fixes the result's scale before it reads a row); hint: round(x, 2)")
+    return None
+
+
 def not_supported(tree: exp.Expr) -> list[str]:
     """Every construct of the (type-annotated) statement that has no exact Athena answer here."""
     problems: list[str] = []
@@ -81,6 +99,8 @@ def not_supported(tree: exp.Expr) -> list[str]:
             problem = _iso_timestamp(node)
         elif isinstance(node, exp.Cast):
             problem = _cast(node)
+        elif isinstance(node, ROUNDING):
+            problem = _rounding(node)
         else:
             problem = _function(node)
         if problem and problem not in problems:

@@ -148,10 +148,37 @@ def _aggregate(node: exp.Expr) -> exp.DataType | None:
     return arg  # min, max
 
 
+ROUNDING: tuple[type, ...] = (exp.Round, exp.Ceil, exp.Floor, exp.Sign, exp.Trunc)
+
+
+def _rounding(node: exp.Expr) -> exp.DataType | None:
+    """round, ceil/ceiling, floor, sign, truncate as Trino types them (MathFunctions: "same as input" in the
+    docs; for decimals round(x) decimal(p - s + min(1, s), 0), round(x, d) decimal(p + 1, s), truncate(x)
+    decimal(max(1, p - s), 0), truncate(x, d) decimal(p, s), sign decimal(1, 0))."""
+    arg = type_of(node.this)
+    if arg is None or (isinstance(node, exp.Trunc) and is_kind(arg, INTEGERS)):
+        return None  # truncate has no integer form in Trino
+    if is_kind(arg, FLOATS | set(INTEGERS)):
+        return arg
+    ps = decimal_ps(arg) if arg.this == T.DECIMAL else None
+    if ps is None:
+        return None
+    p, s = ps
+    places = node.args.get("decimals") is not None
+    if isinstance(node, exp.Sign):
+        return decimal(1, 0)
+    if isinstance(node, exp.Trunc):
+        return decimal(p, s) if places else decimal(max(1, p - s), 0)
+    if isinstance(node, exp.Round) and places:
+        return decimal(p + 1, s)
+    return decimal(p - s + min(1, s), 0)
+
+
 _TRINO_RULES: dict[type, Any] = {
     exp.Literal: lambda n: literal_type(n) if not n.is_string else None,
     **{cls: _arith for cls in (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)},
     exp.Sum: _aggregate, exp.Avg: _aggregate,
+    **{cls: _rounding for cls in ROUNDING},
     **{cls: lambda n: exp.DataType.build("BIGINT") for cls in BIGINT_FUNCTIONS},
 }
 
@@ -190,6 +217,8 @@ def type_of(node: exp.Expr | None) -> exp.DataType | None:
         return _arith(node)
     if isinstance(node, (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Count, exp.CountIf, exp.ApproxDistinct)):
         return _aggregate(node)
+    if isinstance(node, ROUNDING):
+        return _rounding(node)  # type: ignore[arg-type]
     if isinstance(node, exp.Window):
         return type_of(node.this)
     if isinstance(node, BIGINT_FUNCTIONS):

@@ -19,7 +19,7 @@ _COMPARE: dict[type, str] = {exp.EQ: "=", exp.NEQ: "<>", exp.GT: ">", exp.GTE: "
 _ARITHMETIC: dict[type, str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%", exp.IntDiv: "/"}
 _QUANTIFIED = (exp.Any, exp.All, exp.Subquery, exp.Query)
 _NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
-                       exp.VariancePop)
+                       exp.VariancePop, exp.Round, exp.Ceil, exp.Floor, exp.Sign, exp.Trunc)  # and the rounding
 
 
 def kind(dt: exp.DataType | None) -> str | None:

@@ -200,6 +200,25 @@ def test_output_types_are_trinos_result_types() -> None:
     assert avg.columns == {"a": "decimal(12,2)", "b": "decimal(14,3)"}
 
 
+def test_rounding_functions_have_trinos_types_and_need_a_number() -> None:
+    """round/ceil/floor/truncate/sign type as Athena's signatures do (the corpus checks the engines agree)."""
+    cfg = load_config(ZONES)
+    from lake.config.table_schemas import contract_tables
+
+    tables = dict(contract_tables({z.name: z.datasets for z in cfg.zones.values()}))
+    sql = ("SELECT round(amount, 1) AS r1, round(amount) AS r0, ceil(amount) AS c, floor(amount) AS f,\n"
+           "       truncate(amount) AS t0, truncate(amount, 1) AS t1, sign(amount) AS s, round(1.5e0) AS d,\n"
+           "       ceil(count(*)) AS n, sign(count(*)) AS sn FROM finance_ods.expenses GROUP BY amount")
+    compiled = compile_sql(sql, "finance", Upstream(tables, set(tables)))
+    assert compiled.problems == []
+    assert compiled.columns == {"r1": "decimal(13,2)", "r0": "decimal(11,0)", "c": "decimal(11,0)",
+                                "f": "decimal(11,0)", "t0": "decimal(10,0)", "t1": "decimal(12,2)",
+                                "s": "decimal(1,0)", "d": "double", "n": "bigint", "sn": "bigint"}
+    bad = compile_sql("SELECT round(category, 1) AS r FROM finance_ods.expenses", "finance",
+                      Upstream(tables, set(tables)))
+    assert [p.message for p in bad.problems] == ["round() needs a number, not varchar: ROUND(category, 1)"]
+
+
 def test_syntax_errors_quote_the_users_text_not_sqlglots_tokens() -> None:
     [problem] = compile_sql("SELECT x\nFROM WHERE", "a", UPSTREAM).problems
     assert (problem.line, problem.message) == \

@@ -181,41 +181,40 @@ def test_positions_count_a_metadata_header_split_off_the_statement(zones_copy: P
     assert [(x.line, x.col) for x in compiled.problems] == [(4, 8)]
 
 
-def test_output_types_are_trinos_result_types() -> None:
-    """Downstream projections are checked against the types Athena returns, not sqlglot's generic ones."""
-    cfg = load_config(ZONES)
+def _shipped_tables() -> Upstream:
     from lake.config.table_schemas import contract_tables
 
+    cfg = load_config(ZONES)
     tables = dict(contract_tables({z.name: z.datasets for z in cfg.zones.values()}))
+    return Upstream(tables, set(tables))
+
+
+def test_output_types_are_trinos_result_types() -> None:
+    """Downstream projections are checked against the types Athena returns, not sqlglot's generic ones."""
     sql = ("WITH s AS (SELECT category, sum(amount) AS total FROM finance_ods.expenses GROUP BY category)\n"
            "SELECT category, total, avg(total) OVER () AS mean, total / 3 AS third, total * 1.5 AS more,\n"
            "       7 / 2 AS i, 1.5 AS lit, count(*) OVER () AS n FROM s")
-    compiled = compile_sql(sql, "finance", Upstream(tables, set(tables)))
+    compiled = compile_sql(sql, "finance", _shipped_tables())
     assert compiled.problems == []
     assert compiled.columns == {"category": "varchar", "total": "decimal(38,2)", "mean": "decimal(38,2)",
                                 "third": "decimal(38,2)", "more": "decimal(38,3)", "i": "integer",
                                 "lit": "decimal(2,1)", "n": "bigint"}
     avg = compile_sql("SELECT avg(amount) AS a, amount + 1.005 AS b FROM finance_ods.expenses GROUP BY amount",
-                      "finance", Upstream(tables, set(tables)))
+                      "finance", _shipped_tables())
     assert avg.columns == {"a": "decimal(12,2)", "b": "decimal(14,3)"}
 
 
 def test_rounding_functions_have_trinos_types_and_need_a_number() -> None:
     """round/ceil/floor/truncate/sign type as Athena's signatures do (the corpus checks the engines agree)."""
-    cfg = load_config(ZONES)
-    from lake.config.table_schemas import contract_tables
-
-    tables = dict(contract_tables({z.name: z.datasets for z in cfg.zones.values()}))
     sql = ("SELECT round(amount, 1) AS r1, round(amount) AS r0, ceil(amount) AS c, floor(amount) AS f,\n"
            "       truncate(amount) AS t0, truncate(amount, 1) AS t1, sign(amount) AS s, round(1.5e0) AS d,\n"
            "       ceil(count(*)) AS n, sign(count(*)) AS sn FROM finance_ods.expenses GROUP BY amount")
-    compiled = compile_sql(sql, "finance", Upstream(tables, set(tables)))
+    compiled = compile_sql(sql, "finance", _shipped_tables())
     assert compiled.problems == []
     assert compiled.columns == {"r1": "decimal(13,2)", "r0": "decimal(11,0)", "c": "decimal(11,0)",
                                 "f": "decimal(11,0)", "t0": "decimal(10,0)", "t1": "decimal(12,2)",
                                 "s": "decimal(1,0)", "d": "double", "n": "bigint", "sn": "bigint"}
-    bad = compile_sql("SELECT round(category, 1) AS r FROM finance_ods.expenses", "finance",
-                      Upstream(tables, set(tables)))
+    bad = compile_sql("SELECT round(category, 1) AS r FROM finance_ods.expenses", "finance", _shipped_tables())
     assert [p.message for p in bad.problems] == ["round() needs a number, not varchar: ROUND(category, 1)"]
 
 

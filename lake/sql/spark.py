@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+import sqlglot
 from sqlglot import exp
 
 from lake.sql import athena
@@ -50,12 +51,42 @@ def _division(node: exp.Div) -> exp.Expr:
     return node
 
 
-def _aggregate(node: exp.Expr) -> exp.Expr:
+def _aggregate(node: exp.Expr, windowed: bool = False) -> exp.Expr:
     arg = type_of(node.this)
     if isinstance(node, (exp.Sum, exp.Avg)) and arg is not None and decimal_ps(arg) and arg.this == T.DECIMAL:
         result = type_of(node)
-        return athena.cast(athena.done(node), result) if result is not None else node
+        if result is None:
+            return node
+        if isinstance(node, exp.Avg) and not windowed and decimal_ps(result)[1] <= 6:  # type: ignore[index]
+            return _exact_avg(node, *decimal_ps(result))  # type: ignore[misc]
+        return athena.cast(athena.done(node), result)
     return node
+
+
+def _exact_avg(node: exp.Avg, p: int, s: int) -> exp.Expr:
+    """Trino's avg of decimal(p, s): the exact mean rounded half away from zero to scale s. Spark's AVG answers
+    decimal(p + 4, s + 4), which overflows past 10^(34 - s) (two decimal(37,2) near their maximum) and rounds
+    twice (0.49996 -> 0.5000 -> 1). Here: a quotient from DOUBLE, corrected twice with the exact remainder
+    S - q * n (decimal arithmetic; Spark keeps scale s up to 6 in these products), then the last digit from
+    the remaining integer remainder in BIGINT."""
+    total = f"CAST(_s AS DECIMAL(38, {s}))"
+    n = "_n"
+    q1 = f"CAST(CAST({total} AS DOUBLE) / NULLIF({n}, 0) AS DECIMAL(38, {s}))"
+    q2 = f"({q1} + CAST(CAST(({total} - {q1} * {n}) AS DOUBLE) / NULLIF({n}, 0) AS DECIMAL(38, {s})))"
+    rest = f"CAST(({total} - {q2} * {n}) * {10 ** s} AS BIGINT)"  # (S - q2 * n) in units of 10^-s: small
+
+    def floor_div(a: str, b: str) -> str:
+        return f"(({a}) - PMOD({a}, {b})) DIV ({b})"
+    last = (f"CASE WHEN {total} >= 0 THEN {floor_div(f'2 * {rest} + {n}', f'2 * {n}')} "
+            f"ELSE -{floor_div(f'{n} - 2 * {rest}', f'2 * {n}')} END")
+    unit = "0." + "0" * (s - 1) + "1" if s else "1"
+    tree = sqlglot.parse_one(f"CAST({q2} + CAST({last} AS DECIMAL(20, 0)) * {unit} AS DECIMAL({p}, {s}))",
+                             read="spark")
+    parts = {"_s": athena.done(exp.Sum(this=node.this.copy())), "_n": athena.done(exp.Count(this=node.this.copy()))}
+    for col in list(tree.find_all(exp.Column)):
+        if col.name in parts:
+            col.replace(parts[col.name].copy())
+    return athena.done(tree)
 
 
 def _compare(keys: list[exp.Ordered]) -> exp.Expr:
@@ -198,7 +229,7 @@ def _fix(node: exp.Expr) -> exp.Expr:
         node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.Null())]))
         return node
     if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
-        inner = _aggregate(node.this)  # the cast goes around the window
+        inner = _aggregate(node.this, windowed=True)  # the cast goes around the window
         return athena.cast(athena.done(node), inner.to) if isinstance(inner, exp.Cast) else node
     if isinstance(node, exp.ArrayAgg):
         return _array_agg(node)

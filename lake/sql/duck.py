@@ -78,8 +78,9 @@ def _aggregate(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Sum) and arg is not None and arg.this == T.DECIMAL and decimal_ps(result):
         # DuckDB keeps a decimal(38, s) sum in a HUGEINT and lets it pass 38 digits; Trino: "Decimal overflow"
         limit = 10 ** (38 - decimal_ps(result)[1])  # type: ignore[index]
-        return _template(f"CASE WHEN abs(CAST(trunc(_s) AS HUGEINT)) >= CAST('{limit}' AS HUGEINT) "
-                         "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(node))
+        checked = _template(f"CASE WHEN abs(CAST(trunc(_s) AS HUGEINT)) >= CAST('{limit}' AS HUGEINT) "
+                            "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(node))
+        return athena.cast(checked, result)  # typed: an enclosing division reads its operand's type
     if isinstance(node, (exp.Sum, exp.CountIf)) and (is_kind(arg, INTEGERS) or isinstance(node, exp.CountIf)):
         return athena.cast(athena.done(node), result)  # DuckDB: HUGEINT; Trino: BIGINT
     return node

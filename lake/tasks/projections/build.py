@@ -128,6 +128,13 @@ def _due(spark: SparkSession, p: Projection, changed: set[str], missing: set[str
                                ), record
 
 
+def unchanged(p: Projection, last: dict[str, build_state.BuildRecord] | None) -> Build:
+    """The report of a projection not built because nothing it depends on changed."""
+    built = last.get(p.table) if last else None
+    return Build(p.table, "unchanged", sql_file=str(p.path),
+                 error=f"definition and input snapshots as at its last build (run {built.run_id if built else '?'})")
+
+
 def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str | None = None, *,
             last: dict[str, build_state.BuildRecord] | None = None, force: Collection[str] = ()) -> list[Build]:
     """Rebuild what ``changed`` tables affect (only ``zone``'s projections, if given: on AWS each zone's
@@ -155,9 +162,7 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
             continue
         reason, record = _due(spark, p, changed, missing, force, last)
         if reason is None:
-            built = last.get(p.table) if last else None
-            results.append(Build(p.table, "unchanged", sql_file=str(p.path), error="definition and input snapshots "
-                                 f"as at its last build (run {built.run_id if built else '?'})"))
+            results.append(unchanged(p, last))
             continue
         absent = sorted(t for t in p.reads if not spark.catalog.tableExists(t))
         if absent and not p.reads & changed:

@@ -10,16 +10,11 @@ run that groups them (on AWS: the state machine's execution).
 from __future__ import annotations
 
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from lake.backends.ledger import SqliteLedger
-from lake.backends.records import Records
-from lake.config import Zone
 from lake.local.idle import idle_builds
 from lake.runtime import runlog
 from lake.runtime.context import Context
-from lake.spark import session_copy
 from lake.tasks.projections.build import OK_STATUSES, Build
 from lake.tasks.projections.task import project, record
 from lake.tasks.to_ods.promote import Promotion, promote_task
@@ -38,7 +33,6 @@ class RunReport:
 
 
 new_run_id = runlog.new_run_id
-RECORDS = "records.sqlite"  # the platform records' file in the lake home's platform folder (Context.local)
 
 
 def rebuild_targets(cfg, table: str | None, zone: str | None) -> set[str]:  # noqa: ANN001 - a LakeConfig
@@ -52,31 +46,6 @@ def rebuild_targets(cfg, table: str | None, zone: str | None) -> set[str]:  # no
         why = "is ambiguous" if hits else "is not a projection" + (f" of zone '{zone}'" if zone else "")
         raise ValueError(f"--rebuild {table} {why}; projections: {', '.join(sorted(p.table for p in mine))}")
     return set(hits)
-
-
-def promote_zones(spark, ctx: Context, zones: list[Zone], run_id: str) -> list[Promotion]:  # noqa: ANN001
-    """Every dataset of ``zones``, in order; two zones at a time on a local lake (a zone's datasets one
-    after the other: they share the zone's PII key and namespace). Each zone's thread promotes on a
-    copy of the session (its own temporary views) with its own ledger and records connections (a
-    SQLite connection serves one thread), writing its own zone's tables only: no commit conflicts."""
-    groups = [(z.name, list(z.datasets)) for z in zones if z.datasets]
-    if len(groups) < 2 or type(ctx.ledger) is not SqliteLedger or type(ctx.records) is not Records:
-        return [promote_task(spark, ctx, zone, name, run_id) for zone, names in groups for name in names]
-
-    def promote_zone(zone: str, names: list[str]) -> list[Promotion]:
-        own = replace(ctx, ledger=SqliteLedger(ctx.home.ledger_db), records=Records(ctx.home.platform / RECORDS))
-        session = session_copy(spark)
-        return [promote_task(session, own, zone, name, run_id) for name in names]
-
-    with ThreadPoolExecutor(2, thread_name_prefix="promotion") as pool:
-        done = [pool.submit(promote_zone, zone, names) for zone, names in groups]
-        promotions = [p for f in done for p in f.result()]
-    # The copies' catalogs committed; this session's catalog may cache an older version of those tables.
-    for zone, _ in groups:
-        if spark.catalog.databaseExists(f"{zone}_ods"):
-            for t in spark.catalog.listTables(f"{zone}_ods"):
-                spark.catalog.refreshTable(f"{zone}_ods.{t.name}")
-    return promotions
 
 
 def run(ctx: Context, zone: str | None = None, spark=None,  # noqa: ANN001 - a SparkSession
@@ -101,7 +70,9 @@ def run(ctx: Context, zone: str | None = None, spark=None,  # noqa: ANN001 - a S
         record(ctx, idle, report.run_id)
     else:
         spark = spark or local_session(ctx.home.warehouse)
-        report.promotions = promote_zones(spark, ctx, zones, report.run_id)
+        for z in zones:
+            for name in z.datasets:
+                report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))
         changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
         report.builds = project(spark, ctx, changed, report.run_id, zone=zone, force=rebuild)
     whole.inputs = sorted(i for p in report.promotions for i in p.ingests)

@@ -192,7 +192,11 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
                 results.append(Build(p.table, "waiting", error=f"waiting for {', '.join(absent)}",
                                      sql_file=str(p.path)))
                 continue
-            running[p.table] = pool.submit(_build_one, spark, cfg, p, reason, record, tested=last is not None)
+            if last is None:  # the erasure: on the caller's session, one at a time (it goes on with that session)
+                running[p.table] = Future()
+                running[p.table].set_result(_build_one(spark, cfg, p, reason, record, tested=False, copy=False))
+            else:
+                running[p.table] = pool.submit(_build_one, spark, cfg, p, reason, record, tested=True)
             results.append(running[p.table])
         for table in list(running):
             finished(table)
@@ -200,10 +204,10 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
 
 
 def _build_one(spark: SparkSession, cfg: LakeConfig, p: Projection, reason: str, record: build_state.BuildRecord,
-               tested: bool) -> Build:
-    """Build ``p`` (with its tests when ``tested``) on a session of its own: a SQL build's ANSI settings
-    (``athena_session``) and temporary views stay its own while another build runs."""
-    own = session_copy(spark)
+               tested: bool, copy: bool = True) -> Build:
+    """Build ``p`` (with its tests when ``tested``), with ``copy`` on a session of its own: a SQL build's
+    ANSI settings (``athena_session``) and temporary views stay its own while another build runs."""
+    own = session_copy(spark) if copy else spark
     started = now()
     try:
         if tested:

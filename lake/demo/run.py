@@ -38,26 +38,28 @@ def _section(title: str) -> None:
 
 
 def demo(home: str | None, config: str | None) -> int:
-    from lake.demo.samples import generate
-    from lake.local.ingest import drop_file
-    from lake.local.run import run
-    from lake.query import QueryEngine
-    from lake.runtime.context import Context
     from lake.spark import local_session
 
     started = time.monotonic()
     h = LakeHome.resolve(home)
     if h.root.exists():
         shutil.rmtree(h.root)  # a fresh lake every time: the demo is reproducible
-    ctx = Context.local(h.root, config)
-    _section(f"1. Dropping sample files into {h.ingress}")
-    surprises = 0
-    # The producers' files live outside the lake home: ingress keeps the copies, and `lake forget`
-    # can vouch for everything under the home.
-    # Spark's JVM starts (seconds of its own) on a thread while the files are dropped (no Spark needed).
+    # Spark's JVM starts (seconds of its own) on a thread while the rest of the platform is imported,
+    # the configuration loaded and the files dropped (none of which needs Spark).
     with ThreadPoolExecutor(1, thread_name_prefix="spark-start") as pool, \
             tempfile.TemporaryDirectory(prefix="lake-samples-") as work:
-        session = pool.submit(local_session, ctx.home.warehouse)
+        session = pool.submit(local_session, h.warehouse)
+        from lake.demo.samples import generate
+        from lake.local.ingest import drop_file
+        from lake.local.run import run
+        from lake.query import QueryEngine
+        from lake.runtime.context import Context
+
+        ctx = Context.local(h.root, config)
+        _section(f"1. Dropping sample files into {h.ingress}")
+        surprises = 0
+        # The producers' files live outside the lake home: ingress keeps the copies, and `lake forget`
+        # can vouch for everything under the home.
         for s in generate(Path(work)):
             for rec in drop_file(ctx, s.path, s.zone, s.dataset):
                 reason = f" — {rec.reason}" if rec.reason else ""

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from lake.local.idle import idle_builds
 from lake.runtime import runlog
 from lake.runtime.context import Context
 from lake.tasks.projections.build import OK_STATUSES, Build
-from lake.tasks.projections.task import project
+from lake.tasks.projections.task import project, record
 from lake.tasks.to_ods.promote import Promotion, promote_task
 
 
@@ -51,20 +52,29 @@ def run(ctx: Context, zone: str | None = None, spark=None,  # noqa: ANN001 - a S
         rebuild: Collection[str] = ()) -> RunReport:
     """Promote (``zone`` only, if given) and rebuild what changed, on ``spark`` or a local session:
     projections whose definition or input snapshots changed since their last build, and the
-    ``rebuild`` ones (lake/tasks/projections/state.py); the others are reported "unchanged"."""
-    if spark is None:
-        from lake.spark import local_session  # the local runtime builds its session; Glue builds its own
+    ``rebuild`` ones (lake/tasks/projections/state.py); the others are reported "unchanged". A run
+    with nothing to do (lake/local/idle.py) starts no Spark."""
+    from lake.spark import catalog_name, local_session  # the local runtime builds its session; Glue its own
 
-        spark = local_session(ctx.home.warehouse)
     report = RunReport(new_run_id())
     whole = runlog.TaskRun("promotion", zone, None, None, report.run_id)
     runlog.log_event(ctx, "promotion started", whole)
     zones = [ctx.cfg.zones[zone]] if zone else list(ctx.cfg.zones.values())
-    for z in zones:
-        for name in z.datasets:
-            report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))
-    changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
-    report.builds = project(spark, ctx, changed, report.run_id, zone=zone, force=rebuild)
+    # Nothing pending and every projection unchanged: the same run recorded, without starting Spark.
+    own_tables = spark is None or spark.catalog.currentCatalog() == catalog_name(ctx.home.warehouse)
+    idle = idle_builds(ctx, zone, rebuild) if own_tables else None
+    changed: set[str] = set()
+    if idle is not None:
+        report.promotions = [promote_task(None, ctx, z.name, name, report.run_id) for z in zones for name in z.datasets]
+        report.builds = idle
+        record(ctx, idle, report.run_id)
+    else:
+        spark = spark or local_session(ctx.home.warehouse)
+        for z in zones:
+            for name in z.datasets:
+                report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))
+        changed = {p.table for p in report.promotions if p.ingests and p.status in ("promoted", "rebuilt")}
+        report.builds = project(spark, ctx, changed, report.run_id, zone=zone, force=rebuild)
     whole.inputs = sorted(i for p in report.promotions for i in p.ingests)
     whole.outputs = sorted(changed | {b.table for b in report.builds if b.status == "built"})
     whole.rows_in = sum(p.rows_in for p in report.promotions)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 from collections.abc import Collection
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from pyspark.sql.utils import AnalysisException
 
 from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
+from lake.spark import session_copy
 from lake.sql import to_spark
 from lake.sql.spark import athena_session, spark_schema
 from lake.tasks.projections import guard, pii_check
@@ -31,6 +33,7 @@ from lake.tasks.projections.checks import TestResult, TestsFailed, run_tests
 from lake.tasks.projections.plan import affected, build_order
 
 OK_STATUSES = ("built", "waiting", "unchanged")  # a run with only these succeeded
+BUILDERS = 2  # projections built at once
 AUDIT_PREFIX = "_audit_"
 
 
@@ -128,6 +131,13 @@ def _due(spark: SparkSession, p: Projection, changed: set[str], missing: set[str
                                ), record
 
 
+def unchanged(p: Projection, last: dict[str, build_state.BuildRecord] | None) -> Build:
+    """The report of a projection not built because nothing it depends on changed."""
+    built = last.get(p.table) if last else None
+    return Build(p.table, "unchanged", sql_file=str(p.path),
+                 error=f"definition and input snapshots as at its last build (run {built.run_id if built else '?'})")
+
+
 def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str | None = None, *,
             last: dict[str, build_state.BuildRecord] | None = None, force: Collection[str] = ()) -> list[Build]:
     """Rebuild what ``changed`` tables affect (only ``zone``'s projections, if given: on AWS each zone's
@@ -143,48 +153,73 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
     candidates = build_order(cfg) if last is not None else affected(cfg, changed, missing)
     changed = set(changed)  # grows with what this run rebuilds: its dependants are due too
     failed: set[str] = set()
-    results = []
-    for p in candidates:
-        if zone is not None and p.zone != zone:
-            continue
-        upstream_failed = sorted(p.reads & failed)
-        if upstream_failed:
-            failed.add(p.table)
-            results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
-                                 sql_file=str(p.path)))
-            continue
-        reason, record = _due(spark, p, changed, missing, force, last)
-        if reason is None:
-            built = last.get(p.table) if last else None
-            results.append(Build(p.table, "unchanged", sql_file=str(p.path), error="definition and input snapshots "
-                                 f"as at its last build (run {built.run_id if built else '?'})"))
-            continue
-        absent = sorted(t for t in p.reads if not spark.catalog.tableExists(t))
-        if absent and not p.reads & changed:
-            # Due only because it was never built, and an input is not published yet (another zone's first
-            # load, found by the twin): it waits for that input's own "Tables Updated", it has not failed.
-            results.append(Build(p.table, "waiting", error=f"waiting for {', '.join(absent)}", sql_file=str(p.path)))
-            continue
-        started = now()
-        try:
-            if last is None:
-                rows = build(spark, p, cfg)
-                record.snapshot_id = build_state.current_snapshot(spark, p.table)
-                results.append(Build(p.table, "built", rows, sql_file=str(p.path), reason=reason, record=record))
+    results: list[Build | Future[Build]] = []  # in build order; a build under way is its future
+    running: dict[str, Future[Build]] = {}
+
+    def finished(table: str) -> None:
+        """Wait for a build of this run; what it read is then due (built) or skipped (failed)."""
+        status = running.pop(table).result().status
+        if status == "built":
+            changed.add(table)
+            # Built on a session copy, whose catalog cached the new snapshot: this session's catalog
+            # caches the table too (Iceberg's CachingCatalog), and must not answer with the old one.
+            spark.catalog.refreshTable(table)
+        elif status == "failed":
+            failed.add(table)
+
+    # Independent projections build two at a time (one JVM, two task threads: while one plans, commits
+    # or reads metadata on the driver, the other runs); a projection starts once its inputs built here did.
+    with ThreadPoolExecutor(BUILDERS, thread_name_prefix="projection") as pool:
+        for p in candidates:
+            if zone is not None and p.zone != zone:
+                continue
+            for upstream in sorted(p.reads & running.keys()):
+                finished(upstream)
+            upstream_failed = sorted(p.reads & failed)
+            if upstream_failed:
+                failed.add(p.table)
+                results.append(Build(p.table, "skipped", error=f"upstream failed: {', '.join(upstream_failed)}",
+                                     sql_file=str(p.path)))
+                continue
+            reason, record = _due(spark, p, changed, missing, force, last)
+            if reason is None:
+                results.append(unchanged(p, last))
+                continue
+            absent = sorted(t for t in p.reads if not spark.catalog.tableExists(t))
+            if absent and not p.reads & changed:
+                # Due only because it was never built, and an input is not published yet (another zone's first
+                # load, found by the twin): it waits for that input's own "Tables Updated", it has not failed.
+                results.append(Build(p.table, "waiting", error=f"waiting for {', '.join(absent)}",
+                                     sql_file=str(p.path)))
+                continue
+            if last is None:  # the erasure: on the caller's session, one at a time (it goes on with that session)
+                running[p.table] = Future()
+                running[p.table].set_result(_build_one(spark, cfg, p, reason, record, tested=False, copy=False))
             else:
-                rows, tests = build_tested(spark, p, cfg)
-                record.snapshot_id = build_state.current_snapshot(spark, p.table)
-                results.append(Build(p.table, "built", rows, sql_file=str(p.path), reason=reason, tests=tests,
-                                     record=record))
-        except TestsFailed as err:
-            failed.add(p.table)
-            results.append(Build(p.table, "failed", error=str(err), sql_file=str(p.path), reason=reason,
-                                 tests=err.results))
-        except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
-            failed.add(p.table)
-            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            results.append(Build(p.table, "failed", error=first_line, sql_file=str(p.path), reason=reason))
-        results[-1].started_at, results[-1].ended_at = started, now()  # for the run log
-        if results[-1].status == "built":
-            changed.add(p.table)
-    return results
+                running[p.table] = pool.submit(_build_one, spark, cfg, p, reason, record, tested=True)
+            results.append(running[p.table])
+        for table in list(running):
+            finished(table)
+    return [r.result() if isinstance(r, Future) else r for r in results]
+
+
+def _build_one(spark: SparkSession, cfg: LakeConfig, p: Projection, reason: str, record: build_state.BuildRecord,
+               tested: bool, copy: bool = True) -> Build:
+    """Build ``p`` (with its tests when ``tested``), with ``copy`` on a session of its own: a SQL build's
+    ANSI settings (``athena_session``) and temporary views stay its own while another build runs."""
+    own = session_copy(spark) if copy else spark
+    started = now()
+    try:
+        if tested:
+            rows, tests = build_tested(own, p, cfg)
+        else:
+            rows, tests = build(own, p, cfg), []
+        record.snapshot_id = build_state.current_snapshot(own, p.table)
+        result = Build(p.table, "built", rows, sql_file=str(p.path), reason=reason, tests=tests, record=record)
+    except TestsFailed as err:
+        result = Build(p.table, "failed", error=str(err), sql_file=str(p.path), reason=reason, tests=err.results)
+    except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        result = Build(p.table, "failed", error=first_line, sql_file=str(p.path), reason=reason)
+    result.started_at, result.ended_at = started, now()  # for the run log
+    return result

@@ -73,6 +73,12 @@ def project(spark: SparkSession, ctx: Context, changed: set[str], run_id: str,
     zones = [zone] if zone else list(ctx.cfg.zones)
     last = build_state.load(ctx.records, zones)
     builds = rebuild(spark, ctx.cfg, changed, zone, last=last, force=force)
+    record(ctx, builds, run_id)
+    return builds
+
+
+def record(ctx: Context, builds: list[Build], run_id: str) -> None:
+    """Save each successful build's record, then record the runs, test results and alerts."""
     for b in builds:
         if b.status == "built" and b.record is not None:
             b.record.run_id = run_id
@@ -80,4 +86,3 @@ def project(spark: SparkSession, ctx: Context, changed: set[str], run_id: str,
     record_builds(ctx, builds, run_id)
     record_tests(ctx, builds, run_id)
     alert_builds(ctx, builds, run_id)
-    return builds

@@ -241,14 +241,15 @@ def column_groups(ds: Dataset, pending: list[IngestRecord]) -> list[tuple[int, i
     return groups
 
 
-def promote_task(spark: SparkSession, ctx: Context, zone: str, dataset: str, parent_run_id: str) -> Promotion:
+def promote_task(spark: SparkSession | None, ctx: Context, zone: str, dataset: str, parent_run_id: str) -> Promotion:
     """One ``to_ods`` run as the task records it on AWS and locally alike: its ``platform.runs`` row
     (and lineage), the alert when the quality gate halts or a schema change is refused, and the
-    recovery of those alerts once the dataset promotes again."""
+    recovery of those alerts once the dataset promotes again. ``spark`` None: the caller knows from
+    the ledger and the table's metadata that there is nothing to promote (lake/local/idle.py)."""
     staging = f"s3://{ctx.buckets.staging}/{zone}/{dataset}/"
     with runlog.task_run(ctx, "to_ods", zone=zone, table_name=f"{zone}_ods.{dataset}", parent_run_id=parent_run_id,
                          inputs=[staging]) as task:
-        p = promote(spark, ctx, zone, dataset, parent_run_id)
+        p = Promotion(f"{zone}_ods.{dataset}") if spark is None else promote(spark, ctx, zone, dataset, parent_run_id)
         staged = [r.staged_key for r in (ctx.ledger.get(i) for i in p.ingests) if r and r.staged_key]
         task.inputs = [f"s3://{ctx.buckets.staging}/{k}" for k in staged] or task.inputs
         task.outputs = [p.table] if p.ingests else []

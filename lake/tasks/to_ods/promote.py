@@ -22,7 +22,6 @@ from lake.config import Dataset, evolution
 from lake.pii import zone_key
 from lake.runtime import runlog
 from lake.runtime.context import Context
-from lake.tasks.projections.state import EMPTY, current_snapshot
 from lake.tasks.to_ods import quality, tables
 from lake.tasks.to_ods import transforms as T
 
@@ -136,11 +135,10 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
             part = T.latest_per_key(part, ds.primary_key, ds.options.latest_wins)
         update = T.ods_columns(carried, dropped, bool(ds.options.cdc)) + ["_promoted_at"]
         part.select(*cols, *(["_op"] if ds.options.cdc else [])).createOrReplaceTempView("batch")
-        if not ds.options.cdc and current_snapshot(spark, table) == EMPTY:
-            # A first load has nothing to match: the MERGE would insert every row of the deduplicated
+        if tables.row_count(spark, table) == 0:
+            # Nothing to match (a first load): the MERGE would insert every row of the deduplicated
             # batch after passes that look for matches (a third of a small `lake run`, benchmarks/run).
-            names = ", ".join(f"`{c}`" for c in cols)
-            spark.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM batch")
+            tables.insert(spark, table, cols, "_op <> 'd'" if ds.options.cdc else None)
         else:
             spark.sql(tables.merge_sql(ds, table, cols, update))
         if ds.options.cdc:

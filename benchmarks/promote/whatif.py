@@ -8,13 +8,15 @@ only: it shows what the HMAC costs and must never ship. (Session 5 built in the 
 - ``explicit-schema``: read staging with the contract's schema instead of ``mergeSchema``
   inference (a Spark job over every footer); columns an old file lacks still read as null.
 - ``no-pii``: PII columns left as they are (attribution only).
+- ``no-group-filter``: the MERGE without Spark's runtime group filter (the extra join of the batch's
+  keys with the table's that finds the data files holding a match): every data file is rewritten.
 - ``pii-distinct``: HMAC each distinct value of a hashed column once and join the hashes back,
   instead of two SHA-256 per row (pays off when values repeat, as e-mails of claimants do).
 """
 
 from __future__ import annotations
 
-VARIANTS = ("explicit-schema", "no-pii", "pii-distinct")
+VARIANTS = ("explicit-schema", "no-pii", "pii-distinct", "no-group-filter")
 
 
 def _explicit_schema() -> None:
@@ -61,5 +63,18 @@ def _pii_distinct() -> None:
     T.protect_pii = protect_pii
 
 
+def _no_group_filter() -> None:
+    from lake.tasks.to_ods import promote as job
+
+    real = job.promote
+
+    def promote(spark, *args, **kwargs):
+        spark.conf.set("spark.sql.optimizer.runtime.rowLevelOperationGroupFilter.enabled", "false")
+        return real(spark, *args, **kwargs)
+
+    job.promote = promote
+
+
 def apply(variant: str) -> None:
-    {"explicit-schema": _explicit_schema, "no-pii": _no_pii, "pii-distinct": _pii_distinct}[variant]()
+    {"explicit-schema": _explicit_schema, "no-pii": _no_pii, "pii-distinct": _pii_distinct,
+     "no-group-filter": _no_group_filter}[variant]()

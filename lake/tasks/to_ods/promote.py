@@ -7,7 +7,9 @@ which the latest-wins (or lsn-ordered) MERGE makes harmless.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,6 @@ from lake.config import Dataset, evolution
 from lake.pii import zone_key
 from lake.runtime import runlog
 from lake.runtime.context import Context
-from lake.tasks.projections.state import EMPTY, current_snapshot
 from lake.tasks.to_ods import quality, tables
 from lake.tasks.to_ods import transforms as T
 
@@ -136,13 +137,13 @@ def promote(spark: SparkSession, ctx: Context, zone: str, dataset: str, run_id: 
             part = T.latest_per_key(part, ds.primary_key, ds.options.latest_wins)
         update = T.ods_columns(carried, dropped, bool(ds.options.cdc)) + ["_promoted_at"]
         part.select(*cols, *(["_op"] if ds.options.cdc else [])).createOrReplaceTempView("batch")
-        if not ds.options.cdc and current_snapshot(spark, table) == EMPTY:
-            # A first load has nothing to match: the MERGE would insert every row of the deduplicated
-            # batch after passes that look for matches (a third of a small `lake run`, benchmarks/run).
-            names = ", ".join(f"`{c}`" for c in cols)
-            spark.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM batch")
-        else:
-            spark.sql(tables.merge_sql(ds, table, cols, update))
+        with one_sort(spark):
+            if tables.row_count(spark, table) == 0:
+                # Nothing to match (a first load): the MERGE would insert every row of the deduplicated
+                # batch after passes that look for matches (a third of a small `lake run`, benchmarks/run).
+                tables.insert(spark, table, cols, "_op <> 'd'" if ds.options.cdc else None)
+            else:
+                spark.sql(tables.merge_sql(ds, table, cols, update))
         if ds.options.cdc:
             tables.merge_tombstones(spark, ds, table)
         # Only after Iceberg committed: a crash before this line re-merges the same rows next run.
@@ -192,10 +193,11 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     empty = tables.row_count(spark, table) == 0
     target = tables.audit_branch(spark, table)
     try:
-        if empty:
-            spark.table("batch").writeTo(target).append()
-        else:
-            spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
+        with one_sort(spark):
+            if empty:
+                spark.table("batch").writeTo(target).append()
+            else:
+                spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
         counts = _metrics(spark, observation)  # the write ran the batch's one pass
     except BaseException:
         tables.discard(spark, table)
@@ -213,6 +215,26 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     ctx.ledger.mark_promoted(result.ingests, run_id)
     result.rows_out = tables.row_count(spark, table)
     return result
+
+
+WINDOW_GROUP_LIMIT = "spark.sql.optimizer.windowGroupLimitThreshold"
+
+
+@contextlib.contextmanager
+def one_sort(spark: SparkSession) -> Iterator[None]:
+    """Statements planned inside sort the batch once for its latest-per-key window, after the shuffle.
+    Spark 3.5 would also sort every map task's rows before it, to drop all but the first row per key
+    early (InferWindowGroupLimit): a second full sort of the batch (at 5 M rows one that spills to disk)
+    that saves next to nothing when keys are mostly unique, as a staged batch's are (benchmarks/promote)."""
+    old = spark.conf.get(WINDOW_GROUP_LIMIT, None)
+    spark.conf.set(WINDOW_GROUP_LIMIT, "-1")
+    try:
+        yield
+    finally:
+        if old is None:
+            spark.conf.unset(WINDOW_GROUP_LIMIT)
+        else:
+            spark.conf.set(WINDOW_GROUP_LIMIT, old)
 
 
 def _metrics(spark: SparkSession, observation: Observation, seconds: int = 120) -> dict:

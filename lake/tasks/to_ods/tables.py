@@ -106,12 +106,24 @@ def without_superseded(spark: SparkSession, ds: Dataset, table: str, batch: Data
     keys = ", ".join(f"`{c.name}` {c.type.sql}" for c in ds.columns if c.primary_key)
     spark.sql(f"CREATE TABLE IF NOT EXISTS {tombstones(table)} ({keys}, `_lsn` bigint) USING iceberg "
               "TBLPROPERTIES ('format-version'='2')")
+    if row_count(spark, tombstones(table)) == 0:
+        return batch  # no key was ever deleted: nothing to hold back (and no join with an empty table)
     dead = spark.table(tombstones(table)).withColumnRenamed("_lsn", "_dead_lsn")
     return (batch.join(dead, ds.primary_key, "left")
             .where(F.col("_dead_lsn").isNull() | (F.col("_lsn") > F.col("_dead_lsn"))).drop("_dead_lsn"))
 
 
+def insert(spark: SparkSession, table: str, cols: list[str], where: str | None = None) -> None:
+    """The ``batch`` view's rows (those matching ``where``) appended: what a MERGE into a table with no
+    rows does, without the passes that look for matches."""
+    names = ", ".join(f"`{c}`" for c in cols)
+    spark.sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM batch" + (f" WHERE {where}" if where else ""))
+
+
 def merge_tombstones(spark: SparkSession, ds: Dataset, table: str) -> None:
+    if row_count(spark, tombstones(table)) == 0:  # nothing to match: the batch's deletes are the tombstones
+        insert(spark, tombstones(table), [*ds.primary_key, "_lsn"], "_op = 'd'")
+        return
     on = " AND ".join(f"t.`{k}` = s.`{k}`" for k in ds.primary_key)
     names = ", ".join(f"`{k}`" for k in ds.primary_key)
     values = ", ".join(f"s.`{k}`" for k in ds.primary_key)

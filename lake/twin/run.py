@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ class Report:
     calls_file: Path | None = None
     access: Any = None  # lake.twin.access.proof.Proof: every call decided against the templates' policies
     twin: Results | None = None  # what the twin's run produced (the left side of the comparison)
+    then: Any = None  # what ``run_twin``'s ``then`` returned
     seconds: float = 0.0
 
     @property
@@ -52,7 +54,10 @@ class Report:
         return "\n".join(out)
 
 
-def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: bool = True) -> Report:
+def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: bool = True,
+             then: Callable[[Any, list[Any], Path], Any] | None = None) -> Report:
+    """``then(twin, samples, work)`` runs on the deployed twin after everything above was read from it
+    (a drill that goes on from the scenario's end state: the tests' erasure drill)."""
     from lake.config import load_config
     from lake.twin import health
     from lake.twin.access import physical, proof
@@ -68,7 +73,7 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         report.problems.append(f"deploy: {err}")
         return report
     try:
-        scenario.run(twin, work)
+        samples = scenario.run(twin, work)
         config = next(iter(twin.functions.specs.values())).code / "insight_zones"
         cfg = load_config(config)
         mine = report.twin = scenario.twin_results(twin, cfg)
@@ -81,6 +86,8 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
             report.problems += report.access.problems()
         except Exception as err:  # noqa: BLE001 - the run's other results still count; the proof did not run
             report.problems.append(f"access: the proof could not run: {type(err).__name__}: {err}")
+        if then is not None:
+            report.then = then(twin, samples, work)
     finally:
         twin.stop()
     if local:

@@ -1,5 +1,6 @@
 """One synthesized assembly and one twin run of the demo scenario per test session: the run takes
-minutes (every Glue job run starts its own Spark, as on Glue), every assertion shares it."""
+minutes (every Glue job run starts its own Spark, as on Glue), every assertion shares it. The
+erasure drill goes on from that run's end state (``tests/twin/erasure_drill.py``)."""
 
 from __future__ import annotations
 
@@ -20,5 +21,12 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
 @pytest.fixture(scope="session")
 def twin_report(assembly: Assembly, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - lake.twin.run.Report
     from lake.twin.run import run_twin
+    from tests.twin.erasure_drill import erase_after_scenario
 
-    return run_twin(assembly.root, tmp_path_factory.mktemp("twin-run"))
+    def erasure_drill(twin, samples, work):  # noqa: ANN001, ANN202
+        try:
+            return erase_after_scenario(twin, samples, work)
+        except Exception as err:  # noqa: BLE001 - the erasure drill's tests fail with it, not the whole run's
+            return err
+
+    return run_twin(assembly.root, tmp_path_factory.mktemp("twin-run"), then=erasure_drill)

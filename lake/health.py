@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from lake.backends.ledger import IngestRecord, _ago, lapsed, open_quarantine
+from lake.health_aws import TableUnreadable
 from lake.home import LakeHome
 from lake.ingest.lease import lease_seconds
 from lake.query.grants import owner
@@ -92,16 +93,6 @@ class TableHealth:
         d["last_run_id"] = self.last_run.run_id if self.last_run else None
         d["error"] = self.last_run.error if self.last_run and self.last_run.status != "succeeded" else None
         return d
-
-
-class TableUnreadable(RuntimeError):
-    """A table whose stored state cannot be read (its catalog entry points at a missing or broken Iceberg
-    metadata file): shown as that table's problem, the other tables still answer."""
-
-    def __init__(self, table: str, location: str, reason: str):
-        self.table, self.location, self.reason = table, location, reason
-        super().__init__(f"{table}: cannot read its Iceberg metadata at {location}: {reason}; restore that file "
-                         "or point the catalog's metadata_location at the table's newest metadata file")
 
 
 def _iso(ms: float | None) -> str | None:

@@ -14,7 +14,15 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
-from lake.health import TableUnreadable
+
+class TableUnreadable(RuntimeError):
+    """A table whose stored state cannot be read (its catalog entry points at a missing or broken Iceberg
+    metadata file): shown as that table's problem, the other tables still answer."""
+
+    def __init__(self, table: str, location: str, reason: str):
+        self.table, self.location, self.reason = table, location, reason
+        super().__init__(f"{table}: cannot read its Iceberg metadata at {location}: {reason}; restore that file "
+                         "or point the catalog's metadata_location at the table's newest metadata file")
 
 
 def _s3_reason(err: Any) -> str:

@@ -49,6 +49,9 @@ def use_warehouse(spark: SparkSession, warehouse: Path) -> SparkSession:
     spark.conf.set(f"spark.sql.catalog.{name}.type", "hadoop")
     spark.conf.set(f"spark.sql.catalog.{name}.warehouse", warehouse.resolve().as_uri())
     spark.conf.set("spark.sql.defaultCatalog", name)
+    # The JVM resolves catalogs with the settings of this thread's active session: make it this one (a
+    # projection build on a session copy may have left its copy active on the thread).
+    spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)  # type: ignore[attr-defined,union-attr]
     # Once anything has set the current catalog (USE, setCurrentCatalog), Spark ignores defaultCatalog.
     spark.catalog.setCurrentCatalog(name)
     return spark
@@ -170,16 +173,3 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
     spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)  # type: ignore[attr-defined,union-attr]
     spark.sparkContext.setLogLevel("ERROR")
     return use_warehouse(spark, warehouse)
-
-
-def session_copy(spark: SparkSession) -> SparkSession:
-    """A session of its own for work on another thread, on the same JVM and SparkContext: a copy of
-    ``spark``'s SQL settings, catalogs and temporary views (Spark's ``cloneSession``), so settings one
-    thread toggles (``lake.sql.spark.athena_session``) do not leak into the other's statements. It is
-    made the calling thread's active session (lake/spark.py: the JVM plans a thread's statements with
-    its active session's settings)."""
-    from pyspark.sql import SparkSession
-
-    own = SparkSession(spark.sparkContext, spark._jsparkSession.cloneSession())  # type: ignore[attr-defined]
-    own._jvm.SparkSession.setActiveSession(own._jsparkSession)  # type: ignore[attr-defined,union-attr]
-    return own

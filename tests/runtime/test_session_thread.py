@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lake.spark import catalog_name, local_session, session_copy
+from lake.spark import catalog_name, local_session
+from lake.tasks.projections.sessions import session_copy
 
 pytestmark = pytest.mark.spark
 

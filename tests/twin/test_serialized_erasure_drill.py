@@ -23,7 +23,7 @@ from lake.twin.assembly import Assembly
 from lake.twin.glue import JobRun
 from lake.twin.twin import Twin
 from tests.twin import drills
-from tests.twin.test_erasure_drill import forget_on_aws, zone_keys
+from tests.twin.erasure_drill import forget_on_aws, zone_keys
 
 FREEZE_LIMIT_S = 240  # well inside the lock's 300 s lease, which the frozen job cannot renew
 

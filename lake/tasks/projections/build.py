@@ -24,13 +24,13 @@ from pyspark.sql.utils import AnalysisException
 
 from lake.backends.ledger import now
 from lake.config import LakeConfig, Projection
-from lake.spark import session_copy
 from lake.sql import to_spark
 from lake.sql.spark import athena_session, spark_schema
 from lake.tasks.projections import guard, pii_check
 from lake.tasks.projections import state as build_state
 from lake.tasks.projections.checks import TestResult, TestsFailed, run_tests
 from lake.tasks.projections.plan import affected, build_order
+from lake.tasks.projections.sessions import session_copy
 
 OK_STATUSES = ("built", "waiting", "unchanged")  # a run with only these succeeded
 BUILDERS = 2  # projections built at once
@@ -221,5 +221,8 @@ def _build_one(spark: SparkSession, cfg: LakeConfig, p: Projection, reason: str,
     except (AnalysisException, Exception) as err:  # noqa: BLE001 - any SQL error is the projection's failure
         first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         result = Build(p.table, "failed", error=first_line, sql_file=str(p.path), reason=reason)
+    finally:
+        if own is not spark:  # the thread's JVM keeps its active session: give it back the caller's
+            spark._jvm.SparkSession.setActiveSession(spark._jsparkSession)  # type: ignore[attr-defined,union-attr]
     result.started_at, result.ended_at = started, now()  # for the run log
     return result

@@ -12,7 +12,15 @@ import re
 from typing import Any
 
 from lake.config import LakeConfig
-from lake.health import TableHealth, Tables, TableUnreadable, iceberg_metadata, stored, table_health, tables_of
+from lake.health import (
+    TableHealth,
+    Tables,
+    TableUnreadable,
+    iceberg_metadata,
+    stored_or_problem,
+    table_health,
+    tables_of,
+)
 from lake.home import LakeHome
 from lake.query.grants import Grants, owner, pii_columns
 from lake.runtime.context import Context
@@ -56,11 +64,7 @@ def visible(cfg: LakeConfig, zone: str | None = None, principal: str | None = No
 
 def entry(cfg: LakeConfig, home: LakeHome | Tables, table: str) -> dict[str, Any]:
     zone, layer, _ = owner(table)
-    problem = None
-    try:
-        rows, _, updated = stored(home, table)
-    except TableUnreadable as err:  # one broken table, the others still listed
-        rows, updated, problem = None, None, str(err)
+    rows, _, updated, problem = stored_or_problem(home, table)
     spec = cfg.zones[zone].spec
     return {"table": table, "zone": zone, "layer": layer, "owner": ", ".join(o.email for o in spec.owners),
             "description": _description(cfg, table), "rows": rows, "last_update": updated,

@@ -179,6 +179,15 @@ def stored(where: LakeHome | Tables, table: str) -> tuple[int | None, int | None
     return rows, current, _iso(snap["timestamp-ms"])
 
 
+def stored_or_problem(where: LakeHome | Tables, table: str) -> tuple[int | None, int | None, str | None, str | None]:
+    """``stored`` and None, or, for a table that cannot be read (``TableUnreadable``), Nones and what is
+    wrong: one broken table is that table's problem, the other tables still show."""
+    try:
+        return (*stored(where, table), None)
+    except TableUnreadable as err:
+        return None, None, None, str(err)
+
+
 def age_hours(at: str | None, now: datetime | None = None) -> float | None:
     if not at:
         return None
@@ -231,11 +240,7 @@ class _Sources:
 def _health(ctx: Context, src: _Sources, table: str) -> TableHealth:
     zone, layer, name = owner(table)
     z = ctx.cfg.zones[zone]
-    problem = None
-    try:
-        rows, snapshot, updated = stored(src.tables, table)
-    except TableUnreadable as err:
-        (rows, snapshot, updated), problem = (None, None, None), str(err)
+    rows, snapshot, updated, problem = stored_or_problem(src.tables, table)
     latest, ok = src.last_run(table, RUN_TASK[layer])
     alerts = src.alerts.get(table, [])
     ds = z.datasets.get(name) if layer != "analytics" else None

@@ -76,9 +76,10 @@ def rows_now(spark: SparkSession, table: str) -> int:
     Iceberg's snapshot summary (no Spark job); 0 before a first snapshot; counted when the summary
     does not say or the table is not an Iceberg table."""
     t = _iceberg(spark, table)
-    if t is not None and t.currentSnapshot() is None:
+    snap = t.currentSnapshot() if t is not None else None
+    if t is not None and snap is None:
         return 0
-    total = t.currentSnapshot().summary().get("total-records") if t is not None else None
+    total = snap.summary().get("total-records") if snap is not None else None
     return int(total) if total is not None else spark.table(table).count()
 
 

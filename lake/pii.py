@@ -13,6 +13,7 @@ import hmac
 import json
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -28,15 +29,28 @@ def zone_key(keys_dir: Path, zone: str) -> bytes:
         raise RuntimeError("PII_KEY_SECRETS is not set: on AWS the PII keys come from Secrets Manager")
     path = keys_dir / f"{zone}.key"
     if not path.exists():
-        keys_dir.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes racing to create the key cannot end with two different keys.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return bytes.fromhex(path.read_text().strip())
+        _create_key(keys_dir, path)
+    key = bytes.fromhex(path.read_text().strip())
+    if len(key) != 32:
+        raise RuntimeError(f"PII key file {path} holds {len(key)} bytes, not 32: restore it from a backup "
+                           "(a new key would make every stored hash unmatchable)")
+    return key
+
+
+def _create_key(keys_dir: Path, path: Path) -> None:
+    """Publish a new key whole: written to a private temporary file, then hard-linked into place, which
+    fails if another process got there first. A racing reader sees no file or the whole key, never a
+    half-written one (an empty key would hash silently, and differently)."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=keys_dir, prefix=f".{path.name}.")  # mode 0600
+    try:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
-    return bytes.fromhex(path.read_text().strip())
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # the other process's key stands
+    finally:
+        os.unlink(tmp)
 
 
 @functools.cache

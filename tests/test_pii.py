@@ -37,3 +37,31 @@ def test_on_aws_without_secrets_no_key_is_invented(monkeypatch: pytest.MonkeyPat
     with pytest.raises(RuntimeError, match="PII_KEY_SECRETS"):
         pii.zone_key(tmp_path, "finance")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture
+def local(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PII_KEY_SECRETS", raising=False)
+    monkeypatch.delenv("LAKE_BACKEND", raising=False)
+
+
+def test_two_creators_at_once_end_with_one_whole_key(local: None, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    racer: list[bytes] = []
+    real = pii.secrets.token_hex
+
+    def another_process_asks_meanwhile(n: int) -> str:
+        if not racer:  # while the first creator is making its key, a second one needs the key too
+            racer.append(b"")
+            racer.append(pii.zone_key(tmp_path, "finance"))
+        return real(n)
+
+    monkeypatch.setattr(pii.secrets, "token_hex", another_process_asks_meanwhile)
+    first = pii.zone_key(tmp_path, "finance")
+    assert len(first) == 32 and racer[1] == first  # never an empty or half-written key
+    assert [p.name for p in tmp_path.iterdir()] == ["finance.key"]  # no temporary file left
+
+
+def test_a_damaged_key_file_is_an_error_not_a_new_key(local: None, tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "finance.key").write_text("abcd\n")
+    with pytest.raises(RuntimeError, match=r"finance.key holds 2 bytes, not 32"):
+        pii.zone_key(tmp_path, "finance")

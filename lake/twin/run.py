@@ -28,6 +28,8 @@ class Report:
     access: Any = None  # lake.twin.access.proof.Proof: every call decided against the templates' policies
     twin: Results | None = None  # what the twin's run produced (the left side of the comparison)
     then: Any = None  # what ``run_twin``'s ``then`` returned
+    then_calls: list[dict[str, Any]] = field(default_factory=list)  # the AWS calls ``then`` added
+    then_access: Any = None  # those calls decided against the same policies (the drill's own proof)
     seconds: float = 0.0
 
     @property
@@ -87,7 +89,16 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         except Exception as err:  # noqa: BLE001 - the run's other results still count; the proof did not run
             report.problems.append(f"access: the proof could not run: {type(err).__name__}: {err}")
         if then is not None:
+            import json
+
+            proven = {json.dumps(c, sort_keys=True) for c in twin.calls.all()}
             report.then = then(twin, samples, work)
+            # The drill's own calls go through the same proof: a denied one fails the drill's tests.
+            report.then_calls = [c for c in twin.calls.all() if json.dumps(c, sort_keys=True) not in proven]
+            try:
+                report.then_access = proof.evaluate(twin.deployment, report.then_calls)
+            except Exception as err:  # noqa: BLE001 - reported to the drill's tests, like a drill's failure
+                report.then_access = err
     finally:
         twin.stop()
     if local:

@@ -9,7 +9,9 @@ recorded as the job's, beside what the run wrote (``s3mirror``: ``PutObject``/``
 Reads of the swapped Iceberg catalog's bucket stay in that bucket's names (the proof maps
 ``warehouse/<database>/<table>/…`` to the database's location, as it does for the writes); what lies
 outside a table there (the Derby metastore's warehouse, the Hadoop catalog's listing of a namespace)
-is the twin's own bookkeeping, which Glue's catalog does through Glue API calls, not S3: not recorded."""
+is the twin's own bookkeeping, which Glue's catalog does through Glue API calls, not S3: not recorded;
+nor is the Hadoop catalog's ``metadata/version-hint.text`` (Glue's catalog keeps a table's current
+metadata location in the Glue table, not in S3)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+HINT = "version-hint.text"
 ACTIONS = {"GetObject": "s3:GetObject", "HeadObject": "s3:HeadObject", "List": "s3:ListObjectsV2"}
 
 
@@ -27,7 +30,7 @@ def calls(reads: Path, component: str, catalog_bucket: str) -> list[dict[str, An
     out = []
     for line in reads.read_text(encoding="utf-8").splitlines():
         op, bucket, key = line.split("\t", 2)
-        if bucket == catalog_bucket and not _in_a_table(key):
+        if bucket == catalog_bucket and (not _in_a_table(key) or HINT in key.split("/")):
             continue
         name = "Prefix" if op == "List" else "Key"
         out.append({"component": component, "action": ACTIONS[op], "resources": {"Bucket": bucket, name: key}})

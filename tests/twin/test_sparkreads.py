@@ -15,25 +15,27 @@ def test_each_read_becomes_the_s3_request_s3a_makes(tmp_path: Path) -> None:
     reads.write_text("GetObject\tstaging\tfinance/expenses/part-0.parquet\n"
                      "HeadObject\tstaging\tfinance/expenses/part-0.parquet\n"
                      "List\tstaging\tfinance/expenses/\n"
-                     f"GetObject\t{CATALOG_BUCKET}\twarehouse/finance_ods/expenses/metadata/version-hint.text\n"
+                     f"GetObject\t{CATALOG_BUCKET}\twarehouse/finance_ods/expenses/metadata/v2.metadata.json\n"
                      f"List\t{CATALOG_BUCKET}\twarehouse/finance_ods/expenses/metadata/\n")
-    part = "finance/expenses/part-0.parquet"
+    part, meta = "finance/expenses/part-0.parquet", "warehouse/finance_ods/expenses/metadata/"
     assert [(c["component"], c["action"], c["resources"]) for c in calls(reads, JOB, CATALOG_BUCKET)] == [
         (JOB, "s3:GetObject", {"Bucket": "staging", "Key": part}),
         (JOB, "s3:HeadObject", {"Bucket": "staging", "Key": part}),
         (JOB, "s3:ListObjectsV2", {"Bucket": "staging", "Prefix": "finance/expenses/"}),
-        (JOB, "s3:GetObject", {"Bucket": CATALOG_BUCKET,
-                               "Key": "warehouse/finance_ods/expenses/metadata/version-hint.text"}),
-        (JOB, "s3:ListObjectsV2", {"Bucket": CATALOG_BUCKET, "Prefix": "warehouse/finance_ods/expenses/metadata/"}),
+        (JOB, "s3:GetObject", {"Bucket": CATALOG_BUCKET, "Key": f"{meta}v2.metadata.json"}),
+        (JOB, "s3:ListObjectsV2", {"Bucket": CATALOG_BUCKET, "Prefix": meta}),
     ]
 
 
 def test_the_swapped_catalogs_own_bookkeeping_is_not_a_call_of_the_job(tmp_path: Path) -> None:
-    """Outside a table's folder the catalog bucket holds what Glue's catalog keeps in Glue, not in S3."""
+    """Outside a table's folder the catalog bucket holds what Glue's catalog keeps in Glue, not in S3; so is
+    the Hadoop catalog's pointer to a table's current metadata."""
     reads = tmp_path / "reads.tsv"
     reads.write_text(f"List\t{CATALOG_BUCKET}\twarehouse/finance_ods/\n"
                      f"List\t{CATALOG_BUCKET}\thive/\n"
-                     f"HeadObject\t{CATALOG_BUCKET}\twarehouse/\n")
+                     f"HeadObject\t{CATALOG_BUCKET}\twarehouse/\n"
+                     f"GetObject\t{CATALOG_BUCKET}\twarehouse/finance_ods/expenses/metadata/version-hint.text\n"
+                     f"List\t{CATALOG_BUCKET}\twarehouse/finance_ods/expenses/metadata/version-hint.text/\n")
     assert calls(reads, JOB, CATALOG_BUCKET) == []
 
 

@@ -100,7 +100,7 @@ def test_statements_kept_for_the_erasure_drill_are_the_ones_it_used(twin_report,
 
     why = reasons()
     claimed = [(role, st) for role, statements in twin_report.access.unused().items() for st in statements
-               if "erasure drill" in why.get(statement_key(role, st), "")]
+               if "proven by the erasure drill" in why.get(statement_key(role, st), "")]
     assert claimed
     assert sorted({statement_key(role, st) for role, st in claimed if st.where not in drill_proof.used}) == []
 

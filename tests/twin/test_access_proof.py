@@ -212,3 +212,25 @@ def test_the_governor_misses_created_tables_when_the_rule_fix_is_undone(assembly
     old = {**rule.properties["EventPattern"], "detail-type": ["Glue Data Catalog Table State Change"]}
     created = glue_table_event(assembly.account, assembly.region, "finance_ods", "expenses", "CreateTable")
     assert matches(rule.properties["EventPattern"], created) and not matches(old, created)
+
+
+@pytest.mark.slow
+def test_readmes_unused_table_is_what_lake_twin_unused_writes(twin_report) -> None:  # noqa: ANN001
+    """README's table is generated (``lake twin --unused``), never edited: it still equals the run's."""
+    from lake.twin.access.unused import END, START, table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert readme.split(START, 1)[1].split(END, 1)[0].strip() == table(twin_report.access)
+
+
+def test_eventbridge_deliveries_are_decided_per_rule_and_its_starts_as_the_target_role(assembly: Assembly,
+                                                                                      proof: Proof) -> None:
+    from lake.twin.access.principals import for_component
+
+    dep = replay(assembly)
+    queue = next(q.ref for q in dep.of_type("AWS::SQS::Queue"))
+    assert for_component(dep, proof.policies, "events", {"QueueUrl": queue}) is None  # derived per rule
+    machine = next(m.attrs["Arn"] for m in dep.of_type("AWS::StepFunctions::StateMachine")
+                   if m.logical_id.startswith("Promotion"))
+    who = for_component(dep, proof.policies, "events", {"stateMachineArn": machine})
+    assert who is not None and who.arns and not who.problem

@@ -91,25 +91,38 @@ def erasure(storage: StorageStack, p: PipelineStack, cfg: LakeConfig, prefix: st
     # Iceberg layers are replicated: a version delete would not reach the replica (S3 replicates
     # delete markers only), so there the role deletes objects and lifecycle expires the versions.
     # Managed policies, packed: with 50 zones the prefixes would overflow a role's inline policy.
+    # The Iceberg layers of EVERY zone (the access proof's erasure drill denied them when only the zones
+    # holding PII were granted): erase searches every zone's ODS tables for the value itself, rebuilds the
+    # projections downstream of what it changed (in any zone: executive's read finance's) and removes
+    # orphan files from every table. The raw layers: rewritten where personal data may live.
+    reach = {layer: [f"{z}/" for z in sorted(cfg.zones)] if layer in ICEBERG_LAYERS else storage.pii_prefixes[layer]
+             for layer in storage.data_buckets}
     packed_s3_policies(p, "ErasureData", role=role, description="Erasure: read, rewrite and delete personal data",
-                       grants=[(bucket, storage.pii_prefixes[layer],
+                       grants=[(bucket, reach[layer],
                                 {"read": True, "write": True, "delete": True,
                                  "delete_versions": layer not in ICEBERG_LAYERS,
                                  "list_versions": layer not in ICEBERG_LAYERS})
-                               for layer, bucket in storage.data_buckets.items() if storage.pii_prefixes[layer]])
+                               for layer, bucket in storage.data_buckets.items() if reach[layer]])
+    # Erase lists the raw layers whole (objects named after the subject, stray keys, every file it may
+    # rewrite): a listing with no prefix, which no s3:prefix-conditioned statement allows. Keys only.
+    raw = [b for layer, b in storage.data_buckets.items() if layer not in ICEBERG_LAYERS and reach[layer]]
+    if raw:
+        role.add_to_policy(iam.PolicyStatement(sid="ErasureListsRawLayers", actions=["s3:ListBucket"],
+                                               resources=[b.bucket_arn for b in raw]))
     grant_s3(role, storage.artifacts, prefixes=[ERASURE_TEMP], read=True, write=True, delete=True)
     grant_ledger(role, storage.ledger, scan=True)  # every ingest: rewritten files, redacted reasons
     role.add_managed_policy(storage.writer_locks)  # erase and vacuum hold the zones' locks
-    grant_records(role, storage.records)  # platform.runs and platform.erasures; redaction overwrites items
+    # platform.runs and platform.erasures; redaction overwrites items; the projections it rebuilds replace
+    # their build records (DeleteItem: denied by the access proof on the erasure drill without it)
+    grant_records(role, storage.records, delete=True)
     grant_s3(role, storage.staging, prefixes=[PLATFORM_RECORDS], read=True, write=True)  # ... and their objects
     storage.pii_keys.grant_read(role, [*pii_zones(cfg), PII_PLATFORM])  # hashed subjects; the audit's keyed hash
     topics = [p.format_arn(service="sns", resource=alert_topic_name(prefix, z)) for z in sorted(cfg.zones)]
     grant_publish(role, [p.alerts.topic_arn, *topics], storage.key)
-    zones = pii_zones(cfg)
-    if not zones:
+    if not pii_zones(cfg):
         return
-    # Every zone holding PII, so IAM names the layers' databases by pattern; Lake Formation grants
-    # below are what scope it to those zones.
+    zones = sorted(cfg.zones)  # every zone's tables: erase searches, rebuilds and sweeps them (above)
+    # IAM names the layers' databases by pattern; the Lake Formation grants below scope it to the lake's zones.
     layers, ns = list(lf.READABLE_LAYERS), catalog_prefix_of(p)
     role.add_to_policy(iam.PolicyStatement(
         sid="ErasureCatalog",

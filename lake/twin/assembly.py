@@ -52,6 +52,23 @@ class Assembly:
         return self.assets[key]
 
 
+def catalog_prefix(assembly: Assembly) -> str:
+    """The stage's catalog prefix (``dev_``; "" for a stage with the plain names), as its templates hand it
+    to the Lambda functions (``LAKE_CATALOG_PREFIX``) and Glue jobs (``--lake_catalog_prefix``)."""
+    from lake.namespace import ENV
+
+    found = set()
+    for stack in assembly.stacks:
+        for res in stack.resources.values():
+            props = res.get("Properties", {})
+            if res.get("Type") == "AWS::Lambda::Function":
+                found.add(props.get("Environment", {}).get("Variables", {}).get(ENV, ""))
+            elif res.get("Type") == "AWS::Glue::Job":
+                found.add(props.get("DefaultArguments", {}).get("--lake_catalog_prefix", ""))
+    named = sorted(p for p in found if isinstance(p, str) and p)
+    return named[0] if named else ""
+
+
 def load(root: Path) -> Assembly:
     manifest_path = root / "manifest.json"
     if not manifest_path.exists():

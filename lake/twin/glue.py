@@ -26,7 +26,7 @@ from typing import Any
 
 import boto3
 
-from lake.twin import catalog, sparkfs
+from lake.twin import catalog, sparkfs, sparkreads
 from lake.twin.cloud import Cloud
 from lake.twin.deploy import Deployment
 from lake.twin.s3mirror import Mirror
@@ -122,7 +122,9 @@ class GlueRunner:
         conf_dir = self.work / f"conf-{run.run_id}"
         conf_dir.mkdir()
         properties = conf_dir / "spark.properties"
-        properties.write_text("\n".join(f"{k} {v}" for k, v in self.spark_conf(args).items()) + "\n")
+        reads = conf_dir / "s3-reads.tsv"  # what Spark reads through the twin's S3 (lake.twin.sparkreads)
+        conf = {**self.spark_conf(args), "spark.hadoop.fs.s3.twin.reads": str(reads)}
+        properties.write_text("\n".join(f"{k} {v}" for k, v in conf.items()) + "\n")
         argv = [sys.executable, "-s", str(script), "--JOB_NAME", job.name, "--JOB_RUN_ID", run.run_id]
         for k, v in args.items():
             argv += [k, str(v)]
@@ -155,6 +157,7 @@ class GlueRunner:
                 time.sleep(0.05)
             _wait_group(proc.pid)
         self.mirror.absorb(s3)
+        sparkreads.record(reads, self.calls_file, component, CATALOG_BUCKET)
         catalog.register(self._client("glue", component), self._client("events", component), self.warehouse,
                          f"s3://{CATALOG_BUCKET}/warehouse", before)
         if run.state == "RUNNING":

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lake.twin import scenario
-from lake.twin.assembly import AssemblyError, load, synthesize
+from lake.twin.assembly import AssemblyError, catalog_prefix, load, synthesize
 from lake.twin.compare import Line, compare
 from lake.twin.results import Results
 
@@ -28,7 +28,10 @@ class Report:
     access: Any = None  # lake.twin.access.proof.Proof: every call decided against the templates' policies
     twin: Results | None = None  # what the twin's run produced (the left side of the comparison)
     then: Any = None  # what ``run_twin``'s ``then`` returned
+    then_calls: list[dict[str, Any]] = field(default_factory=list)  # the AWS calls ``then`` added
+    then_access: Any = None  # those calls decided against the same policies (the drill's own proof)
     seconds: float = 0.0
+    refused: str = ""  # why the twin would not run this assembly (exit 2)
 
     @property
     def ok(self) -> bool:
@@ -68,6 +71,20 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
     report = Report()
     try:
         assembly = load(assembly_dir) if assembly_dir else synthesize(REPO, work / "cdk.out")
+    except AssemblyError as err:
+        report.problems.append(f"deploy: {err}")
+        return report
+    prefix = catalog_prefix(assembly)
+    if prefix:
+        report.refused = (
+            f"the assembly is a namespaced stage (catalog prefix {prefix!r}: its Glue databases and LF-tag keys "
+            f"are {prefix}<name>). The twin runs lake demo's scenario and compares it with the local run under "
+            "the plain catalog names, so it refuses a namespaced stage rather than report false differences; "
+            "give it the stage synthesized alone in its account and region (no catalogPrefix), e.g. plain "
+            "`lake twin`. The namespaced names are checked on the templates by tests/infra/test_stages*.py.")
+        report.problems.append(f"refused: {report.refused}")
+        return report
+    try:
         twin = Twin.start(assembly, work / "twin")
     except (AssemblyError, RuntimeError) as err:
         report.problems.append(f"deploy: {err}")
@@ -87,7 +104,16 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         except Exception as err:  # noqa: BLE001 - the run's other results still count; the proof did not run
             report.problems.append(f"access: the proof could not run: {type(err).__name__}: {err}")
         if then is not None:
+            import json
+
+            proven = {json.dumps(c, sort_keys=True) for c in twin.calls.all()}
             report.then = then(twin, samples, work)
+            # The drill's own calls go through the same proof: a denied one fails the drill's tests.
+            report.then_calls = [c for c in twin.calls.all() if json.dumps(c, sort_keys=True) not in proven]
+            try:
+                report.then_access = proof.evaluate(twin.deployment, report.then_calls)
+            except Exception as err:  # noqa: BLE001 - reported to the drill's tests, like a drill's failure
+                report.then_access = err
     finally:
         twin.stop()
     if local:
@@ -99,6 +125,9 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
 
 def main(assembly: str | None, unused: bool = False) -> int:
     report = run_twin(Path(assembly) if assembly else None)
+    if report.refused:
+        print(f"lake twin: {report.refused}", file=sys.stderr)
+        return 2
     print(report.render())
     if unused and report.access is not None:
         from lake.twin.access import unused as idle

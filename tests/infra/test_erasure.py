@@ -64,22 +64,28 @@ def test_erase_and_vacuum_are_glue5_iceberg_jobs_with_the_backend_arguments(lake
 
 
 def test_the_erasure_role_deletes_exactly_where_personal_data_may_live(lake: Lake, templates: dict) -> None:
+    """Raw layers: the zones holding PII. Iceberg layers: every zone's tables, which erase searches for the
+    value itself, rebuilds downstream of what it changed (executive's projections read finance) and sweeps
+    of orphan files (the access proof denied them on the erasure drill when only the PII zones had them)."""
     st, role = lake.storage, lid(lake.pipeline.erasure_jobs.role)
     pairs = s3_pairs(templates["Pipeline"], role)
     deletes = {(a, r) for a, r in pairs if a.startswith("s3:Delete")}
     own = [f"{z}/" for z in PII_ZONES]
+    every = [f"{z}/" for z in sorted(lake.cfg.zones)]
     landing = [*own, *(f"_quarantine/{p}" for p in own), "_quarantine/_unroutable/", "_erasure/requests/"]
     want = set()
     for bucket, prefixes, actions in ((st.ingress, own, DELETES), (st.landing, landing, DELETES),
                                       (st.staging, own, DELETES),
                                       # replicated Iceberg layers: delete markers only (they replicate)
-                                      (st.ods, own, {"s3:DeleteObject"}), (st.analytics, own, {"s3:DeleteObject"})):
+                                      (st.ods, every, {"s3:DeleteObject"}), (st.analytics, every, {"s3:DeleteObject"})):
         want |= {(a, f"{arn_ref(bucket)}/{p}*") for p in prefixes for a in actions}
     want |= {(a, f"{arn_ref(st.artifacts)}/glue-temp/erasure/*") for a in DELETES}  # its Spark temp dir
     assert deletes == want
     # ingress files are rewritten without the subject (the new version is claimed in the ledger first)
     assert {(a, f"{arn_ref(st.ingress)}/{p}*") for p in own for a in WRITE} <= pairs
     assert {(a, f"{arn_ref(st.landing)}/_erasure/requests/*") for a in READ} <= pairs
+    # erase lists the raw layers whole (files named after the subject, stray keys): keys, not contents
+    assert {("s3:ListBucket", arn_ref(b)) for b in (st.ingress, st.landing, st.staging)} <= pairs
 
 
 def test_no_other_role_may_delete_objects_in_a_data_layer(lake: Lake, templates: dict) -> None:
@@ -100,15 +106,17 @@ def test_no_other_role_may_delete_objects_in_a_data_layer(lake: Lake, templates:
                 assert not (st["Effect"] == "Allow" and actions and touched), (sid, plid, actions, touched)
 
 
-def test_lake_formation_lets_the_erasure_role_change_every_table_of_the_zones_holding_pii(
+def test_lake_formation_lets_the_erasure_role_change_every_table_of_every_zone(
         lake: Lake, templates: dict) -> None:
+    """Every zone (see above): erase searches, rebuilds and sweeps tables beyond the zones holding PII."""
     arn = f"<{lid(lake.pipeline.erasure_jobs.role)}.Arn>"
+    zones = set(lake.cfg.zones)
     grants = [g for g in lf_grants(templates["Pipeline"]) if g["principal"] == arn]
     layers = {"staging", "ods", "analytics"}
     assert {(g["type"], frozenset(g["permissions"])): g["expression"] for g in grants} == {
-        ("DATABASE", frozenset({"DESCRIBE"})): {"zone": set(PII_ZONES), "layer": layers},
+        ("DATABASE", frozenset({"DESCRIBE"})): {"zone": zones, "layer": layers},
         ("TABLE", frozenset({"SELECT", "INSERT", "DELETE", "ALTER", "DESCRIBE"})):
-            {"zone": set(PII_ZONES), "layer": layers, "sensitivity": {"pii", "general"}},
+            {"zone": zones, "layer": layers, "sensitivity": {"pii", "general"}},
     }
     assert all(not g["grantable"] for g in grants)
 

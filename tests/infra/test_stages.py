@@ -4,6 +4,7 @@ Prod keeps the plain names; dev's default prefix is ``dev_``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -145,3 +146,18 @@ def test_one_stage_owns_the_accounts_lake_formation_settings_naming_every_stages
     both_named = shared_environments(prod={"catalogPrefix": "live_"})
     assert load_settings(cdk.App(context=cdk_context(**{"lake:stage": "dev", "lake:environments": both_named}))
                          ).env.owns_account_settings
+
+
+@pytest.mark.slow
+def test_the_twin_refuses_a_namespaced_stage_clearly(both: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    """``lake twin --assembly`` on dev's namespaced templates: exit 2 naming the prefix, before deploying
+    anything (its comparison with the local run is under the plain names); prod's plain ones are accepted."""
+    from lake.twin import run
+    from lake.twin.assembly import catalog_prefix, load
+
+    dev, prod = (both[stage][0].stacks[0].node.root.outdir for stage in ("dev", "prod"))
+    assert catalog_prefix(load(Path(prod))) == ""
+    assert catalog_prefix(load(Path(dev))) == "dev_"
+    assert run.main(dev) == 2
+    err = capsys.readouterr().err
+    assert "namespaced stage (catalog prefix 'dev_'" in err and "no catalogPrefix" in err

@@ -31,8 +31,12 @@ def stack_output(twin: Twin, key: str) -> str:
 
 
 def forget_on_aws(twin: Twin, subject: str) -> tuple[int, str]:
-    """``lake forget --subject ... --target aws`` with the pipeline stack's outputs in the environment."""
+    """``lake forget --subject ... --target aws`` with the pipeline stack's outputs in the environment; its
+    S3 and Step Functions calls recorded as the ``operator``'s (the access proof decides them)."""
+    import functools
+
     from lake.cli import main
+    from lake.erasure import aws
 
     env = {"LAKE_ERASURE_STATE_MACHINE_ARN": stack_output(twin, "ErasureStateMachineArn"),
            "LANDING_BUCKET": stack_output(twin, "LandingBucketName")}
@@ -40,10 +44,14 @@ def forget_on_aws(twin: Twin, subject: str) -> tuple[int, str]:
     os.environ.pop("LAKE_KMS_KEY_ID", None)
     os.environ.update(env)
     out = io.StringIO()
+    submit = aws.submit
+    aws.submit = functools.partial(submit, s3=twin.client("s3", "operator"),
+                                   sfn=twin.client("stepfunctions", "operator"))
     try:
         with contextlib.redirect_stdout(out):
             code = main(["forget", "--subject", subject, "--target", "aws"])
     finally:
+        aws.submit = submit
         for k, v in old.items():
             os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
     return code, out.getvalue()

@@ -60,6 +60,10 @@ def test_the_twin_catalogs_warehouse_is_the_databases_location() -> None:
     key = "warehouse/finance_ods/expenses/metadata/v1.metadata.json"
     assert as_tuples("s3:PutObject", {"Bucket": CATALOG_BUCKET, "Key": key})[0] == (
         "s3:PutObject", "arn:aws:s3:::data/finance/expenses/metadata/v1.metadata.json", {})
+    # Spark's listing of a table's metadata: the database location's bucket, with the prefix AWS sees
+    listing = {"Bucket": CATALOG_BUCKET, "Prefix": "warehouse/finance_ods/expenses/metadata/"}
+    assert as_tuples("s3:ListObjectsV2", listing) == [
+        ("s3:ListBucket", "arn:aws:s3:::data", {"s3:prefix": ["finance/expenses/metadata/"]})]
 
 
 def test_queue_producers_need_data_keys_consumers_decrypt() -> None:

@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,101 @@ def test_lake_twin_exits_1_naming_the_denied_call(assembly: Assembly, tmp_path: 
     out = capsys.readouterr()
     assert "== Access proof" in out.out and "DENIED  access: rule Zone-finance/PromotionOnStaged" in out.out
     assert "states:StartExecution on arn:aws:states:" in out.err
+
+
+# Issue 15's five defects, each fix undone in a copy of the synthesized templates: the proof (or, for the
+# rule, its event pattern) catches each one again. (stack, edit, what the new failure names)
+def _drop_sid(sid: str, kind: str) -> Any:
+    def edit(resources: dict[str, Any]) -> int:
+        n = 0
+        for r in resources.values():
+            if r["Type"] == kind:
+                doc = r["Properties"]["PolicyDocument"]
+                kept = [s for s in doc["Statement"] if s.get("Sid") != sid]
+                n += len(doc["Statement"]) - len(kept)
+                doc["Statement"] = kept
+        return n
+    return edit
+
+
+def _backup_without_s3_policies(resources: dict[str, Any]) -> int:
+    n = 0
+    for lid, r in resources.items():
+        if r["Type"] == "AWS::IAM::Role" and lid.startswith("BackupsPlan"):
+            arns = r["Properties"]["ManagedPolicyArns"]
+            kept = [a for a in arns if "ForS3" not in json.dumps(a)]
+            n += len(arns) - len(kept)
+            r["Properties"]["ManagedPolicyArns"] = kept
+    return n
+
+
+def _location_under_prefix(resources: dict[str, Any]) -> int:
+    """The readers' s3:GetBucketLocation back in the statement conditioned on s3:prefix."""
+    n = 0
+    for lid, r in resources.items():
+        if lid.startswith("AthenaReaderPolicy"):
+            statements = r["Properties"]["PolicyDocument"]["Statement"]
+            location = [s for s in statements if s["Action"] == "s3:GetBucketLocation"]
+            for s in statements:
+                if s["Action"] == "s3:ListBucket" and "s3:prefix" in json.dumps(s.get("Condition", {})):
+                    s["Action"] = ["s3:GetBucketLocation", "s3:ListBucket"]
+                    n += 1
+            r["Properties"]["PolicyDocument"]["Statement"] = [s for s in statements if s not in location]
+    return n
+
+
+UNDONE = {
+    "alarms cannot notify": ("Zone-finance", _drop_sid("CloudWatchAlarmsPublish", "AWS::SNS::TopicPolicy"),
+                             "→ SNS as cloudwatch.amazonaws.com"),
+    "backups of S3 without the S3 policies": ("Storage", _backup_without_s3_policies, "backup selection"),
+    "readers' location under s3:prefix": ("Zone-finance", _location_under_prefix,
+                                          "s3:GetBucketLocation on arn:aws:s3:::"),
+    "dead letters without their key": ("Pipeline", _drop_sid("DeadLettersKey", "AWS::IAM::Policy"),
+                                       "asynchronous dead letters"),
+}
+
+
+@pytest.mark.parametrize("defect", sorted(UNDONE))
+def test_each_defect_of_the_issue_is_caught_again_when_its_fix_is_undone(assembly: Assembly, proof: Proof,
+                                                                         tmp_path: Path, defect: str) -> None:
+    stack, edit, named = UNDONE[defect]
+    copy = tmp_path / "cdk.out"
+    shutil.copytree(assembly.root, copy)
+    template = copy / f"{stack}.template.json"
+    doc = json.loads(template.read_text())
+    assert edit(doc["Resources"]) > 0, "the fix is not where the test looks for it"
+    template.write_text(json.dumps(doc))
+    new = [f for f in evaluate(replay(load(copy)), []).failures if f not in proof.failures]
+    assert new and all(named in f for f in new), new
+
+
+def test_the_governor_misses_created_tables_when_the_rule_fix_is_undone(assembly: Assembly) -> None:
+    """The fifth defect: the rule's pattern without Glue's Database State Change (CreateTable's type)."""
+    dep = replay(assembly)
+    [rule] = [r for r in dep.of_type("AWS::Events::Rule") if "Glue Data Catalog Table State Change"
+              in r.properties.get("EventPattern", {}).get("detail-type", [])]
+    old = {**rule.properties["EventPattern"], "detail-type": ["Glue Data Catalog Table State Change"]}
+    created = glue_table_event(assembly.account, assembly.region, "finance_ods", "expenses", "CreateTable")
+    assert matches(rule.properties["EventPattern"], created) and not matches(old, created)
+
+
+@pytest.mark.slow
+def test_readmes_unused_table_is_what_lake_twin_unused_writes(twin_report) -> None:  # noqa: ANN001
+    """README's table is generated (``lake twin --unused``), never edited: it still equals the run's."""
+    from lake.twin.access.unused import END, START, table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert readme.split(START, 1)[1].split(END, 1)[0].strip() == table(twin_report.access)
+
+
+def test_eventbridge_deliveries_are_decided_per_rule_and_its_starts_as_the_target_role(assembly: Assembly,
+                                                                                      proof: Proof) -> None:
+    from lake.twin.access.principals import for_component
+
+    dep = replay(assembly)
+    queue = next(q.ref for q in dep.of_type("AWS::SQS::Queue"))
+    assert for_component(dep, proof.policies, "events", {"QueueUrl": queue}) is None  # derived per rule
+    machine = next(m.attrs["Arn"] for m in dep.of_type("AWS::StepFunctions::StateMachine")
+                   if m.logical_id.startswith("Promotion"))
+    who = for_component(dep, proof.policies, "events", {"stateMachineArn": machine})
+    assert who is not None and who.arns and not who.problem

@@ -89,8 +89,10 @@ def burst(assembly: Assembly, tmp_path_factory: pytest.TempPathFactory) -> dict[
         got = R.read_iceberg(connect(), table, moved=True)
         print(f"\nburst drill: {FILES} files into finance/cost_centers -> {len(executions)} promotion executions, "
               f"{len(runs)} to_ods Glue runs ({', '.join(r.state for r in runs)})")
+        from lake.twin.access import proof
+
         return {"ledger": ledger, "executions": executions, "runs": runs, "table": got,
-                "failures": list(twin.failures)}
+                "failures": list(twin.failures), "access": proof.evaluate(twin.deployment, twin.calls.all())}
     finally:
         twin.stop()
 
@@ -103,6 +105,7 @@ def test_fifty_files_make_a_handful_of_glue_runs_none_failed(burst: dict[str, An
     runs = burst["runs"]
     assert 1 <= len(runs) <= MAX_GLUE_RUNS, [r.run_id for r in runs]
     assert {r.state for r in runs} == {"SUCCEEDED"}  # no commit conflict, no concurrent-runs error
+    assert burst["access"].problems() == []  # the coalescing's own calls (ledger items, handovers) are allowed
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lake.twin import health, scenario
+from lake.twin.access import proof
 from lake.twin.assembly import Assembly
 from lake.twin.twin import Twin
 from tests.twin import drills
@@ -47,9 +48,20 @@ def events_twin(assembly: Assembly, tmp_path_factory: pytest.TempPathFactory) ->
         out["dead_letters"] = health.dead_letters(twin)
         out["problems"] = health.problems(twin)
         out["status"] = lake_status(twin)
+        out["calls"] = twin.calls.all()
+        out["access"] = proof.evaluate(twin.deployment, out["calls"])  # the drills' calls, the sweep's among them
     finally:
         twin.stop()
     return out
+
+
+@pytest.mark.slow
+def test_every_call_of_the_event_drills_is_allowed(events_twin: dict[str, Any]) -> None:
+    """The access proof on the drills' own calls: the reconcile sweep (which the demo scenario never
+    needs) lists ingress and hands the lost object on, as its role and the buckets' policies allow."""
+    sweep = [c for c in events_twin["calls"] if c["component"].startswith("lambda:Pipeline/Sweep")]
+    assert {"s3:ListObjectsV2", "s3:GetObject"} <= {c["action"] for c in sweep}, sorted({c["action"] for c in sweep})
+    assert events_twin["access"].problems() == []
 
 
 def lake_status(twin: Twin) -> str:

@@ -69,3 +69,53 @@ def test_another_subjects_rows_are_still_there(erased: dict[str, Any]) -> None:
     hits = find(erased["root"] / "_current", needles(erased["other"], erased["keys"]))
     assert any("(parquet values)" in h for h in hits)  # the hashed claimant in the zone's tables
     assert any("(raw)" in h and h.endswith(erased["other"]) for h in hits)  # the raw file in landing
+
+
+@pytest.fixture(scope="module")
+def drill_proof(twin_report):  # noqa: ANN001, ANN201 - lake.twin.access.proof.Proof
+    """The drill's own AWS calls (the operator's, the erasure state machine's, the erase and vacuum jobs'
+    including what Spark read), decided by the access proof against the same policies as the scenario's."""
+    if isinstance(twin_report.then_access, BaseException):
+        raise twin_report.then_access
+    return twin_report.then_access
+
+
+@pytest.mark.slow
+def test_every_call_of_the_erasure_is_allowed(twin_report, drill_proof) -> None:  # noqa: ANN001
+    components = {c["component"] for c in twin_report.then_calls}
+    assert "operator" in components
+    for job in ("ErasureJobsEraseJob", "ErasureJobsVacuumJob"):
+        assert any(c.startswith(f"glue:Pipeline/{job}") for c in components), components
+    assert any(c["action"] == "s3:GetObject" and c["component"].startswith("glue:Pipeline/ErasureJobs")
+               for c in twin_report.then_calls)  # Spark's reads are among them
+    assert drill_proof.problems() == []
+
+
+@pytest.mark.slow
+def test_statements_kept_for_the_erasure_drill_are_the_ones_it_used(twin_report, drill_proof) -> None:  # noqa: ANN001
+    """README's unused-permission table keeps the erasure's statements "proven by the erasure drill":
+    each of them was needed by a call of the drill, and allowed."""
+    from lake.twin.access.proof import statement_key
+    from lake.twin.access.unused import reasons
+
+    why = reasons()
+    claimed = [(role, st) for role, statements in twin_report.access.unused().items() for st in statements
+               if "proven by the erasure drill" in why.get(statement_key(role, st), "")]
+    assert claimed
+    assert sorted({statement_key(role, st) for role, st in claimed if st.where not in drill_proof.used}) == []
+
+
+@pytest.mark.slow
+def test_a_statement_removed_fails_the_erasure_drills_calls(twin_report, assembly, tmp_path) -> None:  # noqa: ANN001
+    """The drill's calls re-decided against a copy of the templates without the erasure jobs' secrets read."""
+    from lake.twin.access.physical import replay
+    from lake.twin.access.proof import evaluate
+    from lake.twin.assembly import load
+    from tests.twin.test_access_proof import _without
+
+    broken = load(_without(assembly.root, tmp_path, "Pipeline", "ErasureJobsRoleDefaultPolicy",
+                           "secretsmanager:GetSecretValue"))
+    proof = evaluate(replay(broken, twin_report.calls_file.parent / "deployment.json"), twin_report.then_calls)
+    denied = [f for f in proof.failures if "secretsmanager:GetSecretValue" in f]
+    assert denied and denied[0].startswith("glue:Pipeline/ErasureJobs"), proof.failures
+    assert "in role Pipeline/ErasureJobsRole" in denied[0]

@@ -30,6 +30,13 @@ def test_aws_calls_recorded_per_component(twin_report) -> None:  # noqa: ANN001
     assert any(k.startswith("glue:") and v.get("s3:PutObject") for k, v in calls.items())
     assert any(k.startswith("states:Zone-finance/") and v.get("glue:StartJobRun") for k, v in calls.items())
     assert calls["producer"] == {"s3:PutObject": 6}
+    # What Spark read inside the Glue jobs (lake.twin.sparkreads): to_ods read the staged Parquet it promotes
+    saved = json.loads((twin_report.calls_file.parent / "deployment.json").read_text())
+    staging = next(v["ref"] for k, v in saved.items() if k.startswith("Storage/StagingBucket"))
+    spark_reads = [c["resources"] for c in json.loads(twin_report.calls_file.read_text())["calls"]
+                   if c["component"].startswith("glue:Zone-finance/ToOdsJob") and c["action"] == "s3:GetObject"]
+    assert any(r["Bucket"] == staging and r["Key"].startswith("finance/") and r["Key"].endswith(".parquet")
+               for r in spark_reads), spark_reads[:5]
 
 
 @pytest.mark.slow

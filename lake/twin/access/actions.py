@@ -127,9 +127,10 @@ def needs(n: Naming, action: str, params: dict[str, str]) -> Iterator[Need]:
 
 
 def _s3(n: Naming, op: str, p: dict[str, str]) -> Iterator[Need]:
-    if "Key" in p:
-        real_bucket, real_key = n.real_location(p.get("Bucket", ""), p["Key"])
-        p = {**p, "Bucket": real_bucket, "Key": real_key}
+    for name in ("Key", "Prefix"):  # the swapped Iceberg catalog's objects and listings, where AWS has them
+        if name in p:
+            real_bucket, real = n.real_location(p.get("Bucket", ""), p[name])
+            p = {**p, "Bucket": real_bucket, name: real}
     bucket = p.get("Bucket", "")
     versioned = "Version" if p.get("VersionId") else ""
     if op == "CopyObject":

@@ -39,7 +39,11 @@ def for_component(dep: Deployment, pol: Policies, component: str, params: dict[s
     if component == "lambda-poller":
         return _poller(dep, pol, params)
     if component == "events":
-        return _rule_target_roles(dep, params.get("stateMachineArn", ""))
+        if not params.get("stateMachineArn"):
+            # EventBridge delivering to a queue, topic or function (a drill re-delivers an event): decided
+            # per rule target from the templates (derived.py: events.amazonaws.com with the rule's SourceArn).
+            return None
+        return _rule_target_roles(dep, params["stateMachineArn"])
     if component.startswith("athena-query:"):
         return Principals(sorted(workgroup_principals(dep, logical)))
     if component in EXTERNAL_ACTORS:

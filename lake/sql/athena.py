@@ -27,6 +27,15 @@ def is_done(node: exp.Expr) -> bool:
     return bool(node.meta.get(_DONE))
 
 
+def over(agg: exp.Expr, window: exp.Window | None) -> exp.Expr:
+    """``agg`` over a copy of ``window``'s partition, order and frame (``agg`` alone without a window)."""
+    if window is None:
+        return done(agg)
+    copy = window.copy()
+    copy.set("this", done(agg))
+    return done(copy)
+
+
 def cast(node: exp.Expr, to: exp.DataType | str) -> exp.Expr:
     target = to if isinstance(to, exp.DataType) else exp.DataType.build(to)
     return done(exp.Cast(this=node, to=target.copy()))

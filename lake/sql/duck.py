@@ -2,8 +2,8 @@
 
 Connection settings (``SETTINGS``, applied before the connection is locked): integer division
 (``7 / 2 = 3``), NULLS LAST whatever the direction, UTC. Rewrites: exact decimal division and
-``avg`` of decimals (DuckDB computes both in DOUBLE), division by zero and array subscripts out
-of bounds fail as in Trino, ``date_diff`` counts whole units, DATE stays DATE after ``date_trunc``,
+``avg`` of decimals, in a window too (DuckDB computes both in DOUBLE); a decimal sum past 38 digits,
+division by zero and array subscripts out of bounds fail as in Trino, ``date_diff`` counts whole units, DATE stays DATE after ``date_trunc``,
 ``date_add`` and ``+ INTERVAL``, ``$1`` in a regexp replacement, ``AT TIME ZONE``, ``format_datetime``.
 """
 
@@ -67,23 +67,27 @@ def _division(node: exp.Div) -> exp.Expr:
     return node
 
 
-def _aggregate(node: exp.Expr) -> exp.Expr:
+def _aggregate(node: exp.Expr, window: exp.Window | None = None) -> exp.Expr:
+    """``node``'s Trino answer; over ``window`` when it is a window function (the sum and count go inside it,
+    the cast and the check around it)."""
     arg, result = type_of(node.this), type_of(node)
+    outer = window or node
     if result is None:
-        return node
-    if isinstance(node, exp.Avg) and arg is not None and arg.this == T.DECIMAL:
+        return outer
+    if isinstance(node, exp.Avg) and arg is not None and arg.this == T.DECIMAL:  # DuckDB's AVG is a DOUBLE
         s = decimal_ps(arg)[1]  # type: ignore[index]
-        total = exp.Sum(this=node.this.copy())
-        return exact_division(athena.done(total), exp.Count(this=node.this.copy()), s, 0, result)
+        return exact_division(athena.over(exp.Sum(this=node.this.copy()), window),
+                              athena.over(exp.Count(this=node.this.copy()), window),
+                              s, 0, result)
     if isinstance(node, exp.Sum) and arg is not None and arg.this == T.DECIMAL and decimal_ps(result):
         # DuckDB keeps a decimal(38, s) sum in a HUGEINT and lets it pass 38 digits; Trino: "Decimal overflow"
         limit = 10 ** (38 - decimal_ps(result)[1])  # type: ignore[index]
         checked = _template(f"CASE WHEN abs(CAST(trunc(_s) AS HUGEINT)) >= CAST('{limit}' AS HUGEINT) "
-                            "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(node))
+                            "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(outer))
         return athena.cast(checked, result)  # typed: an enclosing division reads its operand's type
     if isinstance(node, (exp.Sum, exp.CountIf)) and (is_kind(arg, INTEGERS) or isinstance(node, exp.CountIf)):
-        return athena.cast(athena.done(node), result)  # DuckDB: HUGEINT; Trino: BIGINT
-    return node
+        return athena.cast(athena.done(outer), result)  # DuckDB: HUGEINT; Trino: BIGINT
+    return outer
 
 
 def _subscript(node: exp.Bracket) -> exp.Expr:
@@ -127,15 +131,6 @@ def _regexp_replace(node: exp.RegexpReplace) -> exp.Expr:
     return athena.done(node)
 
 
-def _window(node: exp.Window) -> exp.Expr:
-    """A cast for an aggregate's type goes around the window, not inside it."""
-    if isinstance(node.this, (exp.Sum, exp.CountIf, exp.Avg)):
-        arg, result = type_of(node.this.this), type_of(node.this)
-        if result is not None and (isinstance(node.this, exp.CountIf) or is_kind(arg, set(INTEGERS) | {T.DECIMAL})):
-            return athena.cast(athena.done(node), result)
-    return node
-
-
 def _arrays(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.ArraySize) and is_kind(type_of(node.this), {T.MAP}):
         return athena.done(exp.Anonymous(this="CARDINALITY", expressions=[node.this]))
@@ -150,8 +145,8 @@ def fix(node: exp.Expr) -> exp.Expr:
     node = athena.shared(node)
     if isinstance(node, (exp.Avg, exp.Sum, exp.CountIf)) and isinstance(node.parent, exp.Window):
         return node
-    if isinstance(node, exp.Window):
-        return _window(node)
+    if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.CountIf, exp.Avg)):
+        return _aggregate(node.this, window=node)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)) and not isinstance(node.expression, exp.Interval):
         return athena.decimal_arithmetic(node)
     if isinstance(node, (exp.ArraySize, exp.ArrayDistinct)):

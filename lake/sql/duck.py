@@ -3,8 +3,9 @@
 Connection settings (``SETTINGS``, applied before the connection is locked): integer division
 (``7 / 2 = 3``), NULLS LAST whatever the direction, UTC. Rewrites: exact decimal division and
 ``avg`` of decimals, in a window too (DuckDB computes both in DOUBLE); a decimal sum past 38 digits,
-division by zero and array subscripts out of bounds fail as in Trino, ``date_diff`` counts whole units, DATE stays DATE after ``date_trunc``,
-``date_add`` and ``+ INTERVAL``, ``$1`` in a regexp replacement, ``AT TIME ZONE``, ``format_datetime``.
+division by zero and array subscripts out of bounds fail as in Trino, ``date_diff`` counts whole
+units, DATE stays DATE after ``date_trunc``, ``date_add`` and ``+ INTERVAL``, ``$1`` in a regexp
+replacement, ``AT TIME ZONE``, ``format_datetime``.
 """
 
 from __future__ import annotations

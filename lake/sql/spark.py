@@ -94,15 +94,23 @@ def _array_agg(node: exp.ArrayAgg) -> exp.Expr:
     fields: list[exp.Expr] = [exp.Literal.string("v"), value]
     for i, key in enumerate(keys):
         fields += [exp.Literal.string(f"k{i}"), key.this]
-    boxes: exp.Expr = exp.Anonymous(this="COLLECT_LIST", expressions=[
-        exp.Anonymous(this="NAMED_STRUCT", expressions=fields)])
+    # array_agg(x) FILTER (WHERE c): the FILTER goes on the collection and the count (Spark allows it on
+    # aggregates only), and the outer FILTER is dropped (_fix)
+    where = node.parent.expression if isinstance(node.parent, exp.Filter) else None
+
+    def filtered(agg: exp.Expr) -> exp.Expr:
+        return exp.Filter(this=agg, expression=where.copy()) if where is not None else agg
+    boxes: exp.Expr = filtered(exp.Anonymous(this="COLLECT_LIST", expressions=[
+        exp.Anonymous(this="NAMED_STRUCT", expressions=fields)]))
     if keys:
         boxes = exp.Anonymous(this="ARRAY_SORT", expressions=[boxes, _compare(keys)])
     unbox = exp.Lambda(this=exp.Dot(this=exp.column("s"), expression=exp.to_identifier("v")),
                        expressions=[exp.to_identifier("s")])
     values = exp.Anonymous(this="TRANSFORM", expressions=[boxes, unbox])
-    empty = exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
-    return athena.done(exp.If(this=empty, true=exp.Null(), false=values))
+    empty = exp.EQ(this=filtered(exp.Count(this=exp.Star())), expression=exp.Literal.number(0))
+    result = athena.done(exp.If(this=empty, true=exp.Null(), false=values))
+    result.meta["lake_filtered"] = where is not None
+    return result
 
 
 def _ordinality(node: exp.Unnest) -> exp.Expr:
@@ -208,6 +216,8 @@ def _fix(node: exp.Expr) -> exp.Expr:
         return _aggregate(node.this, window=node)
     if isinstance(node, exp.ArrayAgg):
         return _array_agg(node)
+    if isinstance(node, exp.Filter) and node.this.meta.get("lake_filtered"):
+        return node.this
     if isinstance(node, exp.Bracket) and not athena.array_subscript(node):
         return athena.map_subscript(node, "RAISE_ERROR")
     if athena.array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino

@@ -66,8 +66,10 @@ def division(x: exp.Expr, y: exp.Expr, xs: int, ys: int, p: int, s: int) -> exp.
 
 def average(node: exp.Avg, s: int, p: int, window: exp.Window | None = None) -> exp.Expr:
     """avg(x) of decimal(., s) as Trino's decimal(p, s): sum(x * 10^s) / count(x), over ``window`` if given."""
-    units = _tree(_units("_v", s), {"_v": node.this})
-    total = athena.over(exp.Sum(this=units), window)
+    distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the distinct units of x
+    value = node.this.expressions[0] if distinct else node.this
+    units = _tree(_units("_v", s), {"_v": value})
+    total = athena.over(exp.Sum(this=exp.Distinct(expressions=[units]) if distinct else units), window)
     count = athena.over(exp.Count(this=node.this.copy()), window)
     q = _half_away("CAST(_t AS DECIMAL(38, 0))", "CAST(_n AS DECIMAL(38, 0))")
     return _tree(_scaled(q, p, s), {"_t": total, "_n": count})

@@ -15,7 +15,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from lake.sql import athena
+from lake.sql import athena, exact_avg
 from lake.sql.types import INTEGERS, T, decimal_ps, is_kind, type_of
 
 SETTINGS = {"integer_division": "true", "default_null_order": "'nulls_last'", "TimeZone": "'UTC'"}
@@ -50,9 +50,37 @@ def exact_division(a: exp.Expr, b: exp.Expr, s1: int, s2: int, result: exp.DataT
     n = f"(CAST(trunc({dec}) AS HUGEINT) * {k} + CAST(({dec} - trunc({dec})) * {k} AS HUGEINT))"
     d = f"CAST(CAST(_b AS DECIMAL(38, {s2})) * {10 ** s2} AS HUGEINT)"
     q = f"sign({n}) * sign({d}) * ((2 * abs({n}) + abs({d})) // (2 * abs({d})))"
-    # times an exact 10^-s (a decimal literal): dividing by 10^s would go through DOUBLE again
+    return _template(_scaled(q, p, s), _a=a, _b=b)
+
+
+_OPS = exact_avg.Ops(pmod=lambda a, b: f"((({a}) % ({b}) + ({b})) % ({b}))", div=lambda a, b: f"(({a}) // ({b}))",
+                     whole=lambda x: f"CAST({x} AS HUGEINT)")
+
+
+def _scaled(q: str, p: int, s: int) -> str:
+    """The DECIMAL(p, s) whose last digit counts the whole number ``q``: times an exact 10^-s (a decimal
+    literal; dividing by 10^s would go through DOUBLE)."""
     scaled = f"CAST({q} AS DECIMAL(38, 0)) * {'0.' + '0' * (s - 1) + '1'}" if s else q
-    return _template(f"CAST({scaled} AS DECIMAL({p}, {s}))", _a=a, _b=b)
+    return f"CAST({scaled} AS DECIMAL({p}, {s}))"
+
+
+def _average(node: exp.Avg, s: int, result: exp.DataType, window: exp.Window | None) -> exp.Expr:
+    """Trino's avg of decimal(., s) (lake.sql.exact_avg), in HUGEINT, over ``window`` if given."""
+    distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the sum of the distinct units of x
+    value = node.this.expressions[0] if distinct else node.this
+    dec = f"CAST(_v AS DECIMAL(38, {s}))"
+    units = f"(CAST(trunc({dec}) AS HUGEINT) * {10 ** s} + CAST(({dec} - trunc({dec})) * {10 ** s} AS HUGEINT))"
+    if distinct:
+        sums = {"_sh": _template("0"), "_sl": athena.over(exp.Sum(this=exp.Distinct(expressions=[
+            _template(units, _v=value)])), window)}
+    else:
+        hi, lo = exact_avg.split(units, _OPS)
+        sums = {"_sh": athena.over(exp.Sum(this=_template(hi, _v=value)), window),
+                "_sl": athena.over(exp.Sum(this=_template(lo, _v=value)), window)}
+    count = athena.over(exp.Count(this=node.this.copy()), window)
+    q = exact_avg.mean(_OPS.whole("_sh"), _OPS.whole("_sl"), _OPS.whole("_n"), _OPS)
+    p, s = decimal_ps(result) or (38, s)
+    return _template(_scaled(q, p, s), **sums, _n=count)
 
 
 def _division(node: exp.Div) -> exp.Expr:
@@ -76,10 +104,7 @@ def _aggregate(node: exp.Expr, window: exp.Window | None = None) -> exp.Expr:
     if result is None:
         return outer
     if isinstance(node, exp.Avg) and arg is not None and arg.this == T.DECIMAL:  # DuckDB's AVG is a DOUBLE
-        s = decimal_ps(arg)[1]  # type: ignore[index]
-        return exact_division(athena.over(exp.Sum(this=node.this.copy()), window),
-                              athena.over(exp.Count(this=node.this.copy()), window),
-                              s, 0, result)
+        return _average(node, decimal_ps(arg)[1], result, window)  # type: ignore[index]
     if isinstance(node, exp.Sum) and arg is not None and arg.this == T.DECIMAL and decimal_ps(result):
         # DuckDB keeps a decimal(38, s) sum in a HUGEINT and lets it pass 38 digits; Trino: "Decimal overflow"
         limit = 10 ** (38 - decimal_ps(result)[1])  # type: ignore[index]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
-from lake.sql import athena
+from lake.sql import athena, exact_avg
 
 
 def _units(x: str, k: int) -> str:
@@ -23,8 +23,9 @@ def _units(x: str, k: int) -> str:
     if not k:
         return f"CAST({x} AS DECIMAL(38, 0))"
     power = f"CAST('1e{k}' AS DECIMAL({k + 1}, 0))"
-    whole = f"CAST(FLOOR({x}) AS DECIMAL(38, 0))"
-    return f"({whole} * {power} + CAST(({x} - FLOOR({x})) * {power} AS DECIMAL(38, 0)))"
+    toward_zero = f"CASE WHEN {x} < 0 THEN CEIL({x}) ELSE FLOOR({x}) END"  # FLOOR of -99.99 would be -100
+    return (f"(CAST({toward_zero} AS DECIMAL(38, 0)) * {power}"
+            f" + CAST(({x} - {toward_zero}) * {power} AS DECIMAL(38, 0)))")
 
 
 def _half_away(n: str, d: str) -> str:
@@ -64,12 +65,22 @@ def division(x: exp.Expr, y: exp.Expr, xs: int, ys: int, p: int, s: int) -> exp.
     return _tree(_scaled(q, p, s), {"_x": x, "_y": y})
 
 
+_OPS = exact_avg.Ops(pmod=lambda a, b: f"PMOD({a}, {b})", div=lambda a, b: f"CAST({a} / {b} AS DECIMAL(38, 0))",
+                     whole=lambda x: f"CAST({x} AS DECIMAL(38, 0))")
+
+
 def average(node: exp.Avg, s: int, p: int, window: exp.Window | None = None) -> exp.Expr:
-    """avg(x) of decimal(., s) as Trino's decimal(p, s): sum(x * 10^s) / count(x), over ``window`` if given."""
-    distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the distinct units of x
+    """avg(x) of decimal(., s) as Trino's decimal(p, s) (lake.sql.exact_avg), over ``window`` if given."""
+    distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the sum of the distinct units of x
     value = node.this.expressions[0] if distinct else node.this
-    units = _tree(_units("_v", s), {"_v": value})
-    total = athena.over(exp.Sum(this=exp.Distinct(expressions=[units]) if distinct else units), window)
+    units = _units("_v", s)
+    if distinct:
+        sums = {"_sh": _tree("0", {}), "_sl": athena.over(exp.Sum(this=exp.Distinct(expressions=[
+            _tree(units, {"_v": value})])), window)}
+    else:
+        hi, lo = exact_avg.split(units, _OPS)
+        sums = {"_sh": athena.over(exp.Sum(this=_tree(hi, {"_v": value})), window),
+                "_sl": athena.over(exp.Sum(this=_tree(lo, {"_v": value})), window)}
     count = athena.over(exp.Count(this=node.this.copy()), window)
-    q = _half_away("CAST(_t AS DECIMAL(38, 0))", "CAST(_n AS DECIMAL(38, 0))")
-    return _tree(_scaled(q, p, s), {"_t": total, "_n": count})
+    q = exact_avg.mean(_OPS.whole("_sh"), _OPS.whole("_sl"), _OPS.whole("_n"), _OPS)
+    return _tree(_scaled(q, p, s), {**sums, "_n": count})

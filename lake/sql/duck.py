@@ -53,6 +53,7 @@ def exact_division(a: exp.Expr, b: exp.Expr, s1: int, s2: int, result: exp.DataT
     return _template(_scaled(q, p, s), _a=a, _b=b)
 
 
+_SMALL = exact_avg.SMALL
 _OPS = exact_avg.Ops(pmod=lambda a, b: f"((({a}) % ({b}) + ({b})) % ({b}))", div=lambda a, b: f"(({a}) // ({b}))",
                      whole=lambda x: f"CAST({x} AS HUGEINT)")
 
@@ -65,21 +66,22 @@ def _scaled(q: str, p: int, s: int) -> str:
 
 
 def _average(node: exp.Avg, s: int, result: exp.DataType, window: exp.Window | None) -> exp.Expr:
-    """Trino's avg of decimal(., s) (lake.sql.exact_avg), in HUGEINT, over ``window`` if given."""
+    """Trino's avg of decimal(p, s) (lake.sql.exact_avg), in HUGEINT, over ``window`` if given."""
+    p, s = decimal_ps(result) or (38, s)  # avg keeps its argument's type
     distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the sum of the distinct units of x
     value = node.this.expressions[0] if distinct else node.this
     dec = f"CAST(_v AS DECIMAL(38, {s}))"
     units = f"(CAST(trunc({dec}) AS HUGEINT) * {10 ** s} + CAST(({dec} - trunc({dec})) * {10 ** s} AS HUGEINT))"
-    if distinct:
-        sums = {"_sh": _template("0"), "_sl": athena.over(exp.Sum(this=exp.Distinct(expressions=[
-            _template(units, _v=value)])), window)}
+    if distinct or p <= _SMALL:  # the sum of the units fits in 38 digits: one sum, no split
+        total = _template(units, _v=value)
+        sums = {"_sh": _template("0"), "_sl": athena.over(exp.Sum(
+            this=exp.Distinct(expressions=[total]) if distinct else total), window)}
     else:
         hi, lo = exact_avg.split(units, _OPS)
         sums = {"_sh": athena.over(exp.Sum(this=_template(hi, _v=value)), window),
                 "_sl": athena.over(exp.Sum(this=_template(lo, _v=value)), window)}
     count = athena.over(exp.Count(this=node.this.copy()), window)
     q = exact_avg.mean(_OPS.whole("_sh"), _OPS.whole("_sl"), _OPS.whole("_n"), _OPS)
-    p, s = decimal_ps(result) or (38, s)
     return _template(_scaled(q, p, s), **sums, _n=count)
 
 

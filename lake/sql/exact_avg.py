@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _K = 10 ** 18
+SMALL = 18  # up to this precision, n values' units sum below 10^38 for any n below 10^20: no split needed
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ def division(x: exp.Expr, y: exp.Expr, xs: int, ys: int, p: int, s: int) -> exp.
     return _tree(_scaled(q, p, s), {"_x": x, "_y": y})
 
 
+_SMALL = exact_avg.SMALL
 _OPS = exact_avg.Ops(pmod=lambda a, b: f"PMOD({a}, {b})", div=lambda a, b: f"CAST({a} / {b} AS DECIMAL(38, 0))",
                      whole=lambda x: f"CAST({x} AS DECIMAL(38, 0))")
 
@@ -74,9 +75,10 @@ def average(node: exp.Avg, s: int, p: int, window: exp.Window | None = None) -> 
     distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the sum of the distinct units of x
     value = node.this.expressions[0] if distinct else node.this
     units = _units("_v", s)
-    if distinct:
-        sums = {"_sh": _tree("0", {}), "_sl": athena.over(exp.Sum(this=exp.Distinct(expressions=[
-            _tree(units, {"_v": value})])), window)}
+    if distinct or p <= _SMALL:  # the sum of the units fits in 38 digits: one sum, no split
+        total = _tree(units, {"_v": value})
+        sums = {"_sh": _tree("0", {}), "_sl": athena.over(exp.Sum(
+            this=exp.Distinct(expressions=[total]) if distinct else total), window)}
     else:
         hi, lo = exact_avg.split(units, _OPS)
         sums = {"_sh": athena.over(exp.Sum(this=_tree(hi, {"_v": value})), window),

@@ -127,8 +127,9 @@ def compile_sql(sql: str, zone: str, up: Upstream, line_offset: int = 0) -> Comp
             schema.setdefault(db, {})[table] = cols
         else:
             unknown_inputs = True
-    if out.problems:  # columns of a table that is not there are not reported one by one
-        return out
+    # A table that is not there (or may not be read) has unknown columns, as a Python projection's: its
+    # columns are not reported one by one, while the other tables' columns and types are still checked.
+    unknown_inputs = unknown_inputs or bool(out.problems)
     # Where the user wrote a bare column name: messages quote the SQL as written, not as qualified.
     bare = {c.this.meta.get("start") for c in tree.find_all(exp.Column) if not c.table}
     mapping = MappingSchema(cast(dict[str, object], schema), dialect=DIALECT)

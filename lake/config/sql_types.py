@@ -20,6 +20,10 @@ _ARITHMETIC: dict[type, str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Di
 _QUANTIFIED = (exp.Any, exp.All, exp.Subquery, exp.Query)
 _NUMERIC_AGGREGATES = (exp.Sum, exp.Avg, exp.Stddev, exp.StddevPop, exp.StddevSamp, exp.Variance,
                        exp.VariancePop, exp.Round, exp.Ceil, exp.Floor, exp.Sign, exp.Trunc)  # and the rounding
+# string functions: Athena has no upper(decimal) or substr(date) (Spark and DuckDB cast the argument to text)
+_STRING_FUNCTIONS = (exp.Upper, exp.Lower, exp.Length, exp.Substring, exp.StrPosition, exp.Trim, exp.Replace,
+                     exp.RegexpLike, exp.RegexpExtract, exp.RegexpReplace, exp.SplitPart, exp.Split, exp.Pad,
+                     exp.StartsWith, exp.Reverse)
 
 
 def kind(dt: exp.DataType | None) -> str | None:
@@ -111,6 +115,14 @@ def _problem(node: Any, bare: set[int]) -> str | None:
         if k is not None and k not in ("number", "interval"):
             name = node.sql_name().lower()
             return f"{name}() needs a number, not {_shown(arg.type)}: {_snippet(node, bare)}"
+    if isinstance(node, _STRING_FUNCTIONS) and kind(node.this.type) in ("number", "date", "timestamp", "boolean"):
+        name = node.sql(dialect="trino").split("(")[0].lower()
+        return f"{name}() needs a varchar, not {_shown(node.this.type)}: {_snippet(node, bare)} (cast to varchar)"
+    if isinstance(node, exp.Concat):
+        kinds = [kind(a.type) for a in node.expressions]
+        if any(k in ("number", "date", "timestamp", "boolean") for k in kinds):
+            shown = ", ".join(_shown(a.type) for a in node.expressions)
+            return f"concat() cannot be applied to {shown}: {_snippet(node, bare)} (cast to varchar)"
     if isinstance(node, (exp.Where, exp.Having)) or (isinstance(node, exp.Join) and node.args.get("on")):
         cond = node.args.get("on") if isinstance(node, exp.Join) else node.this
         if cond is None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
-from lake.sql import duck, spark
+from lake.sql import athena, duck, spark
 from lake.sql.support import not_supported
 from lake.sql.types import Schema, annotate, trino_decimals
 
@@ -57,7 +57,7 @@ def _postorder(tree: exp.Expr, fix: Callable[[exp.Expr], exp.Expr]) -> exp.Expr:
 
 def _transpile(tree: exp.Expr, schema: Schema | None, fix: Callable[[exp.Expr], exp.Expr],
                dialect: str) -> str:
-    tree = tree.copy()
+    tree = athena.filters_to_case(tree.copy())
     problems = check(tree, schema)
     if problems:
         raise NotSupported("; ".join(problems))

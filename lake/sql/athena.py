@@ -27,6 +27,40 @@ def is_done(node: exp.Expr) -> bool:
     return bool(node.meta.get(_DONE))
 
 
+def over(agg: exp.Expr, window: exp.Window | None) -> exp.Expr:
+    """``agg`` over a copy of ``window``'s partition, order and frame (``agg`` alone without a window)."""
+    if window is None:
+        return done(agg)
+    copy = window.copy()
+    copy.set("this", done(agg))
+    return done(copy)
+
+
+# aggregates that skip NULLs: agg(x) FILTER (WHERE c) is agg(CASE WHEN c THEN x END)
+_NULL_SKIPPING = (exp.Sum, exp.Avg, exp.Count, exp.Min, exp.Max, exp.CountIf, exp.ApproxDistinct, exp.Stddev,
+                  exp.StddevPop, exp.StddevSamp, exp.Variance, exp.VariancePop, exp.ArgMax, exp.ArgMin)
+
+
+def filters_to_case(tree: exp.Expr) -> exp.Expr:
+    """``FILTER (WHERE c)`` as a CASE inside the aggregate, so the aggregate's own rewrites (exact decimal avg,
+    result types) apply to it as to any other; aggregates that keep NULLs (array_agg) keep their FILTER."""
+    for node in list(tree.find_all(exp.Filter)):
+        agg, where = node.this, node.expression
+        if not isinstance(agg, _NULL_SKIPPING) or not isinstance(where, exp.Where):
+            continue
+        holder = agg.this.expressions[0] if isinstance(agg.this, exp.Distinct) else agg.this
+        value = exp.Literal.number(1) if isinstance(holder, exp.Star) else holder.copy()
+        case = exp.Case(ifs=[exp.If(this=where.this.copy(), true=value)])
+        if isinstance(agg.this, exp.Distinct):
+            agg.this.set("expressions", [case])
+        else:
+            agg.set("this", case)
+        if isinstance(agg, exp.Count):
+            agg.set("big_int", True)
+        node.replace(agg)
+    return tree
+
+
 def cast(node: exp.Expr, to: exp.DataType | str) -> exp.Expr:
     target = to if isinstance(to, exp.DataType) else exp.DataType.build(to)
     return done(exp.Cast(this=node, to=target.copy()))

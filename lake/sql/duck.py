@@ -2,9 +2,10 @@
 
 Connection settings (``SETTINGS``, applied before the connection is locked): integer division
 (``7 / 2 = 3``), NULLS LAST whatever the direction, UTC. Rewrites: exact decimal division and
-``avg`` of decimals (DuckDB computes both in DOUBLE), division by zero and array subscripts out
-of bounds fail as in Trino, ``date_diff`` counts whole units, DATE stays DATE after ``date_trunc``,
-``date_add`` and ``+ INTERVAL``, ``$1`` in a regexp replacement, ``AT TIME ZONE``, ``format_datetime``.
+``avg`` of decimals, in a window too (DuckDB computes both in DOUBLE); a decimal sum past 38 digits,
+division by zero and array subscripts out of bounds fail as in Trino, ``date_diff`` counts whole
+units, DATE stays DATE after ``date_trunc``, ``date_add`` and ``+ INTERVAL``, ``$1`` in a regexp
+replacement, ``AT TIME ZONE``, ``format_datetime``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-from lake.sql import athena
+from lake.sql import athena, exact_avg
 from lake.sql.types import INTEGERS, T, decimal_ps, is_kind, type_of
 
 SETTINGS = {"integer_division": "true", "default_null_order": "'nulls_last'", "TimeZone": "'UTC'"}
@@ -49,9 +50,39 @@ def exact_division(a: exp.Expr, b: exp.Expr, s1: int, s2: int, result: exp.DataT
     n = f"(CAST(trunc({dec}) AS HUGEINT) * {k} + CAST(({dec} - trunc({dec})) * {k} AS HUGEINT))"
     d = f"CAST(CAST(_b AS DECIMAL(38, {s2})) * {10 ** s2} AS HUGEINT)"
     q = f"sign({n}) * sign({d}) * ((2 * abs({n}) + abs({d})) // (2 * abs({d})))"
-    # times an exact 10^-s (a decimal literal): dividing by 10^s would go through DOUBLE again
+    return _template(_scaled(q, p, s), _a=a, _b=b)
+
+
+_SMALL = exact_avg.SMALL
+_OPS = exact_avg.Ops(pmod=lambda a, b: f"((({a}) % ({b}) + ({b})) % ({b}))", div=lambda a, b: f"(({a}) // ({b}))",
+                     whole=lambda x: f"CAST({x} AS HUGEINT)")
+
+
+def _scaled(q: str, p: int, s: int) -> str:
+    """The DECIMAL(p, s) whose last digit counts the whole number ``q``: times an exact 10^-s (a decimal
+    literal; dividing by 10^s would go through DOUBLE)."""
     scaled = f"CAST({q} AS DECIMAL(38, 0)) * {'0.' + '0' * (s - 1) + '1'}" if s else q
-    return _template(f"CAST({scaled} AS DECIMAL({p}, {s}))", _a=a, _b=b)
+    return f"CAST({scaled} AS DECIMAL({p}, {s}))"
+
+
+def _average(node: exp.Avg, s: int, result: exp.DataType, window: exp.Window | None) -> exp.Expr:
+    """Trino's avg of decimal(p, s) (lake.sql.exact_avg), in HUGEINT, over ``window`` if given."""
+    p, s = decimal_ps(result) or (38, s)  # avg keeps its argument's type
+    distinct = isinstance(node.this, exp.Distinct)  # avg(DISTINCT x): the sum of the distinct units of x
+    value = node.this.expressions[0] if distinct else node.this
+    dec = f"CAST(_v AS DECIMAL(38, {s}))"
+    units = f"(CAST(trunc({dec}) AS HUGEINT) * {10 ** s} + CAST(({dec} - trunc({dec})) * {10 ** s} AS HUGEINT))"
+    if distinct or p <= _SMALL:  # the sum of the units fits in 38 digits: one sum, no split
+        total = _template(units, _v=value)
+        sums = {"_sh": _template("0"), "_sl": athena.over(exp.Sum(
+            this=exp.Distinct(expressions=[total]) if distinct else total), window)}
+    else:
+        hi, lo = exact_avg.split(units, _OPS)
+        sums = {"_sh": athena.over(exp.Sum(this=_template(hi, _v=value)), window),
+                "_sl": athena.over(exp.Sum(this=_template(lo, _v=value)), window)}
+    count = athena.over(exp.Count(this=node.this.copy()), window)
+    q = exact_avg.mean(_OPS.whole("_sh"), _OPS.whole("_sl"), _OPS.whole("_n"), _OPS)
+    return _template(_scaled(q, p, s), **sums, _n=count)
 
 
 def _division(node: exp.Div) -> exp.Expr:
@@ -67,23 +98,24 @@ def _division(node: exp.Div) -> exp.Expr:
     return node
 
 
-def _aggregate(node: exp.Expr) -> exp.Expr:
+def _aggregate(node: exp.Expr, window: exp.Window | None = None) -> exp.Expr:
+    """``node``'s Trino answer; over ``window`` when it is a window function (the sum and count go inside it,
+    the cast and the check around it)."""
     arg, result = type_of(node.this), type_of(node)
+    outer = window or node
     if result is None:
-        return node
-    if isinstance(node, exp.Avg) and arg is not None and arg.this == T.DECIMAL:
-        s = decimal_ps(arg)[1]  # type: ignore[index]
-        total = exp.Sum(this=node.this.copy())
-        return exact_division(athena.done(total), exp.Count(this=node.this.copy()), s, 0, result)
+        return outer
+    if isinstance(node, exp.Avg) and arg is not None and arg.this == T.DECIMAL:  # DuckDB's AVG is a DOUBLE
+        return _average(node, decimal_ps(arg)[1], result, window)  # type: ignore[index]
     if isinstance(node, exp.Sum) and arg is not None and arg.this == T.DECIMAL and decimal_ps(result):
         # DuckDB keeps a decimal(38, s) sum in a HUGEINT and lets it pass 38 digits; Trino: "Decimal overflow"
         limit = 10 ** (38 - decimal_ps(result)[1])  # type: ignore[index]
         checked = _template(f"CASE WHEN abs(CAST(trunc(_s) AS HUGEINT)) >= CAST('{limit}' AS HUGEINT) "
-                            "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(node))
+                            "THEN error('Decimal overflow') ELSE _s END", _s=athena.done(outer))
         return athena.cast(checked, result)  # typed: an enclosing division reads its operand's type
     if isinstance(node, (exp.Sum, exp.CountIf)) and (is_kind(arg, INTEGERS) or isinstance(node, exp.CountIf)):
-        return athena.cast(athena.done(node), result)  # DuckDB: HUGEINT; Trino: BIGINT
-    return node
+        return athena.cast(athena.done(outer), result)  # DuckDB: HUGEINT; Trino: BIGINT
+    return outer
 
 
 def _subscript(node: exp.Bracket) -> exp.Expr:
@@ -127,15 +159,6 @@ def _regexp_replace(node: exp.RegexpReplace) -> exp.Expr:
     return athena.done(node)
 
 
-def _window(node: exp.Window) -> exp.Expr:
-    """A cast for an aggregate's type goes around the window, not inside it."""
-    if isinstance(node.this, (exp.Sum, exp.CountIf, exp.Avg)):
-        arg, result = type_of(node.this.this), type_of(node.this)
-        if result is not None and (isinstance(node.this, exp.CountIf) or is_kind(arg, set(INTEGERS) | {T.DECIMAL})):
-            return athena.cast(athena.done(node), result)
-    return node
-
-
 def _arrays(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.ArraySize) and is_kind(type_of(node.this), {T.MAP}):
         return athena.done(exp.Anonymous(this="CARDINALITY", expressions=[node.this]))
@@ -150,8 +173,8 @@ def fix(node: exp.Expr) -> exp.Expr:
     node = athena.shared(node)
     if isinstance(node, (exp.Avg, exp.Sum, exp.CountIf)) and isinstance(node.parent, exp.Window):
         return node
-    if isinstance(node, exp.Window):
-        return _window(node)
+    if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.CountIf, exp.Avg)):
+        return _aggregate(node.this, window=node)
     if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Mod)) and not isinstance(node.expression, exp.Interval):
         return athena.decimal_arithmetic(node)
     if isinstance(node, (exp.ArraySize, exp.ArrayDistinct)):

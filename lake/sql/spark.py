@@ -5,7 +5,8 @@ Session settings (``athena_session``), for the duration of a build:
   around: a cast of a malformed string, integer overflow, division by zero, an array subscript out of
   bounds; ``cardinality(NULL)`` is NULL. The build's own Spark settings come back afterwards, so other
   tasks sharing the session (promotion) keep theirs.
-Rewrites: integer division, decimal result types, NULL-keeping ``array_agg``, ``grouping(a, b)``,
+Rewrites: integer division, decimal result types, exact decimal division and avg (``spark_decimal``, windows
+too), NULL-keeping ``array_agg``, ``grouping(a, b)``,
 LIKE without Spark's implicit backslash escape.
 """
 
@@ -15,10 +16,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-import sqlglot
 from sqlglot import exp
 
-from lake.sql import athena
+from lake.sql import athena, spark_decimal
 from lake.sql.types import BIGINT_FUNCTIONS, FLOATS, ROUNDING, Schema, T, decimal_ps, is_kind, type_of
 
 if TYPE_CHECKING:
@@ -46,47 +46,23 @@ def _division(node: exp.Div) -> exp.Expr:
         return athena.ieee_division(node)
     if kind == "integer" and result is not None:
         return athena.cast(exp.IntDiv(this=node.this, expression=node.expression), result)  # truncates, as Trino
-    if kind == "decimal" and result is not None:
-        return athena.cast(athena.done(node), result)  # Spark's wider scale, rounded half up to Trino's
+    if kind == "decimal" and result is not None:  # exact: Spark's own division can round twice
+        (_, xs), (_, ys) = decimal_ps(type_of(node.this)), decimal_ps(type_of(node.expression))  # type: ignore[misc]
+        return spark_decimal.division(node.this, node.expression, xs, ys, *decimal_ps(result))  # type: ignore[misc]
     return node
 
 
-def _aggregate(node: exp.Expr, windowed: bool = False) -> exp.Expr:
+def _aggregate(node: exp.Expr, window: exp.Window | None = None) -> exp.Expr:
     arg = type_of(node.this)
     if isinstance(node, (exp.Sum, exp.Avg)) and arg is not None and decimal_ps(arg) and arg.this == T.DECIMAL:
         result = type_of(node)
         if result is None:
-            return node
-        if isinstance(node, exp.Avg) and not windowed and decimal_ps(result)[1] <= 6:  # type: ignore[index]
-            return _exact_avg(node, *decimal_ps(result))  # type: ignore[misc]
-        return athena.cast(athena.done(node), result)
-    return node
-
-
-def _exact_avg(node: exp.Avg, p: int, s: int) -> exp.Expr:
-    """Trino's avg of decimal(p, s): the exact mean rounded half away from zero to scale s. Spark's AVG answers
-    decimal(p + 4, s + 4), which overflows past 10^(34 - s) (two decimal(37,2) near their maximum) and rounds
-    twice (0.49996 -> 0.5000 -> 1). Here: a quotient from DOUBLE, corrected twice with the exact remainder
-    S - q * n (decimal arithmetic; Spark keeps scale s up to 6 in these products), then the last digit from
-    the remaining integer remainder in BIGINT."""
-    total = f"CAST(_s AS DECIMAL(38, {s}))"
-    n = "_n"
-    q1 = f"CAST(CAST({total} AS DOUBLE) / NULLIF({n}, 0) AS DECIMAL(38, {s}))"
-    q2 = f"({q1} + CAST(CAST(({total} - {q1} * {n}) AS DOUBLE) / NULLIF({n}, 0) AS DECIMAL(38, {s})))"
-    rest = f"CAST(({total} - {q2} * {n}) * {10 ** s} AS BIGINT)"  # (S - q2 * n) in units of 10^-s: small
-
-    def floor_div(a: str, b: str) -> str:
-        return f"(({a}) - PMOD({a}, {b})) DIV ({b})"
-    last = (f"CASE WHEN {total} >= 0 THEN {floor_div(f'2 * {rest} + {n}', f'2 * {n}')} "
-            f"ELSE -{floor_div(f'{n} - 2 * {rest}', f'2 * {n}')} END")
-    unit = "0." + "0" * (s - 1) + "1" if s else "1"
-    tree = sqlglot.parse_one(f"CAST({q2} + CAST({last} AS DECIMAL(20, 0)) * {unit} AS DECIMAL({p}, {s}))",
-                             read="spark")
-    parts = {"_s": athena.done(exp.Sum(this=node.this.copy())), "_n": athena.done(exp.Count(this=node.this.copy()))}
-    for col in list(tree.find_all(exp.Column)):
-        if col.name in parts:
-            col.replace(parts[col.name].copy())
-    return athena.done(tree)
+            return window or node
+        if isinstance(node, exp.Avg):  # Spark's AVG rounds at scale s + 4 first, then the cast again
+            p, s = decimal_ps(result)  # type: ignore[misc]
+            return spark_decimal.average(node, s, p, window)
+        return athena.cast(athena.done(window or node), result)  # the cast goes around the window
+    return window or node
 
 
 def _compare(keys: list[exp.Ordered]) -> exp.Expr:
@@ -118,15 +94,23 @@ def _array_agg(node: exp.ArrayAgg) -> exp.Expr:
     fields: list[exp.Expr] = [exp.Literal.string("v"), value]
     for i, key in enumerate(keys):
         fields += [exp.Literal.string(f"k{i}"), key.this]
-    boxes: exp.Expr = exp.Anonymous(this="COLLECT_LIST", expressions=[
-        exp.Anonymous(this="NAMED_STRUCT", expressions=fields)])
+    # array_agg(x) FILTER (WHERE c): the FILTER goes on the collection and the count (Spark allows it on
+    # aggregates only), and the outer FILTER is dropped (_fix)
+    where = node.parent.expression if isinstance(node.parent, exp.Filter) else None
+
+    def filtered(agg: exp.Expr) -> exp.Expr:
+        return exp.Filter(this=agg, expression=where.copy()) if where is not None else agg
+    boxes: exp.Expr = filtered(exp.Anonymous(this="COLLECT_LIST", expressions=[
+        exp.Anonymous(this="NAMED_STRUCT", expressions=fields)]))
     if keys:
         boxes = exp.Anonymous(this="ARRAY_SORT", expressions=[boxes, _compare(keys)])
     unbox = exp.Lambda(this=exp.Dot(this=exp.column("s"), expression=exp.to_identifier("v")),
                        expressions=[exp.to_identifier("s")])
     values = exp.Anonymous(this="TRANSFORM", expressions=[boxes, unbox])
-    empty = exp.EQ(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0))
-    return athena.done(exp.If(this=empty, true=exp.Null(), false=values))
+    empty = exp.EQ(this=filtered(exp.Count(this=exp.Star())), expression=exp.Literal.number(0))
+    result = athena.done(exp.If(this=empty, true=exp.Null(), false=values))
+    result.meta["lake_filtered"] = where is not None
+    return result
 
 
 def _ordinality(node: exp.Unnest) -> exp.Expr:
@@ -229,10 +213,11 @@ def _fix(node: exp.Expr) -> exp.Expr:
         node.set("order", exp.Order(expressions=[exp.Ordered(this=exp.Null())]))
         return node
     if isinstance(node, exp.Window) and isinstance(node.this, (exp.Sum, exp.Avg)):
-        inner = _aggregate(node.this, windowed=True)  # the cast goes around the window
-        return athena.cast(athena.done(node), inner.to) if isinstance(inner, exp.Cast) else node
+        return _aggregate(node.this, window=node)
     if isinstance(node, exp.ArrayAgg):
         return _array_agg(node)
+    if isinstance(node, exp.Filter) and node.this.meta.get("lake_filtered"):
+        return node.this
     if isinstance(node, exp.Bracket) and not athena.array_subscript(node):
         return athena.map_subscript(node, "RAISE_ERROR")
     if athena.array_subscript(node):  # 1-based, and out of bounds an error (ANSI), as in Trino

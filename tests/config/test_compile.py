@@ -82,10 +82,22 @@ def test_types_flow_from_upstream_projections(zones_copy: Path) -> None:
 def test_no_cascades_unknown_table_and_broken_upstream(zones_copy: Path) -> None:
     write(zones_copy, SUMMARY, "SELECT e.a, e.b, c.d FROM finance_ods.expense AS e, finance_ods.cost_centers AS c")
     found = problems(zones_copy)
-    assert found == [
+    assert found == [  # e's columns are not reported (its table is not there); c's still are: every error at once
         "insight_zones/executive/projections/spend_by_department.sql:7:6: depends on a projection with errors: "
         "finance_analytics.expense_summary",
+        f"{WHERE}:1:18: column 'd' is not in finance_ods.cost_centers (as c)",
         f"{WHERE}:1:27: unknown table 'finance_ods.expense'; did you mean 'finance_ods.expenses'?"]
+
+
+def test_string_functions_and_concat_need_varchar() -> None:
+    """Athena has no upper(decimal), substr(date) or concat(varchar, bigint); Spark and DuckDB cast silently."""
+    sql = ("SELECT upper(amount) AS u, substr(expense_date, 1, 4) AS y, concat(category, expense_id) AS k,\n"
+           "       length(category) AS n, concat(category, CAST(expense_id AS varchar)) AS ok\n"
+           "FROM finance_ods.expenses")
+    assert [(p.line, p.col, p.message) for p in compile_sql(sql, "finance", _shipped_tables()).problems] == [
+        (1, 8, "upper() needs a varchar, not decimal(12, 2): UPPER(amount) (cast to varchar)"),
+        (1, 28, "substr() needs a varchar, not date: SUBSTR(expense_date, 1, 4) (cast to varchar)"),
+        (1, 61, "concat() cannot be applied to varchar, bigint: CONCAT(category, expense_id) (cast to varchar)")]
 
 
 def test_a_column_that_does_not_resolve_types_nothing_downstream(zones_copy: Path) -> None:

@@ -700,8 +700,12 @@ def _exit_after_spark(code: int) -> None:
     import atexit
     import gc
     import sqlite3
+    import threading
 
-    atexit._run_exitfuncs()  # what a normal exit runs first (logging's flush among them)
+    for thread in threading.enumerate():  # as a normal exit does: wait for the threads that are not daemons
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()  # what a normal exit runs next (logging's flush among them)
     for db in [o for o in gc.get_objects() if type(o) is sqlite3.Connection]:
         with contextlib.suppress(sqlite3.Error):
             db.close()

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 data was rejected or a check failed; 2 bad usage or bad
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -678,6 +679,43 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; ``argv`` None: this process is the command (``lake ...``, ``python -m lake.cli``)."""
+    code = _main(argv)
+    if argv is None:
+        _exit_after_spark(code)
+    return code
+
+
+def _exit_after_spark(code: int) -> None:
+    """End a command that started Spark now, as a user waits for the prompt: exit hooks run and output is
+    flushed, but the interpreter's teardown is skipped: with Spark's Py4J gateway open it takes 0.1-0.4 s
+    (benchmarks/run/PROFILE.md). The JVM ends when this process does (its stdin closes), as after a
+    normal exit. The records are committed by then (SQLite commits each
+    write); their connections are closed as a normal exit closes them (SQLite then folds its write-ahead
+    log back into the database file, leaving no -wal file behind). Only when this process is the command:
+    never inside a caller (tests pass ``argv``)."""
+    context = sys.modules.get("pyspark.context")
+    if context is None or getattr(context.SparkContext, "_gateway", None) is None:
+        return
+    import atexit
+    import gc
+    import sqlite3
+    import threading
+
+    for thread in threading.enumerate():  # as a normal exit does: wait for the threads that are not daemons
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()  # what a normal exit runs next (logging's flush among them)
+    for db in [o for o in gc.get_objects() if type(o) is sqlite3.Connection]:
+        with contextlib.suppress(sqlite3.Error):
+            db.close()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command not in PROGRESS:

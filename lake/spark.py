@@ -77,8 +77,10 @@ def class_archive(variant: str = "") -> list[str]:
 
     java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin")) if os.environ.get(
         "JAVA_HOME") else shutil.which("java")
+    # "driver-cp": the Iceberg jar on the JVM's own class path (local_session), so archived with Spark's
+    # classes; an archive made before, when it came through spark.jars, would not match that class path.
     key = "|".join([os.path.realpath(java or "java"), os.path.dirname(pyspark.__file__), pyspark.__version__,
-                    str(iceberg_jar()), variant])
+                    str(iceberg_jar()), variant or "driver-cp"])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "insight-lake"
     archive = cache / f"spark-{hashlib.sha1(key.encode()).hexdigest()[:12]}.jsa"
     # The JVM warns on stdout about classes it cannot archive: stdout is the command's answer.
@@ -148,13 +150,19 @@ def local_session(warehouse: Path, app_name: str = "insight-lake") -> SparkSessi
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # spark-submit first runs a small JVM that only prints the driver's command line: C1 and the serial
+    # collector make it ~0.1 s of CPU cheaper (no C2 or G1 threads for a 0.2 s life).
+    os.environ.setdefault("SPARK_LAUNCHER_OPTS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
     active = SparkSession.getActiveSession()
     if active is not None:
         return use_warehouse(active, warehouse)
     builder = (
         SparkSession.builder.master(os.environ.get("LAKE_SPARK_MASTER", "local[2]"))
         .appName(app_name)
-        .config("spark.jars", str(iceberg_jar()))
+        # On the driver's class path, not through spark.jars (a class loader of Spark's own): the JVM
+        # can then map Iceberg's ~1,000 classes from the class-data archive instead of loading and
+        # verifying them from the jar in each run. Local mode runs its tasks in this JVM.
+        .config("spark.driver.extraClassPath", str(iceberg_jar()))
         .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")

@@ -22,9 +22,10 @@ KEEP = {"java", "python", "python3", "python3.11"}
 
 def _children(pid: int) -> list[int]:
     out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):  # the task ended meanwhile
-            out += [int(c) for c in task.read_text().split()]
+    with contextlib.suppress(OSError):  # the process ended meanwhile (its /proc/<pid>/task is gone)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the task ended meanwhile
+                out += [int(c) for c in task.read_text().split()]
     return out
 
 

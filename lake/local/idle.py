@@ -16,14 +16,16 @@ import json
 import re
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lake import approvals
 from lake.config import evolution
 from lake.runtime.context import Context
 from lake.tasks.projections import state as build_state
-from lake.tasks.projections.build import Build, unchanged
 from lake.tasks.projections.plan import build_order
+
+if TYPE_CHECKING:  # the builds' module (Spark SQL, the guard) is imported for an idle run's report only
+    from lake.tasks.projections.build import Build
 
 # Iceberg's primitive types as Spark names them (DataType.simpleString): what evolution.plan compares.
 _SPARK_TYPES = {"boolean": "boolean", "int": "int", "long": "bigint", "float": "float", "double": "double",
@@ -104,6 +106,8 @@ def idle_builds(ctx: Context, zone: str | None, force: Collection[str] = ()) -> 
             md = metadata(ctx.home.warehouse, table)
             snapshots[table] = None if md is None else snapshot_id(md)
         return snapshots[table]
+
+    from lake.tasks.projections.build import unchanged
 
     builds = []
     for p in build_order(ctx.cfg):

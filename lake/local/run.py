@@ -10,14 +10,17 @@ run that groups them (on AWS: the state machine's execution).
 from __future__ import annotations
 
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lake.local.idle import idle_builds
 from lake.runtime import runlog
 from lake.runtime.context import Context
-from lake.tasks.projections.build import OK_STATUSES, Build
-from lake.tasks.projections.task import project, record
-from lake.tasks.to_ods.promote import Promotion, promote_task
+
+if TYPE_CHECKING:  # the Spark tasks are imported by run(), while the JVM starts
+    from lake.tasks.projections.build import Build
+    from lake.tasks.to_ods.promote import Promotion
 
 
 @dataclass
@@ -28,6 +31,8 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
+        from lake.tasks.projections.build import OK_STATUSES
+
         return all(b.status in OK_STATUSES for b in self.builds) and all(
             p.status not in ("halted", "refused") for p in self.promotions)
 
@@ -65,11 +70,23 @@ def run(ctx: Context, zone: str | None = None, spark=None,  # noqa: ANN001 - a S
     idle = idle_builds(ctx, zone, rebuild) if own_tables else None
     changed: set[str] = set()
     if idle is not None:
+        from lake.tasks.projections.task import record
+        from lake.tasks.to_ods.promote import promote_task
+
         report.promotions = [promote_task(None, ctx, z.name, name, report.run_id) for z in zones for name in z.datasets]
         report.builds = idle
         record(ctx, idle, report.run_id)
     else:
-        spark = spark or local_session(ctx.home.warehouse)
+        # The JVM starts (seconds, mostly waiting on another process) on a thread while this one imports
+        # the Spark tasks and the lineage client, none of which needs the JVM to load.
+        with ThreadPoolExecutor(1, thread_name_prefix="spark-start") as pool:
+            starting = pool.submit(local_session, ctx.home.warehouse) if spark is None else None
+            from lake.backends import openlineage  # noqa: F401 - the first task's lineage event needs it
+            from lake.tasks.projections.task import project
+            from lake.tasks.to_ods.promote import promote_task
+        if starting is not None:
+            starting.result()
+            spark = local_session(ctx.home.warehouse)  # the session started, made this thread's (lake/spark.py)
         for z in zones:
             for name in z.datasets:
                 report.promotions.append(promote_task(spark, ctx, z.name, name, report.run_id))

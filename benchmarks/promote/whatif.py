@@ -16,7 +16,7 @@ only: it shows what the HMAC costs and must never ship. (Session 5 built in the 
 
 from __future__ import annotations
 
-VARIANTS = ("explicit-schema", "no-pii", "pii-distinct", "no-group-filter")
+VARIANTS = ("explicit-schema", "no-pii", "pii-distinct", "no-group-filter", "shj", "shj-aqe")
 
 
 def _explicit_schema() -> None:
@@ -75,6 +75,33 @@ def _no_group_filter() -> None:
     job.promote = promote
 
 
+def _settings(extra: dict[str, str]):
+    def patch() -> None:
+        import contextlib
+
+        from lake.tasks.to_ods import promote as job
+
+        real = job.one_sort
+
+        @contextlib.contextmanager
+        def one_sort(spark):
+            old = {k: spark.conf.get(k, None) for k in extra}
+            for k, v in extra.items():
+                spark.conf.set(k, v)
+            try:
+                with real(spark):
+                    yield
+            finally:
+                for k, v in old.items():
+                    spark.conf.unset(k) if v is None else spark.conf.set(k, v)
+
+        job.one_sort = one_sort
+    return patch
+
+
 def apply(variant: str) -> None:
     {"explicit-schema": _explicit_schema, "no-pii": _no_pii, "pii-distinct": _pii_distinct,
-     "no-group-filter": _no_group_filter}[variant]()
+     "no-group-filter": _no_group_filter,
+     "shj": _settings({"spark.sql.join.preferSortMergeJoin": "false"}),
+     "shj-aqe": _settings({"spark.sql.adaptive.maxShuffledHashJoinLocalMapThreshold": "64m"}),
+     }[variant]()

@@ -221,7 +221,7 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
 
 # Hash each distinct value once (hash_lookups) from this many staged rows, when a column holds at most
 # LOOKUP_VALUES distinct values and each repeats on average LOOKUP_REPEATS times or more.
-LOOKUP_ROWS, LOOKUP_VALUES, LOOKUP_REPEATS = 500_000, 200_000, 4
+LOOKUP_ROWS, LOOKUP_VALUES, LOOKUP_REPEATS = 200_000, 200_000, 4
 
 
 def hash_lookups(staged: DataFrame, treatments: dict[str, str], key: bytes, rows: int) -> dict[str, DataFrame]:
@@ -231,7 +231,7 @@ def hash_lookups(staged: DataFrame, treatments: dict[str, str], key: bytes, rows
     column twice (to count, then to broadcast) and a hash lookup per row cost a fraction of that. A column
     of mostly distinct values, or too many to broadcast, is hashed row by row as before."""
     if rows < LOOKUP_ROWS:
-        return {}  # a small batch: the counting job would cost more than it saves
+        return {}  # a small batch: the two extra jobs (~0.5 s) would cost more than the hashing they save
     lookups = {}
     for name, how in treatments.items():
         if how in ("drop", "mask") or name not in staged.columns:

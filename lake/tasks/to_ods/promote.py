@@ -195,10 +195,11 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     empty = tables.row_count(spark, table) == 0
     target = tables.audit_branch(spark, table)
     try:
-        with one_sort(spark):
-            if empty:
+        if empty:
+            with one_sort(spark):
                 spark.table("batch").writeTo(target).append()
-            else:
+        else:
+            with settings(spark, {WINDOW_GROUP_LIMIT: "-1", **HASH_JOIN}):
                 spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
         counts = _metrics(spark, observation)  # the write ran the batch's one pass
     except BaseException:
@@ -244,23 +245,37 @@ def hash_lookups(staged: DataFrame, treatments: dict[str, str], key: bytes, rows
 
 
 WINDOW_GROUP_LIMIT = "spark.sql.optimizer.windowGroupLimitThreshold"
+# The MERGE's full outer join of the table with a much smaller batch as a shuffled hash join: the batch's
+# rows build a hash table per partition and the table's rows stream past it unsorted. A sort-merge join
+# sorts every row of the table (at 5 M rows: 600 MB spilled to disk, 13 executor CPU s more,
+# benchmarks/promote). Spark builds a side only when it is 3x smaller than the other and its estimated
+# size is under autoBroadcastJoinThreshold x shuffle partitions: the threshold is AQE's advisory partition
+# size (64 MB) here, so a batch of ~0.5 M rows qualifies; a full outer join is never broadcast.
+HASH_JOIN = {"spark.sql.join.preferSortMergeJoin": "false", "spark.sql.autoBroadcastJoinThreshold": "64m"}
 
 
 @contextlib.contextmanager
-def one_sort(spark: SparkSession) -> Iterator[None]:
+def settings(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
+    """Session settings for the statements planned inside (this job's own), the session's back after."""
+    old = {k: spark.conf.get(k, None) for k in values}
+    for k, v in values.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, was in old.items():
+            if was is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, was)
+
+
+def one_sort(spark: SparkSession) -> contextlib.AbstractContextManager[None]:
     """Statements planned inside sort the batch once for its latest-per-key window, after the shuffle.
     Spark 3.5 would also sort every map task's rows before it, to drop all but the first row per key
     early (InferWindowGroupLimit): a second full sort of the batch (at 5 M rows one that spills to disk)
     that saves next to nothing when keys are mostly unique, as a staged batch's are (benchmarks/promote)."""
-    old = spark.conf.get(WINDOW_GROUP_LIMIT, None)
-    spark.conf.set(WINDOW_GROUP_LIMIT, "-1")
-    try:
-        yield
-    finally:
-        if old is None:
-            spark.conf.unset(WINDOW_GROUP_LIMIT)
-        else:
-            spark.conf.set(WINDOW_GROUP_LIMIT, old)
+    return settings(spark, {WINDOW_GROUP_LIMIT: "-1"})
 
 
 def _metrics(spark: SparkSession, observation: Observation, seconds: int = 120) -> dict:

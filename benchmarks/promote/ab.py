@@ -39,17 +39,18 @@ def _data(root: Path, rows: int, seed: int) -> dict:
     return m
 
 
-def _code(ref: str, work: Path) -> str:
-    """PYTHONPATH for the code of ``ref`` ('' for the working tree)."""
+def _code(ref: str, work: Path) -> tuple[Path, str]:
+    """(working directory, PYTHONPATH) for the code of ``ref`` ('' for the working tree). The snapshot's
+    folder is the working directory: ``python -m`` puts that first on sys.path, before PYTHONPATH."""
     if not ref:
-        return str(REPO)
+        return REPO, str(REPO)
     snap = work / f"code-{ref.replace('/', '_').replace('~', '_')}"
     if not snap.exists():
         snap.mkdir()
         archive = subprocess.run(["git", "archive", ref, "glue_jobs", "lake", "insight_zones"], cwd=REPO,
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(snap)], input=archive, check=True)
-    return f"{snap}{os.pathsep}{REPO}"
+    return snap, f"{snap}{os.pathsep}{REPO}"
 
 
 def _run(label: str, side: str, ref: str, data: Path, m: dict, work: Path, lock: Path, events: Path | None) -> dict:
@@ -61,7 +62,8 @@ def _run(label: str, side: str, ref: str, data: Path, m: dict, work: Path, lock:
         os.symlink(data / "staging", home / "staging")
         spec = {"home": str(home), "batches": m["batches"]}
     (home / "spec.json").write_text(json.dumps(spec))
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONPATH": _code(ref, work)}
+    cwd, path = _code(ref, work)
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "PYTHONPATH": path}
     if events:
         run_events = events / label
         run_events.mkdir(parents=True)
@@ -72,7 +74,7 @@ def _run(label: str, side: str, ref: str, data: Path, m: dict, work: Path, lock:
         load = os.getloadavg()[0]
         with (home / "log").open("w") as log:
             proc = subprocess.run([sys.executable, "-m", "benchmarks.promote.sides", side, str(home / "spec.json"),
-                                   str(home / "result.json")], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                   str(home / "result.json")], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     if proc.returncode:
         raise SystemExit(f"{label} failed; its log:\n{(home / 'log').read_text()[-4000:]}")
     r = json.loads((home / "result.json").read_text())

@@ -1,6 +1,6 @@
-"""Hashed PII from a lookup of each distinct value's HMAC (promote.hash_lookups): the ODS holds exactly
-what hashing row by row gives, on a first load and in a MERGE, and mostly distinct values are hashed
-row by row."""
+"""Hashed PII from a lookup of each distinct value's HMAC (promote.hash_lookups) on a first load (the
+append): the ODS holds exactly what hashing row by row gives, and a later MERGE's hashes agree with it;
+mostly distinct values are hashed row by row."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_repeated_values_are_hashed_once_with_the_same_result(lake: Lake, used: 
     lake.drop("finance", "expenses", [expense(i, T[1], employee_email=e) for i, e in emails2.items()])
     promote(lake)
     assert stored(lake) == want | {i: hmac_hex(key, e) for i, e in emails2.items()}
-    assert used == [["employee_email"], ["employee_email"]]  # both promotions took the lookup's hashes
+    assert used == [["employee_email"]]  # the append took the lookup's hashes; the MERGE hashes row by row
 
 
 def test_mostly_distinct_values_are_hashed_row_by_row(lake: Lake, used: list[list[str]]) -> None:

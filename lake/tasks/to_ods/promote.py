@@ -177,7 +177,12 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     observation = Observation(f"quality_{uuid.uuid4().hex}")
     treatments = {c.name: c.pii for c in ds.columns if c.pii}
     key = zone_key(ctx.home.platform / "keys", ds.zone)
-    lookups = hash_lookups(staged, treatments, key, sum(r.rows_staged or 0 for r in pending))
+    # Into an empty table every deduplicated row is new: an append does what the MERGE would, without
+    # joining the batch to the table.
+    empty = tables.row_count(spark, table) == 0
+    # Only an append looks PII up: in a MERGE the lookup's join multiplies Spark's size estimate of the
+    # batch, which then never qualifies for the hash join (HASH_JOIN), worth more (benchmarks/promote).
+    lookups = hash_lookups(staged, treatments, key, sum(r.rows_staged or 0 for r in pending)) if empty else {}
     dropped = [c for c, t in treatments.items() if t == "drop"]
     cols = T.ods_columns([c.name for c in ds.columns], dropped, False) + ["_promoted_at"]
     good = quality.kept(flagged.observe(observation, *quality.measures(ds.quality, flags)), ds.quality, flags)
@@ -190,9 +195,6 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     if late:
         latest = T.protect_pii(latest, treatments, key, lookups)
     latest.withColumn("_promoted_at", F.current_timestamp()).select(*cols).createOrReplaceTempView("batch")
-    # Into an empty table every deduplicated row is new: an append does what the MERGE would, without
-    # joining the batch to the table.
-    empty = tables.row_count(spark, table) == 0
     target = tables.audit_branch(spark, table)
     try:
         if empty:

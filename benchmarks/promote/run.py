@@ -47,8 +47,10 @@ def _side(name: str, spec: dict, work: Path, env: dict) -> dict:
     spec_path.write_text(json.dumps(spec))
     print(f"[{time.strftime('%H:%M:%S')}] {name} ...", flush=True)
     with log.open("w") as f:
+        # From the code's own folder (the repo, or a --code snapshot): `python -m` puts the working
+        # directory first on sys.path, before PYTHONPATH, so from the repo it would run the worktree's code.
         proc = subprocess.run([sys.executable, "-m", "benchmarks.promote.sides", name, str(spec_path), str(out_path)],
-                              cwd=REPO, env=env, stdout=f, stderr=subprocess.STDOUT)
+                              cwd=env["PYTHONPATH"].split(os.pathsep)[0], env=env, stdout=f, stderr=subprocess.STDOUT)
     if proc.returncode:
         raise SystemExit(f"{name} failed ({proc.returncode}); its log:\n{log.read_text()[-4000:]}")
     result = json.loads(out_path.read_text())

@@ -45,19 +45,23 @@ def stages(path: str) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
     return metrics, names
 
 
+def main_one(path: str) -> None:
+    """Print one event log's stages and their total."""
+    metrics, names = stages(path)
+    print(f"== {path}\n{'stage':>5} " + " ".join(f"{c:>9}" for c in COLUMNS[:5]) + " "
+          + " ".join(f"{c[:9]:>9}" for c in COLUMNS[5:]) + "  what")
+    total: dict[str, float] = defaultdict(float)
+    for stage in sorted(metrics):
+        m = metrics[stage]
+        for c in COLUMNS:
+            total[c] += m[c]
+        print(f"{stage:>5} " + " ".join(f"{m[c]:>9.1f}" for c in COLUMNS) + f"  {names.get(stage, '?')}")
+    print("total " + " ".join(f"{total[c]:>9.1f}" for c in COLUMNS))
+
+
 def main() -> None:
     for path in sys.argv[1:]:
-        metrics, names = stages(path)
-        print(f"== {path}\n{'stage':>5} " + " ".join(f"{c:>9}" for c in COLUMNS[:5]) + " "
-              + " ".join(f"{c[:9]:>9}" for c in COLUMNS[5:]) + "  what")
-        total: dict[str, float] = defaultdict(float)
-        for stage in sorted(metrics):
-            m = metrics[stage]
-            for c in COLUMNS:
-                total[c] += m[c]
-            print(f"{stage:>5} " + " ".join(f"{m[c]:>9.1f}" for c in COLUMNS) + f"  {names.get(stage, '?')}")
-        print("total " + " ".join(f"{total[c]:>9.1f}" for c in COLUMNS))
-
+        main_one(path)
 
 if __name__ == "__main__":
     main()

@@ -10,13 +10,18 @@ only: it shows what the HMAC costs and must never ship. (Session 5 built in the 
 - ``no-pii``: PII columns left as they are (attribution only).
 - ``no-group-filter``: the MERGE without Spark's runtime group filter (the extra join of the batch's
   keys with the table's that finds the data files holding a match): every data file is rewritten.
+- ``shj``: the job's statements planned with ``preferSortMergeJoin=false`` (and a build-side limit
+  that lets batch 2's source qualify): the MERGE's full outer join builds a hash table of the batch and
+  streams the table unsorted, instead of sorting (and at 5 M rows spilling) the whole table.
+- ``shj-aqe``: the same asked of AQE (``maxShuffledHashJoinLocalMapThreshold``); it never applies to the
+  MERGE, whose source side is not a bare shuffle stage (a window sits on it).
 - ``pii-distinct``: HMAC each distinct value of a hashed column once and join the hashes back,
   instead of two SHA-256 per row (pays off when values repeat, as e-mails of claimants do).
 """
 
 from __future__ import annotations
 
-VARIANTS = ("explicit-schema", "no-pii", "pii-distinct", "no-group-filter")
+VARIANTS = ("explicit-schema", "no-pii", "pii-distinct", "no-group-filter", "shj", "shj-aqe")
 
 
 def _explicit_schema() -> None:
@@ -75,6 +80,35 @@ def _no_group_filter() -> None:
     job.promote = promote
 
 
+def _settings(extra: dict[str, str]):
+    def patch() -> None:
+        import contextlib
+
+        from lake.tasks.to_ods import promote as job
+
+        real = job.one_sort
+
+        @contextlib.contextmanager
+        def one_sort(spark):
+            old = {k: spark.conf.get(k, None) for k in extra}
+            for k, v in extra.items():
+                spark.conf.set(k, v)
+            try:
+                with real(spark):
+                    yield
+            finally:
+                for k, v in old.items():
+                    spark.conf.unset(k) if v is None else spark.conf.set(k, v)
+
+        job.one_sort = one_sort
+    return patch
+
+
 def apply(variant: str) -> None:
     {"explicit-schema": _explicit_schema, "no-pii": _no_pii, "pii-distinct": _pii_distinct,
-     "no-group-filter": _no_group_filter}[variant]()
+     "no-group-filter": _no_group_filter,
+     # A hash join needs the build side under autoBroadcastJoinThreshold x shuffle partitions (40 MB):
+     # batch 2's source at 5 M rows is 112 MB (AQE's runtime size), so the limit is raised with it.
+     "shj": _settings({"spark.sql.join.preferSortMergeJoin": "false", "spark.sql.autoBroadcastJoinThreshold": "64m"}),
+     "shj-aqe": _settings({"spark.sql.adaptive.maxShuffledHashJoinLocalMapThreshold": "64m"}),
+     }[variant]()

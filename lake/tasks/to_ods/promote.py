@@ -172,10 +172,17 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     """Promote in one pass over the batch (write-audit-publish): the rules are measured by the write
     itself (``DataFrame.observe``), which lands on an audit branch that main fast-forwards to only
     when no halting rule failed. The common case: no CDC, all ingests carrying the same columns."""
-    flagged, flags = quality.flag(ds.quality, _staged(spark, ctx, ds, pending))  # values as delivered
+    staged = _staged(spark, ctx, ds, pending)
+    flagged, flags = quality.flag(ds.quality, staged)  # values as delivered
     observation = Observation(f"quality_{uuid.uuid4().hex}")
     treatments = {c.name: c.pii for c in ds.columns if c.pii}
     key = zone_key(ctx.home.platform / "keys", ds.zone)
+    # Into an empty table every deduplicated row is new: an append does what the MERGE would, without
+    # joining the batch to the table.
+    empty = tables.row_count(spark, table) == 0
+    # Only an append looks PII up: in a MERGE the lookup's join multiplies Spark's size estimate of the
+    # batch, which then never qualifies for the hash join (HASH_JOIN), worth more (benchmarks/promote).
+    lookups = hash_lookups(staged, treatments, key, sum(r.rows_staged or 0 for r in pending)) if empty else {}
     dropped = [c for c, t in treatments.items() if t == "drop"]
     cols = T.ods_columns([c.name for c in ds.columns], dropped, False) + ["_promoted_at"]
     good = quality.kept(flagged.observe(observation, *quality.measures(ds.quality, flags)), ds.quality, flags)
@@ -183,20 +190,18 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     # only the surviving rows are hashed, and the shuffle carries the short raw values.
     late = not {*ds.primary_key, ds.options.latest_wins} & treatments.keys()
     if not late:
-        good = T.protect_pii(good, treatments, key)
+        good = T.protect_pii(good, treatments, key, lookups)
     latest = T.latest_per_key(good, ds.primary_key, ds.options.latest_wins)
     if late:
-        latest = T.protect_pii(latest, treatments, key)
+        latest = T.protect_pii(latest, treatments, key, lookups)
     latest.withColumn("_promoted_at", F.current_timestamp()).select(*cols).createOrReplaceTempView("batch")
-    # Into an empty table every deduplicated row is new: an append does what the MERGE would, without
-    # joining the batch to the table.
-    empty = tables.row_count(spark, table) == 0
     target = tables.audit_branch(spark, table)
     try:
-        with one_sort(spark):
-            if empty:
+        if empty:
+            with one_sort(spark):
                 spark.table("batch").writeTo(target).append()
-            else:
+        else:
+            with settings(spark, {WINDOW_GROUP_LIMIT: "-1", **HASH_JOIN}):
                 spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
         counts = _metrics(spark, observation)  # the write ran the batch's one pass
     except BaseException:
@@ -217,24 +222,62 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
     return result
 
 
+# Hash each distinct value once (hash_lookups) from this many staged rows, when a column holds at most
+# LOOKUP_VALUES distinct values and each repeats on average LOOKUP_REPEATS times or more.
+LOOKUP_ROWS, LOOKUP_VALUES, LOOKUP_REPEATS = 200_000, 200_000, 4
+
+
+def hash_lookups(staged: DataFrame, treatments: dict[str, str], key: bytes, rows: int) -> dict[str, DataFrame]:
+    """The hashed PII columns worth a lookup of their distinct values' HMACs (``transforms.hash_lookup``).
+    Two SHA-256 per row cost ~5 CPU us under the local JVM's C1 JIT (25 CPU s for 5 M rows,
+    benchmarks/promote), while an e-mail column of 5 M claims holds 20 k addresses: reading that one
+    column twice (to count, then to broadcast) and a hash lookup per row cost a fraction of that. A column
+    of mostly distinct values, or too many to broadcast, is hashed row by row as before."""
+    if rows < LOOKUP_ROWS:
+        return {}  # a small batch: the two extra jobs (~0.5 s) would cost more than the hashing they save
+    lookups = {}
+    for name, how in treatments.items():
+        if how in ("drop", "mask") or name not in staged.columns:
+            continue
+        lookup = T.hash_lookup(F.col(f"`{name}`"), staged, key)
+        distinct = lookup.select("_pii_value").limit(LOOKUP_VALUES + 1).count()
+        if distinct <= LOOKUP_VALUES and distinct * LOOKUP_REPEATS <= rows:
+            lookups[name] = lookup
+    return lookups
+
+
 WINDOW_GROUP_LIMIT = "spark.sql.optimizer.windowGroupLimitThreshold"
+# The MERGE's full outer join of the table with a much smaller batch as a shuffled hash join: the batch's
+# rows build a hash table per partition and the table's rows stream past it unsorted. A sort-merge join
+# sorts every row of the table (at 5 M rows: 600 MB spilled to disk, 13 executor CPU s more,
+# benchmarks/promote). Spark builds a side only when it is 3x smaller than the other and its estimated
+# size is under autoBroadcastJoinThreshold x shuffle partitions: the threshold is AQE's advisory partition
+# size (64 MB) here, so a batch of ~0.5 M rows qualifies; a full outer join is never broadcast.
+HASH_JOIN = {"spark.sql.join.preferSortMergeJoin": "false", "spark.sql.autoBroadcastJoinThreshold": "64m"}
 
 
 @contextlib.contextmanager
-def one_sort(spark: SparkSession) -> Iterator[None]:
+def settings(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
+    """Session settings for the statements planned inside (this job's own), the session's back after."""
+    old = {k: spark.conf.get(k, None) for k in values}
+    for k, v in values.items():
+        spark.conf.set(k, v)
+    try:
+        yield
+    finally:
+        for k, was in old.items():
+            if was is None:
+                spark.conf.unset(k)
+            else:
+                spark.conf.set(k, was)
+
+
+def one_sort(spark: SparkSession) -> contextlib.AbstractContextManager[None]:
     """Statements planned inside sort the batch once for its latest-per-key window, after the shuffle.
     Spark 3.5 would also sort every map task's rows before it, to drop all but the first row per key
     early (InferWindowGroupLimit): a second full sort of the batch (at 5 M rows one that spills to disk)
     that saves next to nothing when keys are mostly unique, as a staged batch's are (benchmarks/promote)."""
-    old = spark.conf.get(WINDOW_GROUP_LIMIT, None)
-    spark.conf.set(WINDOW_GROUP_LIMIT, "-1")
-    try:
-        yield
-    finally:
-        if old is None:
-            spark.conf.unset(WINDOW_GROUP_LIMIT)
-        else:
-            spark.conf.set(WINDOW_GROUP_LIMIT, old)
+    return settings(spark, {WINDOW_GROUP_LIMIT: "-1"})
 
 
 def _metrics(spark: SparkSession, observation: Observation, seconds: int = 120) -> dict:

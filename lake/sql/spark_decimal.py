@@ -61,8 +61,16 @@ def _tree(sql: str, parts: dict[str, exp.Expr]) -> exp.Expr:
 
 def division(x: exp.Expr, y: exp.Expr, xs: int, ys: int, p: int, s: int) -> exp.Expr:
     """x / y (decimal(., xs) by decimal(., ys)) as Trino's decimal(p, s): (x * 10^(s + ys)) / (y * 10^ys)."""
-    q = _half_away(_units("_x", s + ys), _units("_y", ys))
+    q = _let({"n": _units("_x", s + ys), "d": _units("_y", ys)}, _half_away("_l.n", "_l.d"))
     return _tree(_scaled(q, p, s), {"_x": x, "_y": y})
+
+
+def _let(values: dict[str, str], body: str) -> str:
+    """``body`` with ``_l.<name>`` bound to each value, evaluated once. Spark SQL has no LET, so a lambda over a
+    one-element array binds them: the body's many references (``_half_away`` reads its operands ~50 times)
+    are field reads, not copies of the operands' expressions, which made Spark plan for seconds per division."""
+    fields = ", ".join(f"'{name}', {value}" for name, value in values.items())
+    return f"ELEMENT_AT(TRANSFORM(ARRAY(NAMED_STRUCT({fields})), _l -> {body}), 1)"
 
 
 _SMALL = exact_avg.SMALL
@@ -84,5 +92,6 @@ def average(node: exp.Avg, s: int, p: int, window: exp.Window | None = None) -> 
         sums = {"_sh": athena.over(exp.Sum(this=_tree(hi, {"_v": value})), window),
                 "_sl": athena.over(exp.Sum(this=_tree(lo, {"_v": value})), window)}
     count = athena.over(exp.Count(this=node.this.copy()), window)
-    q = exact_avg.mean(_OPS.whole("_sh"), _OPS.whole("_sl"), _OPS.whole("_n"), _OPS)
+    q = _let({"sh": _OPS.whole("_sh"), "sl": _OPS.whole("_sl"), "n": _OPS.whole("_n")},
+             exact_avg.mean("_l.sh", "_l.sl", "_l.n", _OPS))
     return _tree(_scaled(q, p, s), {**sums, "_n": count})

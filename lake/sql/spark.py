@@ -13,7 +13,7 @@ LIKE without Spark's implicit backslash escape.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -29,15 +29,20 @@ _ESCAPES = "#!~^|@"
 
 
 @contextmanager
-def athena_session(spark: SparkSession) -> Iterator[None]:
-    before = {k: spark.conf.get(k, None) for k in SETTINGS}
-    for k, v in SETTINGS.items():
+def conf(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
+    """Session settings for the statements planned inside; the session's own values are back after."""
+    before = {k: spark.conf.get(k, None) for k in values}
+    for k, v in values.items():
         spark.conf.set(k, v)
     try:
         yield
     finally:
         for k, old in before.items():
             spark.conf.unset(k) if old is None else spark.conf.set(k, old)
+
+
+def athena_session(spark: SparkSession) -> AbstractContextManager[None]:
+    return conf(spark, SETTINGS)
 
 
 def _division(node: exp.Div) -> exp.Expr:

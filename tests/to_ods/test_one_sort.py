@@ -35,13 +35,14 @@ def test_the_dedupe_plans_one_sort_inside_and_the_session_setting_is_restored(sp
 
 
 def test_the_merge_settings_plan_a_hash_join_of_the_smaller_side_and_are_restored(spark) -> None:  # noqa: ANN001
-    from lake.tasks.to_ods.promote import HASH_JOIN, settings
+    from lake.sql.spark import conf
+    from lake.tasks.to_ods.promote import HASH_JOIN
 
     def join() -> str:  # a full outer join is never broadcast: sort-merge or shuffled hash
         table, batch = spark.range(100_000).toDF("k"), spark.range(1_000).toDF("k")
         return table.join(batch, "k", "full_outer")._jdf.queryExecution().sparkPlan().toString()
 
     assert "SortMergeJoin" in join()
-    with settings(spark, HASH_JOIN):
+    with conf(spark, HASH_JOIN):
         assert "ShuffledHashJoin [k#" in (plan := join()) and "FullOuter, BuildRight" in plan  # the batch is built
     assert "SortMergeJoin" in join() and all(spark.conf.get(k, None) != v for k, v in HASH_JOIN.items())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from lake.config import Dataset, evolution
 from lake.pii import zone_key
 from lake.runtime import runlog
 from lake.runtime.context import Context
+from lake.sql.spark import conf
 from lake.tasks.to_ods import quality, tables
 from lake.tasks.to_ods import transforms as T
 
@@ -201,7 +201,7 @@ def _promote_audited(spark: SparkSession, ctx: Context, ds: Dataset, table: str,
             with one_sort(spark):
                 spark.table("batch").writeTo(target).append()
         else:
-            with settings(spark, {WINDOW_GROUP_LIMIT: "-1", **HASH_JOIN}):
+            with conf(spark, {WINDOW_GROUP_LIMIT: "-1", **HASH_JOIN}):
                 spark.sql(tables.merge_sql(ds, target, cols, T.ods_columns(carried, dropped, False) + ["_promoted_at"]))
         counts = _metrics(spark, observation)  # the write ran the batch's one pass
     except BaseException:
@@ -256,28 +256,12 @@ WINDOW_GROUP_LIMIT = "spark.sql.optimizer.windowGroupLimitThreshold"
 HASH_JOIN = {"spark.sql.join.preferSortMergeJoin": "false", "spark.sql.autoBroadcastJoinThreshold": "64m"}
 
 
-@contextlib.contextmanager
-def settings(spark: SparkSession, values: dict[str, str]) -> Iterator[None]:
-    """Session settings for the statements planned inside (this job's own), the session's back after."""
-    old = {k: spark.conf.get(k, None) for k in values}
-    for k, v in values.items():
-        spark.conf.set(k, v)
-    try:
-        yield
-    finally:
-        for k, was in old.items():
-            if was is None:
-                spark.conf.unset(k)
-            else:
-                spark.conf.set(k, was)
-
-
 def one_sort(spark: SparkSession) -> contextlib.AbstractContextManager[None]:
     """Statements planned inside sort the batch once for its latest-per-key window, after the shuffle.
     Spark 3.5 would also sort every map task's rows before it, to drop all but the first row per key
     early (InferWindowGroupLimit): a second full sort of the batch (at 5 M rows one that spills to disk)
     that saves next to nothing when keys are mostly unique, as a staged batch's are (benchmarks/promote)."""
-    return settings(spark, {WINDOW_GROUP_LIMIT: "-1"})
+    return conf(spark, {WINDOW_GROUP_LIMIT: "-1"})
 
 
 def _metrics(spark: SparkSession, observation: Observation, seconds: int = 120) -> dict:

@@ -90,3 +90,13 @@ def test_lake_drop_on_a_terminal_reports_the_validation(tmp_path: Path, monkeypa
     assert "\r" not in out and out.startswith("staged ")
     assert "\rvalidator finance_staging.expenses" in err
     assert "succeeded validator finance_staging.expenses, 500 rows" in err
+
+
+def test_lake_twin_says_which_phase_it_is_in(tmp_path: Path) -> None:
+    from lake.twin.run import run_twin
+
+    term = Terminal()
+    with progress.reporting("lake twin", term):
+        report = run_twin(assembly_dir=tmp_path / "no-cdk-out", work=tmp_path, local=False)
+    assert report.problems and report.problems[0].startswith("deploy: ")
+    assert f"twin: reading {tmp_path / 'no-cdk-out'}" in term.getvalue()

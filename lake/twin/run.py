@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lake import progress
 from lake.twin import scenario
 from lake.twin.assembly import AssemblyError, catalog_prefix, load, synthesize
 from lake.twin.compare import Line, compare
@@ -69,6 +70,7 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
     started = time.monotonic()
     work = work or Path(tempfile.mkdtemp(prefix="lake-twin-"))
     report = Report()
+    progress.stage(f"twin: reading {assembly_dir}" if assembly_dir else "twin: synthesizing the CDK app")
     try:
         assembly = load(assembly_dir) if assembly_dir else synthesize(REPO, work / "cdk.out")
     except AssemblyError as err:
@@ -84,13 +86,16 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
             "`lake twin`. The namespaced names are checked on the templates by tests/infra/test_stages*.py.")
         report.problems.append(f"refused: {report.refused}")
         return report
+    progress.stage("twin: deploying the templates into moto")
     try:
         twin = Twin.start(assembly, work / "twin")
     except (AssemblyError, RuntimeError) as err:
         report.problems.append(f"deploy: {err}")
         return report
     try:
+        progress.stage("twin: the demo's files through the deployment")
         samples = scenario.run(twin, work)
+        progress.stage("twin: reading the deployment's results")
         config = next(iter(twin.functions.specs.values())).code / "insight_zones"
         cfg = load_config(config)
         mine = report.twin = scenario.twin_results(twin, cfg)
@@ -98,6 +103,7 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         report.calls_file = work / "aws-calls.json"
         twin.calls.write(report.calls_file)
         physical.save(twin.deployment, work / "deployment.json")
+        progress.stage(f"twin: proving {len(twin.calls.all()):,} AWS calls allowed")
         try:
             report.access = proof.evaluate(twin.deployment, twin.calls.all())
             report.problems += report.access.problems()
@@ -117,6 +123,7 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
     finally:
         twin.stop()
     if local:
+        progress.stage("twin: the same scenario on the local runtime")
         theirs = scenario.local_results(work / "local-home", str(config))
         report.lines = compare(mine, theirs)
     report.seconds = time.monotonic() - started

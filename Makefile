@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export SPARK_LOCAL_IP := 127.0.0.1
 
-.PHONY: lock demo test twin lint validate preflight synth checkov lambda-deps bench-ingest bench-promote bench-run bench-install bench-synth clean
+.PHONY: lock demo test twin lint validate preflight synth checkov lambda-deps bench-ingest bench-promote bench-run bench-install bench-synth bench-demo clean
 
 # Install: uv (one pinned wheel, bootstrapped with the venv's pip) installs the locked pins,
 # wheels only, with --no-deps: the resolution happened once, in `make lock`, and requirements.lock
@@ -96,6 +96,9 @@ bench-promote: $(RUNTIME)
 
 bench-run: $(RUNTIME)
 	$(PY) -m benchmarks.run.bench $(ARGS)
+
+bench-demo: $(RUNTIME)
+	$(PY) -m benchmarks.demo.bench $(ARGS)
 
 bench-install: $(RUNTIME)  ## a fresh clone until `make demo` answers, empty caches (downloads ~0.5 GB)
 	$(PY) -m benchmarks.install.bench $(ARGS)

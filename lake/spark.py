@@ -79,8 +79,11 @@ def class_archive(variant: str = "") -> list[str]:
         "JAVA_HOME") else shutil.which("java")
     # "driver-cp": the Iceberg jar on the JVM's own class path (local_session), so archived with Spark's
     # classes; an archive made before, when it came through spark.jars, would not match that class path.
+    # SPARK_CONF_DIR replaces pyspark's conf folder on the class path: an archive made without it would
+    # not match (the JVM then silently runs without one, ~4 CPU s more per demo), so it has its own.
+    conf_dir = f"|conf:{os.environ['SPARK_CONF_DIR']}" if os.environ.get("SPARK_CONF_DIR") else ""
     key = "|".join([os.path.realpath(java or "java"), os.path.dirname(pyspark.__file__), pyspark.__version__,
-                    str(iceberg_jar()), variant or "driver-cp"])
+                    str(iceberg_jar()), variant or f"driver-cp{conf_dir}"])
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "insight-lake"
     archive = cache / f"spark-{hashlib.sha1(key.encode()).hexdigest()[:12]}.jsa"
     # The JVM warns on stdout about classes it cannot archive: stdout is the command's answer.

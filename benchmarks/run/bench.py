@@ -51,7 +51,7 @@ def timed(cmd: list[str], env: dict) -> dict:
     if proc.returncode:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out[-3000:]}")
     return {"seconds": round(seconds, 2), "cpu_seconds": round(sum(mem.cpu_seen.values()), 1),
-            "peak_rss_mb": round(mem.peak_rss / 2**20), "output": out[-2000:]}
+            "peak_rss_mb": round(mem.peak_rss / 2**20), "output": out}
 
 
 def tables(warehouse: Path) -> dict[str, list[tuple]]:

@@ -73,3 +73,14 @@ def test_switches(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAKE_SPARK_JIT", "fast")
     with pytest.raises(ValueError, match="LAKE_SPARK_JIT"):
         spark.java_options()
+
+
+def test_a_conf_folder_of_your_own_has_an_archive_of_its_own(cache: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # SPARK_CONF_DIR takes pyspark's conf folder's place on the JVM's class path: an archive made with
+    # the other class path would be silently ignored by every run (and never made again).
+    monkeypatch.delenv("SPARK_CONF_DIR", raising=False)
+    default = _flag(spark.class_archive(), "-XX:ArchiveClassesAtExit=")
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path / "conf"))
+    own = _flag(spark.class_archive(), "-XX:ArchiveClassesAtExit=")
+    assert default and own and Path(default).name.split(".")[0] != Path(own).name.split(".")[0]

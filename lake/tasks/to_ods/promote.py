@@ -26,6 +26,7 @@ from lake.runtime.context import Context
 from lake.sql.spark import conf
 from lake.tasks.to_ods import quality, tables
 from lake.tasks.to_ods import transforms as T
+from lake.tasks.to_ods.footers import footer_schema
 
 
 @dataclass
@@ -44,8 +45,12 @@ def _staged(spark: SparkSession, ctx: Context, ds: Dataset, pending: list[Ingest
     paths = [str(ctx.storage.local_path(ctx.buckets.staging, r.staged_key) or f"s3://{ctx.buckets.staging}/"
                  f"{r.staged_key}") for r in pending if r.staged_key]
     # Older files predate columns the contract added since: merge schemas, fill with nulls. One file
-    # has one schema: merging would cost a Spark job over the footers for nothing.
-    df = spark.read.option("mergeSchema", str(len(paths) > 1).lower()).parquet(*paths)
+    # has one schema: merging would cost a Spark job over the footers for nothing. Local files' footers
+    # are read here (Spark would run a job to infer even one file's schema: ~0.3 s on a cold JVM).
+    schema = footer_schema(paths)
+    reader = spark.read.schema(schema) if schema is not None else spark.read.option("mergeSchema",
+                                                                                    str(len(paths) > 1).lower())
+    df = reader.parquet(*paths)
     for c in ds.columns:
         if c.name not in df.columns:
             df = df.withColumn(c.name, F.lit(None).cast(c.type.sql))

@@ -1,6 +1,7 @@
 """One synthesized assembly and one twin run of the demo scenario per test session: the run takes
 minutes (every Glue job run starts its own Spark, as on Glue), every assertion shares it. The
-erasure drill goes on from that run's end state (``tests/twin/erasure_drill.py``)."""
+erasure drill goes on from that run's end state (``tests/twin/erasure_drill.py``). The finance zone's
+failure drills share one more twin, run in order (``tests/twin/finance_twin.py``)."""
 
 from __future__ import annotations
 

@@ -61,12 +61,14 @@ def burst_drill(twin: Twin, work: Path) -> dict[str, Any]:
     sfn = twin.client("stepfunctions", "events")
     start = sfn.start_execution
     sfn.start_execution = lambda **kwargs: held.append(kwargs) or {}
-    scenario.drop(twin, files)  # all 50 within a second: their events overlap in every queue
-    twin.settle()
+    try:
+        scenario.drop(twin, files)  # all 50 within a second: their events overlap in every queue
+        twin.settle()
+    finally:
+        sfn.start_execution = start  # the drill after this one starts its executions
     staged = len([r for r in drills.ledger(twin) if r.outcome == "staged"
                   and r.source_key.rsplit("/", 1)[-1].startswith("cost_centers_")])
     print(f"\nburst drill: {staged} of {len(files)} files staged, {len(held)} promotions waiting to start")
-    sfn.start_execution = start
     for kwargs in held:
         start(**kwargs)
     twin.settle()

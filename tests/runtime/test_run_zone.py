@@ -54,3 +54,24 @@ def test_a_zone_run_builds_and_alerts_only_its_own_tables(tmp_path: Path, spark)
 
     report = run(ctx, "executive")  # nothing changed since: nothing is rebuilt
     assert [b.status for b in report.builds if b.table == SPEND] == ["unchanged"]
+
+
+def test_a_projection_whose_other_input_has_not_arrived_waits(tmp_path: Path, spark) -> None:  # noqa: ANN001
+    """As on AWS: cost centers arrive before any expense, and their zone's promotion runs the two tasks
+    its Glue jobs run (to_ods for the dataset of the event, then the projections). The summary (it joins
+    both) and the anomalies (expenses) wait for the expenses' first load, with no alert; they used to fail
+    the zone's promotion there. (A local `lake run` creates every ODS table of the zone, so it never
+    meets the case.)"""
+    from lake.tasks.projections.task import project
+    from lake.tasks.to_ods.promote import promote_task
+
+    ctx = Context.local(tmp_path / "home", ZONES)
+    centers = next(s for s in generate(tmp_path / "samples") if s.dataset == "cost_centers")
+    drop_file(ctx, centers.path, "finance", "cost_centers")
+    promote_task(spark, ctx, "finance", "cost_centers", "run-1")
+    assert not spark.catalog.tableExists("finance_ods.expenses")
+
+    builds = project(spark, ctx, {"finance_ods.cost_centers"}, "run-1", zone="finance")
+    assert {b.table: b.status for b in builds} == {
+        "finance_analytics.expense_summary": "waiting", "finance_analytics.expense_anomalies": "waiting"}
+    assert not [a for a in ctx.alerts.read() if "analytics" in a.subject]

@@ -186,9 +186,10 @@ def rebuild(spark: SparkSession, cfg: LakeConfig, changed: set[str], zone: str |
                 results.append(unchanged(p, last))
                 continue
             absent = sorted(t for t in p.reads if not spark.catalog.tableExists(t))
-            if absent and not p.reads & changed:
-                # Due only because it was never built, and an input is not published yet (another zone's first
-                # load, found by the twin): it waits for that input's own "Tables Updated", it has not failed.
+            if absent and (p.table in missing or not p.reads & changed):
+                # Never built (or due for no change of its own), and an input is not loaded yet: another zone's
+                # first load, or a dataset of this zone whose first file has not arrived while another's did
+                # (both found by the twin). It waits for that input's "Tables Updated"; it has not failed.
                 results.append(Build(p.table, "waiting", error=f"waiting for {', '.join(absent)}",
                                      sql_file=str(p.path)))
                 continue

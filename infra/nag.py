@@ -60,6 +60,9 @@ REASONS = {
                        "IAM names the layer databases by pattern, and Lake Formation grants, scoped by the zone "
                        "LF-tag to exactly those zones, decide which tables it may change.",
     "executions": "Executions of this one state machine: their names are request ids generated at submission.",
+    "promotions": "Every zone's promotion state machine (<prefix>-<zone>-promotion) and its executions, for the "
+                  "operators who redrive a failed promotion: one policy for every zone (a role holds at most ten "
+                  "managed policies; zones grow with the config): start and read executions only.",
 }
 
 
@@ -157,6 +160,9 @@ def _wildcard_reason(finding: str, actions: list[str], resources: list[str], lak
         return REASONS["glue-logs"]
     if actions == ["states:DescribeExecution"] and re.search(r":states:[^:]*:[^:]*:execution:<[^:>]+>:\*$", value):
         return REASONS["executions"]
+    if re.search(r":states:[^:]*:[^:]*:(stateMachine|execution):[A-Za-z0-9-]+-\*-promotion(:\*)?$", value) and \
+            set(actions) <= {"states:StartExecution", "states:DescribeExecution"}:
+        return REASONS["promotions"]
     return None
 
 

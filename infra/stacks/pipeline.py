@@ -32,6 +32,7 @@ from infra.constructs.ingest_queue import IngestQueue
 from infra.constructs.lake_code import LakeCode
 from infra.constructs.lake_function import LakeFunction
 from infra.constructs.pii_keys import PLATFORM as PII_PLATFORM
+from infra.constructs.promotion_operators import PromotionOperators
 from infra.governance.construct import CatalogGovernor
 from infra.settings import Settings
 from infra.stacks.storage import StorageStack
@@ -180,10 +181,15 @@ class PipelineStack(Stack):
             temp_dir=f"s3://{storage.artifacts.bucket_name}/{ERASURE_TEMP}", zones=erasure_zones,
             arguments={**backend, "--pii_key_secrets": storage.pii_keys.secrets_json([*erasure_zones, PII_PLATFORM])})
         self.erasure = ErasureWorkflow(self, "Erasure", jobs=self.erasure_jobs, key=key, topic=self.alerts)
+        admin_roles = [a for a in settings.env.lake_admins if ":role/" in a]
         self.erasure_submitters = ErasureSubmitters(
             self, "ErasureSubmitters", state_machine=self.erasure.state_machine, landing=storage.landing,
-            roles=[a for a in settings.env.lake_admins if ":role/" in a],
-            policy_name=f"{settings.prefix}-erasure-submitters")
+            roles=admin_roles, policy_name=f"{settings.prefix}-erasure-submitters")
+        self.promotion_operators = PromotionOperators(
+            self, "PromotionOperators", prefix=settings.prefix, roles=admin_roles,
+            policy_name=f"{settings.prefix}-promotion-operators")
+        CfnOutput(self, "PromotionOperatorPolicyArn", value=self.promotion_operators.policy.managed_policy_arn,
+                  description="Attach to a platform operator role to let it redrive failed promotions")
         # What `lake forget --target aws` needs (lake/erasure/aws.py reads these outputs or the same
         # names from the environment).
         CfnOutput(self, "ErasureStateMachineArn", value=self.erasure.state_machine.state_machine_arn,

@@ -95,9 +95,8 @@ def burst_drill(twin: Twin, work: Path) -> dict[str, Any]:
 
     return {"ledger": ledger, "executions": executions, "runs": runs, "table": got,
             "failures": twin.failures[failures_before:],
-            # Every call on the twin so far, but the killed drill's operator's (its redrive), which
-            # are that drill's own: the original burst twin had no operator.
-            "access": proof.evaluate(twin.deployment, [c for c in twin.calls.all() if c["component"] != "operator"])}
+            # Every call on the twin so far (the killed drill's operator's redrive included).
+            "access": proof.evaluate(twin.deployment, twin.calls.all())}
 
 
 @pytest.mark.slow

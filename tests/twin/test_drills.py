@@ -174,6 +174,11 @@ def killed_drill(twin: Twin, work: Path) -> dict[str, Any]:
                         input=sfn.describe_execution(executionArn=failed["executionArn"])["input"])
     twin.settle()
     out["rows_after_redrive"] = rows()
+    from lake.twin.access import proof
+
+    # The redrive with the templates' grants: the stage's lakeAdmins hold the promotion operators' policy.
+    out["operator_calls"] = [c for c in twin.calls.all() if c["component"] == "operator"]
+    out["operator_access"] = proof.evaluate(twin.deployment, out["operator_calls"])
     out["ledger"] = [r for r in drills.ledger(twin) if r.dataset == "expenses"]
     return out
 
@@ -191,6 +196,12 @@ def test_the_catch_alerts_the_owners_once(killed_twin: dict[str, Any]) -> None:
     recipients = sorted(d.endpoint for d in killed_twin["alerts"] if d.protocol == "email")
     assert recipients == sorted(set(recipients)) and recipients, killed_twin["alerts"]
     assert len(killed_twin["failed_executions"]) == 1
+
+
+@pytest.mark.slow
+def test_the_operator_may_redrive_the_failed_promotion(killed_twin: dict[str, Any]) -> None:
+    assert {c["action"] for c in killed_twin["operator_calls"]} >= {"states:DescribeExecution", "states:StartExecution"}
+    assert killed_twin["operator_access"].problems() == []
 
 
 @pytest.mark.slow

@@ -62,10 +62,12 @@ def test_a_projection_whose_other_input_has_not_arrived_waits(tmp_path: Path, sp
     both) and the anomalies (expenses) wait for the expenses' first load, with no alert; they used to fail
     the zone's promotion there. (A local `lake run` creates every ODS table of the zone, so it never
     meets the case.)"""
+    from lake.spark import use_warehouse
     from lake.tasks.projections.task import project
     from lake.tasks.to_ods.promote import promote_task
 
     ctx = Context.local(tmp_path / "home", ZONES)
+    spark = use_warehouse(spark, ctx.home.warehouse)  # as the Glue job's session is this lake's catalog
     centers = next(s for s in generate(tmp_path / "samples") if s.dataset == "cost_centers")
     drop_file(ctx, centers.path, "finance", "cost_centers")
     promote_task(spark, ctx, "finance", "cost_centers", "run-1")

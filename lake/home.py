@@ -47,6 +47,11 @@ class LakeHome:
     def ledger_db(self) -> Path:
         return self.platform / "ledger.sqlite"
 
+    @property
+    def records_db(self) -> Path:
+        """Runs, quality results, projection builds (``lake.backends.records``)."""
+        return self.platform / "records.sqlite"
+
     def bucket(self, name: str) -> Path:
         return self.root / name
 

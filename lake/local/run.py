@@ -74,8 +74,7 @@ def promote_all(spark, ctx: Context, zones: list, run_id: str) -> list[Promotion
         return [promote_task(spark, ctx, zone, name, run_id) for zone, name in todo]
 
     def promote_one(zone: str, name: str) -> Promotion:
-        records = Records(ctx.home.platform / "records.sqlite")  # where Context.local keeps them
-        own = replace(ctx, ledger=SqliteLedger(ctx.home.ledger_db), records=records)
+        own = replace(ctx, ledger=SqliteLedger(ctx.home.ledger_db), records=Records(ctx.home.records_db))
         return promote_task(session_copy(spark), own, zone, name, run_id)
 
     with ThreadPoolExecutor(min(len(todo), PROMOTERS), thread_name_prefix="promotion") as pool:

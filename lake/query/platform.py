@@ -33,7 +33,7 @@ def register_platform(con: duckdb.DuckDBPyConnection, home: LakeHome, zones: tup
 
     wanted = {t.removeprefix("platform.") for t in readable}  # e.g. approval_requests (task tokens) is not
     tables = {"ingest_ledger": _ledger(home, zones)} if "ingest_ledger" in wanted else {}
-    records = Records(home.platform / "records.sqlite")
+    records = Records(home.records_db)
     for name in sorted(wanted & SCHEMAS.keys()):
         rows = [r for z in zones for r in records.rows(name, z)]
         tables[name] = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.string())

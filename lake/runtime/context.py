@@ -56,7 +56,7 @@ class Context:
         h = LakeHome.resolve(home).ensure()
         cfg = load_config(config_root or os.environ.get("LAKE_CONFIG") or shipped.config_root())
         return cls(cfg, h, LocalStorage(h.root), SqliteLedger(h.ledger_db), LocalAlerts(h.platform / "alerts.jsonl"),
-                   Records(h.platform / "records.sqlite"))
+                   Records(h.records_db))
 
     def alert_zone(self, zone: str, severity: str, subject: str, detail: str = "", **context: object) -> None:
         """Alert the zone's owners and stewards, and the zones downstream of the table (subscribers,

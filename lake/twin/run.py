@@ -103,16 +103,17 @@ def run_twin(assembly_dir: Path | None = None, work: Path | None = None, local: 
         report.calls_file = work / "aws-calls.json"
         twin.calls.write(report.calls_file)
         physical.save(twin.deployment, work / "deployment.json")
-        progress.stage(f"twin: proving {len(twin.calls.all()):,} AWS calls allowed")
+        calls = twin.calls.all()  # read once: the Glue jobs' calls are a file parsed on each read
+        progress.stage(f"twin: proving {len(calls):,} AWS calls allowed")
         try:
-            report.access = proof.evaluate(twin.deployment, twin.calls.all())
+            report.access = proof.evaluate(twin.deployment, calls)
             report.problems += report.access.problems()
         except Exception as err:  # noqa: BLE001 - the run's other results still count; the proof did not run
             report.problems.append(f"access: the proof could not run: {type(err).__name__}: {err}")
         if then is not None:
             import json
 
-            proven = {json.dumps(c, sort_keys=True) for c in twin.calls.all()}
+            proven = {json.dumps(c, sort_keys=True) for c in calls}
             report.then = then(twin, samples, work)
             # The drill's own calls go through the same proof: a denied one fails the drill's tests.
             report.then_calls = [c for c in twin.calls.all() if json.dumps(c, sort_keys=True) not in proven]
